@@ -1,0 +1,48 @@
+# Head Motion: every target sets itself up (Python 3.11 + make is all a machine needs).
+#   make test   lint + core tests (no Blender) + Blender tests on every bpy version in BPY_VERSIONS
+#   make demo   build the sample character, bake head motion, write demo_output/
+#   make build  installable extension zips per platform in dist/
+#   make bench  performance benchmarks (ratios against baselines measured in the same run)
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+BPY_VERSIONS ?= 5.0.1 4.2.23
+DEMO_BPY ?= 5.0.1
+PY := .venv/py311/bin/python
+PYTEST := $(PY) -m pytest -q
+export BPY_VERSIONS
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: env lint test test-core test-blender demo build bench clean
+
+env:
+	@tools/setup_env.sh
+
+lint: env
+	@$(PY) -m ruff check .
+	@echo "ruff: clean"
+
+test-core: env
+	@echo "== core tests (no Blender)"
+	@$(PYTEST) tests/core
+
+test-blender: env
+	@for v in $(BPY_VERSIONS); do \
+		echo "== Blender tests on bpy $$v"; \
+		PYTHONPATH=.venv/bpy-$$v $(PYTEST) tests/blender || exit 1; \
+	done
+
+test: lint test-core test-blender
+
+demo: env
+	@PYTHONPATH=.venv/bpy-$(DEMO_BPY) $(PY) tools/demo.py --output demo_output
+
+build: env
+	@$(PY) tools/build_extension.py --bpy .venv/bpy-$(DEMO_BPY) --dist dist
+
+bench: env
+	@PYTHONPATH=.venv/bpy-$(DEMO_BPY) $(PY) benchmarks/run.py
+
+clean:
+	rm -rf dist build demo_output .pytest_cache .ruff_cache

@@ -1,0 +1,306 @@
+"""The one way Head Motion writes a pose track onto a character.
+
+:func:`bake_track` is used by every operator, the batch CLI and the scripting API. It computes every key
+first (pure numpy, through :mod:`core.rotation`) and only then touches Blender data, so any error leaves
+the scene unchanged.
+
+How a track becomes bone rotations (see docs/conventions.md): the track's yaw/pitch/roll (degrees) give a
+rotation ``R`` in the character frame. For a chain of joints (neck bones, then the head) with cumulative
+shares ``c_1 … c_m = 1`` of the rotation, joint ``j`` gets the world-space delta
+``X_j = C (R(c_{j-1}·a)ᵀ R(c_j·a)) Cᵀ``, expressed in its local rest frame and applied on top of its
+current rotation: ``L_new = (Bᵀ X_j B) @ L_current``. With the parents at rest the head then turns by
+exactly ``C R Cᵀ`` in the world, whatever the bone roll, rest orientation, object transform or rotation
+mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from ..core import keyreduce, rotation
+from ..core.errors import SettingsError, TargetError
+from ..core.timing import resample_track
+from ..core.track import PoseTrack
+from . import fcurves
+from .target import Joint, Target, resolve_target, rotation_channel
+
+BAKE_MODES = ("NEW_ACTION", "REPLACE")
+
+#: Custom property on actions written by Head Motion: name of the action they were copied from.
+SOURCE_ACTION_PROP = "head_motion_source_action"
+#: Custom property on actions written by Head Motion: slot identifier used in the source action.
+SOURCE_SLOT_PROP = "head_motion_source_slot"
+
+
+@dataclass
+class BakeOptions:
+    """How to bake. Angles in degrees.
+
+    mode: "NEW_ACTION" bakes into a copy of the current action (or a new action) and keeps the original
+        untouched; "REPLACE" overwrites the rotation keys of the joints inside the frame range.
+    head_bone / neck_bones: override bone detection (empty: detect). neck_bones: comma-separated.
+    neck_share: fraction (0-1) of the rotation carried by the neck bones, split evenly among them.
+    facing: "AUTO" or a world axis "-Y", "+Y", "-X", "+X".
+    key_tolerance_deg: None writes a key on every frame; a value keeps only the keys needed so the
+        baked rotation stays within this many degrees of the track at every frame.
+    action_name: name of the new action (default "<object>_HeadMotion").
+    """
+
+    mode: str = "NEW_ACTION"
+    head_bone: str = ""
+    neck_bones: str = ""
+    neck_share: float = 0.0
+    facing: str = "AUTO"
+    key_tolerance_deg: float | None = None
+    action_name: str = ""
+
+    def validate(self) -> None:
+        if self.mode not in BAKE_MODES:
+            raise SettingsError(f"Unknown bake mode '{self.mode}'; use one of {', '.join(BAKE_MODES)}.")
+        if not (0.0 <= self.neck_share <= 1.0):
+            raise SettingsError(f"Neck share must be between 0 and 1, got {self.neck_share}.")
+        if self.key_tolerance_deg is not None and not (self.key_tolerance_deg > 0.0):
+            raise SettingsError(f"Key tolerance must be > 0 degrees, got {self.key_tolerance_deg}.")
+
+
+@dataclass
+class BakeResult:
+    """What a bake wrote."""
+
+    action: bpy.types.Action
+    previous_action: bpy.types.Action | None
+    joints: list[str]
+    frame_start: int
+    frame_end: int
+    keys_written: int
+    convention: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _JointKeys:
+    joint: Joint
+    data_path: str
+    values: np.ndarray  # (N, channels) in Blender units (radians / quaternion components)
+    matrices: np.ndarray  # (N, 3, 3) local rotations the values encode
+
+
+def scene_fps(scene: bpy.types.Scene) -> float:
+    """Frames per second of ``scene`` (e.g. 29.97 for 30 / 1.001)."""
+    return scene.render.fps / scene.render.fps_base
+
+
+_REST_VALUES = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
+
+
+def _current_local(obj, base_channels, joint: Joint, frames: np.ndarray) -> np.ndarray:
+    """(N, k) rotation values the bake is added to, per frame.
+
+    A channel keyed in the base action gives its keyed values. An unkeyed channel gives the static pose
+    value, unless the object's active action animates it (then the property only holds that animation's
+    evaluated value, e.g. an earlier Head Motion bake, and the rest value is used).
+    """
+    prop, count = rotation_channel(joint.rotation_mode)
+    owner = obj.pose.bones[joint.bone] if joint.bone else obj
+    path = joint.data_path_prefix + prop
+    active = fcurves.channels_for(obj, create=False)
+    animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
+    rest = _REST_VALUES.get(joint.rotation_mode, (0.0, 0.0, 0.0))
+    static = np.array(rest if animated else getattr(owner, prop), dtype=np.float64)
+    cols = [fcurves.evaluate(fcurves.find_fcurve(base_channels, path, i), frames, static[i]) for i in range(count)]
+    return np.stack(cols, axis=1)
+
+
+def _to_matrices(values: np.ndarray, mode: str) -> np.ndarray:
+    if mode == "QUATERNION":
+        q = values / np.maximum(np.linalg.norm(values, axis=1, keepdims=True), 1e-12)
+        return rotation.matrix_from_quat(q)
+    if mode == "AXIS_ANGLE":
+        return rotation.matrix_from_axis_angle(values)
+    return rotation.matrix_from_euler(values, mode)
+
+
+def _from_matrices(delta: np.ndarray, current: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Compose ``delta @ current`` and encode it in ``mode``; returns (values, matrices)."""
+    if mode == "QUATERNION":
+        # Multiply quaternions so the sign (hemisphere) of the user's existing keys is preserved.
+        qd = rotation.quat_from_matrix(delta)
+        qd = np.where(qd[:, :1] < 0.0, -qd, qd)
+        values = rotation.quat_make_continuous(rotation.quat_multiply(qd, current))
+        return values, _to_matrices(values, mode)
+    new = delta @ _to_matrices(current, mode)
+    if mode == "AXIS_ANGLE":
+        values = rotation.axis_angle_from_matrix(new)
+    else:
+        values = rotation.euler_from_matrix(new, mode, reference=current[0])
+    return values, new
+
+
+def _joint_shares(n_joints: int, neck_share: float) -> np.ndarray:
+    """Cumulative share of the rotation reached after each joint (last = 1)."""
+    n_necks = n_joints - 1
+    if n_necks == 0:
+        return np.array([1.0])
+    return np.append(neck_share * np.arange(1, n_necks + 1) / n_necks, 1.0)
+
+
+def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float = 0.0) -> list[_JointKeys]:
+    """All rotation keys of a bake, computed without changing Blender data."""
+    angles = track.angles
+    frames = track.frames.astype(np.float64)
+    shares = _joint_shares(len(target.joints), neck_share)
+    previous = np.broadcast_to(np.eye(3), (len(frames), 3, 3))
+    out = []
+    for joint, share in zip(target.joints, shares):
+        cumulative = rotation.character_rotation(*(angles * share).T)
+        world_delta_c = np.swapaxes(previous, 1, 2) @ cumulative
+        previous = cumulative
+        k = target.basis.T @ joint.rest_world
+        delta = rotation.local_delta(k, world_delta_c)
+        current = _current_local(target.obj, channels, joint, frames)
+        values, matrices = _from_matrices(delta, current, joint.rotation_mode)
+        if not np.all(np.isfinite(values)):
+            raise SettingsError("The bake produced invalid rotations (NaN); nothing was changed.")
+        prop, _ = rotation_channel(joint.rotation_mode)
+        out.append(_JointKeys(joint, joint.data_path_prefix + prop, values, matrices))
+    return out
+
+
+def _worst_of_each_run(error: np.ndarray, tolerance: float) -> np.ndarray:
+    """Index of the largest error in every run of consecutive frames whose error exceeds ``tolerance``."""
+    bad = error > tolerance
+    if not bad.any():
+        return np.empty(0, dtype=np.int64)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
+    return np.array([start + int(np.argmax(error[start:stop])) for start, stop in zip(edges[0::2], edges[1::2])])
+
+
+def _write_reduced(curves, keys: _JointKeys, frames: np.ndarray, tolerance_deg: float) -> int:
+    """Write only the keys needed to stay within ``tolerance_deg``; returns the number of keys per channel.
+
+    Starts from a linear-interpolation reduction of the channel values, writes Bezier keys, measures the
+    true rotation error of the evaluated curves against the wanted rotations, and adds a key at the worst
+    frame of every stretch that is still too far off, until none is.
+    """
+    keep = keyreduce.select_key_frames(keys.values, np.radians(tolerance_deg) / 2.0)
+    while True:
+        for i, fc in enumerate(curves):
+            fcurves.write_keys(fc, frames[keep], keys.values[keep, i], replace_range=(frames[0], frames[-1]))
+        evaluated = np.stack([fcurves.evaluate(fc, frames, 0.0) for fc in curves], axis=1)
+        error = rotation.angle_between(_to_matrices(evaluated, keys.joint.rotation_mode), keys.matrices)
+        worst = _worst_of_each_run(error, tolerance_deg)
+        if len(worst) == 0:
+            return len(keep)
+        if np.isin(worst, keep).all():  # below float precision: keep every frame
+            keep = np.arange(len(frames))
+            continue
+        keep = keyreduce.add_frames(keep, worst)
+
+
+def _base_action(obj: bpy.types.Object, mode: str) -> tuple[bpy.types.Action | None, str | None]:
+    """(action, slot identifier) whose animation the bake is added to.
+
+    Normally the object's current action. For a New-Action bake over an earlier Head Motion bake it is
+    the earlier bake's source action, so baking again replaces the generated motion instead of stacking it.
+    """
+    adt = obj.animation_data
+    current = adt.action if adt is not None else None
+    slot_identifier = fcurves.current_slot_identifier(obj)
+    if mode == "NEW_ACTION" and current is not None and SOURCE_ACTION_PROP in current:
+        source = current[SOURCE_ACTION_PROP]
+        return (bpy.data.actions.get(source) if source else None), current.get(SOURCE_SLOT_PROP)
+    return current, slot_identifier
+
+
+def _prepare_action(obj: bpy.types.Object, options: BakeOptions, base: bpy.types.Action | None,
+                    slot_identifier: str | None) -> bpy.types.Action:
+    """The action to write into (assigned to ``obj``), creating or copying it as the mode asks."""
+    adt = obj.animation_data
+    current = adt.action if adt is not None else None
+    if options.mode == "REPLACE" and current is not None:
+        if current.library is not None:
+            raise TargetError(f"The action '{current.name}' is linked and cannot be changed; use New Action.")
+        return current
+    action = base.copy() if base is not None else bpy.data.actions.new("HeadMotion")
+    action.name = options.action_name or f"{obj.name}_HeadMotion"
+    action[SOURCE_ACTION_PROP] = base.name if base is not None else ""
+    if slot_identifier:
+        action[SOURCE_SLOT_PROP] = slot_identifier
+    action.use_fake_user = False
+    fcurves.assign_action(obj, action, slot_identifier)
+    return action
+
+
+def bake_track(obj: bpy.types.Object | None, track: PoseTrack, options: BakeOptions | None = None,
+               scene: bpy.types.Scene | None = None) -> BakeResult:
+    """Bake ``track`` onto ``obj`` (armature head/neck bones, or the object itself).
+
+    The track is resampled to the scene's frame rate when they differ; it starts at
+    ``track.start_frame``. Raises a :class:`core.errors.HeadMotionError` subclass, with nothing changed,
+    for bad input (empty/NaN track, no head bone, linked data, bad options).
+    """
+    options = options or BakeOptions()
+    options.validate()
+    track.validate()
+    scene = scene or bpy.context.scene
+    fps = scene_fps(scene)
+    if abs(track.fps - fps) > 1e-6:
+        track = resample_track(track, fps)
+    target = resolve_target(obj, options.head_bone, options.neck_bones, options.facing,
+                            use_necks=options.neck_share > 0.0)
+    if options.neck_share > 0.0 and not target.necks:
+        target.notes.append("No neck bone found: the head carries the whole rotation.")
+    frames = track.frames.astype(np.float64)
+    base, slot_identifier = _base_action(obj, options.mode)
+    keys = compute_keys(target, track, fcurves.channels_in(base, slot_identifier), options.neck_share)
+
+    previous = obj.animation_data.action if obj.animation_data is not None else None
+    action = _prepare_action(obj, options, base, slot_identifier)
+    channels = fcurves.channels_for(obj, create=True)
+    written = 0
+    for jk in keys:
+        curves = [fcurves.ensure_fcurve(channels, jk.data_path, i, jk.joint.group) for i in range(jk.values.shape[1])]
+        if options.key_tolerance_deg is None:
+            for i, fc in enumerate(curves):
+                fcurves.write_keys(fc, frames, jk.values[:, i])
+            written += len(frames) * len(curves)
+        else:
+            written += _write_reduced(curves, jk, frames, options.key_tolerance_deg) * len(curves)
+    if target.obj.type == "ARMATURE":
+        for jk in keys:
+            target.obj.pose.bones[jk.joint.bone].rotation_mode = jk.joint.rotation_mode
+    return BakeResult(
+        action=action,
+        previous_action=previous,
+        joints=[jk.joint.bone or target.obj.name for jk in keys],
+        frame_start=int(frames[0]),
+        frame_end=int(frames[-1]),
+        keys_written=written,
+        convention=target.convention,
+        notes=target.notes,
+    )
+
+
+def clear_bake(obj: bpy.types.Object) -> bpy.types.Action | None:
+    """Undo a New-Action bake: give ``obj`` back the action it had before and delete the baked copy.
+
+    Returns the restored action (None when the object had none). Raises TargetError when the current
+    action was not made by Head Motion (a Replace bake is undone with Blender's Undo).
+    """
+    adt = obj.animation_data if obj is not None else None
+    action = adt.action if adt is not None else None
+    if action is None or SOURCE_ACTION_PROP not in action:
+        raise TargetError("The active action was not made by Head Motion; nothing to clear (use Undo).")
+    source_name = action[SOURCE_ACTION_PROP]
+    slot_identifier = action.get(SOURCE_SLOT_PROP)
+    source = bpy.data.actions.get(source_name) if source_name else None
+    if source is not None:
+        fcurves.assign_action(obj, source, slot_identifier)
+    else:
+        adt.action = None
+    if action.users == 0:
+        bpy.data.actions.remove(action)
+    return source

@@ -1,0 +1,137 @@
+"""Generate & Bake, Bake From File, and Clear."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import StringProperty
+from bpy_extras.io_utils import ExportHelper, ImportHelper
+
+from ..anim.bake import bake_track, clear_bake, scene_fps
+from ..core.silence import speech_from_lip_signal
+from ..core.synthetic import generate_synthetic
+from ..core.track import PoseTrack
+from . import common
+
+
+def _summary(result) -> str:
+    text = (
+        f"Head Motion: baked frames {result.frame_start}-{result.frame_end} onto "
+        f"{', '.join(result.joints)} in action '{result.action.name}' ({result.keys_written} keys)"
+    )
+    return " ".join([text, *result.notes])
+
+
+class HEADMOTION_OT_generate_bake(bpy.types.Operator):
+    """Generate natural head motion for the frame range and bake it as rotation keys on the head"""
+
+    bl_idname = "head_motion.generate_bake"
+    bl_label = "Generate & Bake"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        if common.target_object(context) is None:
+            cls.poll_message_set("Select a character (armature) or object, or set the Target")
+            return False
+        return True
+
+    def execute(self, context):
+        scene = context.scene
+
+        def run():
+            obj = common.target_object(context)
+            start, end = common.frame_range(scene)
+            fps = scene_fps(scene)
+            n = end - start + 1
+            speech = None
+            if scene.head_motion.silence_source == "CHANNEL":
+                import numpy as np
+
+                signal = common.lip_channel_signal(scene, np.arange(start, end + 1, dtype=float))
+                speech = speech_from_lip_signal(signal, fps)
+            track = generate_synthetic(n, fps, common.synthetic_settings(scene), speech=speech, start_frame=start)
+            return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
+
+        return common.report_errors(self, run)
+
+
+class HEADMOTION_OT_bake_file(bpy.types.Operator, ImportHelper):
+    """Bake a pose track file (CSV or JSON, yaw/pitch/roll in degrees) onto the head"""
+
+    bl_idname = "head_motion.bake_file"
+    bl_label = "Bake Pose File"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})
+
+    @classmethod
+    def poll(cls, context):
+        return HEADMOTION_OT_generate_bake.poll(context)
+
+    def execute(self, context):
+        scene = context.scene
+
+        def run():
+            obj = common.target_object(context)
+            track = PoseTrack.load(self.filepath)
+            return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
+
+        return common.report_errors(self, run)
+
+
+class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
+    """Generate the motion the panel describes and save it as a pose track file instead of baking it"""
+
+    bl_idname = "head_motion.export_track"
+    bl_label = "Export Pose File"
+    bl_options = {"REGISTER"}
+
+    filename_ext = ".csv"
+    filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})
+
+    def execute(self, context):
+        scene = context.scene
+
+        def run():
+            start, end = common.frame_range(scene)
+            track = generate_synthetic(end - start + 1, scene_fps(scene), common.synthetic_settings(scene),
+                                       start_frame=start)
+            track.save(self.filepath)
+            return f"Head Motion: saved {len(track)} frames to {self.filepath}"
+
+        return common.report_errors(self, run)
+
+
+class HEADMOTION_OT_clear(bpy.types.Operator):
+    """Remove the baked Head Motion action and give the object back the action it had before"""
+
+    bl_idname = "head_motion.clear"
+    bl_label = "Clear Head Motion"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        obj = common.target_object(context)
+        if obj is None or obj.animation_data is None or obj.animation_data.action is None:
+            cls.poll_message_set("The target has no action")
+            return False
+        return True
+
+    def execute(self, context):
+        def run():
+            obj = common.target_object(context)
+            restored = clear_bake(obj)
+            if restored is None:
+                return f"Head Motion: removed the baked action from '{obj.name}'"
+            return f"Head Motion: '{obj.name}' uses '{restored.name}' again"
+
+        return common.report_errors(self, run)
+
+
+CLASSES: tuple[type, ...] = (
+    HEADMOTION_OT_generate_bake,
+    HEADMOTION_OT_bake_file,
+    HEADMOTION_OT_export_track,
+    HEADMOTION_OT_clear,
+)
+

@@ -1,0 +1,93 @@
+"""What every Head Motion operator shares: reading the panel settings and reporting errors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import bpy
+import numpy as np
+
+from ..anim import fcurves
+from ..anim.bake import BakeOptions
+from ..core.errors import HeadMotionError, SettingsError, TargetError
+from ..core.synthetic import SyntheticSettings, preset_settings
+
+
+def target_object(context: bpy.types.Context) -> bpy.types.Object | None:
+    """The object to animate: the panel's Target, else the active object."""
+    settings = context.scene.head_motion
+    return settings.target or context.active_object
+
+
+def frame_range(scene: bpy.types.Scene) -> tuple[int, int]:
+    """(first, last) frame to bake, inclusive; SettingsError when the range is empty."""
+    settings = scene.head_motion
+    start, end = (scene.frame_start, scene.frame_end) if settings.use_scene_range else (
+        settings.frame_start, settings.frame_end)
+    if end < start:
+        raise SettingsError(f"The frame range {start}-{end} is empty: the last frame is before the first.")
+    return start, end
+
+
+def bake_options(obj: bpy.types.Object, scene: bpy.types.Scene) -> BakeOptions:
+    """BakeOptions from the scene settings and the object's rig settings."""
+    settings = scene.head_motion
+    rig = obj.head_motion
+    return BakeOptions(
+        mode=settings.bake_mode,
+        head_bone=rig.head_bone,
+        neck_bones=rig.neck_bones,
+        neck_share=rig.neck_share,
+        facing=rig.facing,
+        key_tolerance_deg=settings.key_tolerance if settings.use_key_reduction else None,
+    )
+
+
+def synthetic_settings(scene: bpy.types.Scene) -> SyntheticSettings:
+    """The generator settings the panel describes: a preset, scaled per axis and in tempo."""
+    s = scene.head_motion
+    base = preset_settings(s.preset, intensity=s.intensity, seed=s.seed)
+
+    def scaled(axis, amplitude_scale: float):
+        lo, hi = axis.amplitude_deg
+        plo, phi = axis.period_s
+        return dataclasses.replace(axis, amplitude_deg=(lo * amplitude_scale, hi * amplitude_scale),
+                                   period_s=(plo / s.tempo, phi / s.tempo))
+
+    return dataclasses.replace(
+        base,
+        yaw=scaled(base.yaw, s.yaw_scale),
+        pitch=scaled(base.pitch, s.pitch_scale),
+        roll=scaled(base.roll, s.roll_scale),
+    )
+
+
+def lip_channel_signal(scene: bpy.types.Scene, frames: np.ndarray) -> np.ndarray:
+    """Per-frame values of the lip channel chosen in the panel (jaw bone channel, mouth shape key…)."""
+    s = scene.head_motion
+    obj = s.silence_object
+    if obj is None or not s.silence_data_path:
+        raise SettingsError("Silence from an animation channel: choose the lip object and its channel.")
+    owners = [obj]
+    if getattr(obj, "data", None) is not None and getattr(obj.data, "shape_keys", None) is not None:
+        owners.append(obj.data.shape_keys)
+    for owner in owners:
+        fc = fcurves.find_fcurve(fcurves.channels_for(owner, create=False), s.silence_data_path, s.silence_index)
+        if fc is not None:
+            return fcurves.evaluate(fc, frames, 0.0)
+    raise TargetError(
+        f"'{obj.name}' has no animation on {s.silence_data_path}[{s.silence_index}]; "
+        "bake or import the lip-sync first, or choose another channel."
+    )
+
+
+def report_errors(operator: bpy.types.Operator, fn) -> set[str]:
+    """Run ``fn()``; report a HeadMotionError as an error and cancel (the scene is unchanged)."""
+    try:
+        message = fn()
+    except HeadMotionError as exc:
+        operator.report({"ERROR"}, str(exc))
+        return {"CANCELLED"}
+    if message:
+        operator.report({"INFO"}, message)
+    return {"FINISHED"}

@@ -1,0 +1,40 @@
+"""Rig helpers: detect the head and neck bones of the target."""
+
+from __future__ import annotations
+
+import bpy
+
+from ..anim.target import bone_infos
+from ..core.rig_names import match_head_and_neck
+from . import common
+
+
+class HEADMOTION_OT_detect_bones(bpy.types.Operator):
+    """Find the head and neck bones by name (Rigify, Mixamo, VRM, Ready Player Me, CC, Unreal…) and fill them in"""
+
+    bl_idname = "head_motion.detect_bones"
+    bl_label = "Detect Head & Neck"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        obj = common.target_object(context)
+        if obj is None or obj.type != "ARMATURE":
+            cls.poll_message_set("The target must be an armature")
+            return False
+        return True
+
+    def execute(self, context):
+        obj = common.target_object(context)
+        match = match_head_and_neck(bone_infos(obj.data))
+        if not match.head:
+            self.report({"ERROR"}, f"No head bone recognised in '{obj.name}': pick it by hand.")
+            return {"CANCELLED"}
+        obj.head_motion.head_bone = match.head
+        obj.head_motion.neck_bones = ", ".join(match.necks)
+        necks = ", ".join(match.necks) or "none"
+        self.report({"INFO"}, f"Head Motion: head '{match.head}', neck {necks} ({match.convention})")
+        return {"FINISHED"}
+
+
+CLASSES: tuple[type, ...] = (HEADMOTION_OT_detect_bones,)

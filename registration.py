@@ -1,0 +1,32 @@
+"""The one list of classes Head Motion registers, in dependency order."""
+
+from __future__ import annotations
+
+import bpy
+
+from .operators import bake_ops, rig_ops
+from .ui import panel, properties
+
+_CLASSES: tuple[type, ...] = (
+    *properties.CLASSES,
+    *rig_ops.CLASSES,
+    *bake_ops.CLASSES,
+    *panel.CLASSES,
+)
+
+
+def register() -> None:
+    for cls in _CLASSES:
+        bpy.utils.register_class(cls)
+    properties.attach()
+
+
+def unregister() -> None:
+    properties.detach()
+    for cls in reversed(_CLASSES):
+        bpy.utils.unregister_class(cls)
+
+
+def registered_classes() -> tuple[type, ...]:
+    """Every class :func:`register` registers (used by the tests)."""
+    return _CLASSES

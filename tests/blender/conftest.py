@@ -1,0 +1,49 @@
+"""Run the extension inside real Blender (the ``bpy`` module), enabled the way users enable it.
+
+Before ``bpy`` is imported, ``BLENDER_USER_RESOURCES`` points at a fresh temporary directory, so no
+user configuration leaks in and nothing is written to the real user folders. The source tree is copied
+(minus what the manifest excludes from builds) into a local extension repository there and enabled with
+``bpy.ops.preferences.addon_enable``: the code runs as ``bl_ext.head_motion_tests.head_motion``, exactly
+as an installed extension does (see tools/extension_dev.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import extension_dev  # noqa: E402
+
+REPO_MODULE = "head_motion_tests"
+PACKAGE = f"bl_ext.{REPO_MODULE}.head_motion"
+_USER_DIR = extension_dev.use_private_user_dir()
+
+import bpy  # noqa: E402  (must come after BLENDER_USER_RESOURCES is set)
+
+EXT = extension_dev.enable_from_source(_USER_DIR, REPO_MODULE)
+
+
+@pytest.fixture(scope="session")
+def ext():
+    """The enabled extension package (``bl_ext.head_motion_tests.head_motion``)."""
+    return EXT
+
+
+@pytest.fixture
+def empty_scene():
+    """A fresh empty file (add-ons stay enabled), 24 fps, frames 1-250."""
+    bpy.ops.wm.read_homefile(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps = 24
+    scene.render.fps_base = 1.0
+    scene.frame_start, scene.frame_end = 1, 250
+    return scene
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_USER_DIR, ignore_errors=True)

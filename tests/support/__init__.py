@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites (no bpy at import time)."""

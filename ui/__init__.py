@@ -1,0 +1,1 @@
+"""Blender UI of Head Motion: settings property groups and the sidebar panels."""

@@ -1,0 +1,122 @@
+"""The "Head Motion" tab of the 3D Viewport sidebar (N panel).
+
+One parent panel with the target, then sub-panels per step: Rig, Motion, Silence, Bake. Later features
+(audio, reference video, PoseGAN) add their own sub-panels with ``bl_parent_id = "HEADMOTION_PT_main"``.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+from ..operators import common
+
+
+class _HeadMotionPanel:
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Head Motion"
+
+
+class HEADMOTION_PT_main(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Head Motion"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.head_motion
+        layout.prop(settings, "target")
+        obj = common.target_object(context)
+        if obj is None:
+            layout.label(text="Select a character or object", icon="INFO")
+        elif settings.target is None:
+            layout.label(text=f"Using active object: {obj.name}", icon="OBJECT_DATA")
+
+
+class HEADMOTION_PT_rig(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Rig"
+    bl_parent_id = "HEADMOTION_PT_main"
+
+    @classmethod
+    def poll(cls, context):
+        return common.target_object(context) is not None
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        obj = common.target_object(context)
+        rig = obj.head_motion
+        if obj.type == "ARMATURE":
+            layout.prop_search(rig, "head_bone", obj.data, "bones", text="Head Bone")
+            layout.prop(rig, "neck_bones")
+            layout.prop(rig, "neck_share", slider=True)
+            layout.operator("head_motion.detect_bones", icon="BONE_DATA")
+        layout.prop(rig, "facing")
+
+
+class HEADMOTION_PT_motion(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Motion"
+    bl_parent_id = "HEADMOTION_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        s = context.scene.head_motion
+        layout.prop(s, "preset")
+        layout.prop(s, "intensity", slider=True)
+        layout.prop(s, "seed")
+        col = layout.column(align=True)
+        col.prop(s, "yaw_scale", slider=True)
+        col.prop(s, "pitch_scale", slider=True)
+        col.prop(s, "roll_scale", slider=True)
+        layout.prop(s, "tempo")
+
+
+class HEADMOTION_PT_silence(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Silence"
+    bl_parent_id = "HEADMOTION_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        s = context.scene.head_motion
+        layout.prop(s, "silence_source")
+        if s.silence_source == "CHANNEL":
+            layout.prop(s, "silence_object")
+            layout.prop(s, "silence_data_path")
+            layout.prop(s, "silence_index")
+
+
+class HEADMOTION_PT_bake(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Bake"
+    bl_parent_id = "HEADMOTION_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        s = context.scene.head_motion
+        layout.prop(s, "use_scene_range")
+        if not s.use_scene_range:
+            col = layout.column(align=True)
+            col.prop(s, "frame_start")
+            col.prop(s, "frame_end")
+        layout.prop(s, "bake_mode")
+        row = layout.row(heading="Reduce Keys")
+        row.prop(s, "use_key_reduction", text="")
+        sub = row.row()
+        sub.active = s.use_key_reduction
+        sub.prop(s, "key_tolerance")
+        layout.use_property_split = False
+        layout.operator("head_motion.generate_bake", icon="ANIM")
+        row = layout.row(align=True)
+        row.operator("head_motion.bake_file", icon="IMPORT")
+        row.operator("head_motion.export_track", icon="EXPORT")
+        layout.operator("head_motion.clear", icon="X")
+
+
+CLASSES: tuple[type, ...] = (
+    HEADMOTION_PT_main,
+    HEADMOTION_PT_rig,
+    HEADMOTION_PT_motion,
+    HEADMOTION_PT_silence,
+    HEADMOTION_PT_bake,
+)
