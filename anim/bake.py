@@ -154,7 +154,7 @@ def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float =
     shares = _joint_shares(len(target.joints), neck_share)
     previous = np.broadcast_to(np.eye(3), (len(frames), 3, 3))
     out = []
-    for joint, share in zip(target.joints, shares):
+    for joint, share in zip(target.joints, shares, strict=True):
         cumulative = rotation.character_rotation(*(angles * share).T)
         world_delta_c = np.swapaxes(previous, 1, 2) @ cumulative
         previous = cumulative
@@ -175,7 +175,8 @@ def _worst_of_each_run(error: np.ndarray, tolerance: float) -> np.ndarray:
     if not bad.any():
         return np.empty(0, dtype=np.int64)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
-    return np.array([start + int(np.argmax(error[start:stop])) for start, stop in zip(edges[0::2], edges[1::2])])
+    runs = zip(edges[0::2], edges[1::2], strict=True)
+    return np.array([start + int(np.argmax(error[start:stop])) for start, stop in runs])
 
 
 def _write_reduced(curves, keys: _JointKeys, frames: np.ndarray, tolerance_deg: float) -> int:

@@ -104,7 +104,9 @@ def _snap_axis(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _armature_rest_axes(obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None) -> tuple[np.ndarray, np.ndarray]:
+def _armature_rest_axes(
+    obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """(forward, up) of a character in the armature's own space, from its rest pose.
 
     Up: the coordinate axis closest to the head bone's direction. Forward: toward the eyes when eye bones
@@ -167,10 +169,8 @@ def resolve_target(
         raise TargetError(f"Unknown facing '{facing}'; use AUTO or one of {', '.join(FACING_VECTORS)}.")
     obj_rot = _rotation3(obj.matrix_world)
     if obj.type != "ARMATURE":
-        if obj.parent is not None:
-            rest = _rotation3(obj.parent.matrix_world @ obj.matrix_parent_inverse)
-        else:
-            rest = np.eye(3)
+        parent = obj.parent
+        rest = _rotation3(parent.matrix_world @ obj.matrix_parent_inverse) if parent is not None else np.eye(3)
         basis = _world_basis(np.eye(3), np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.0, 1.0]), facing)
         return Target(obj, [Joint(None, rest, obj.rotation_mode)], basis)
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import extension_dev  # noqa: E402
+import extension_dev
 
 
 def main(argv: list[str] | None = None) -> int:

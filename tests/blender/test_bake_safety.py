@@ -70,7 +70,7 @@ def test_new_action_keeps_the_original_byte_for_byte(ext, empty_scene):
     for key, data in before.items():
         if "mixamorig:Head" not in key[0]:
             assert after[key] == data, key  # other channels copied unchanged
-    head_w = [v for k, v in after.items() if k == ('pose.bones["mixamorig:Head"].rotation_quaternion', 0)][0]
+    head_w = after[('pose.bones["mixamorig:Head"].rotation_quaternion', 0)]
     frames = np.frombuffer(head_w["co"], dtype=np.float32)[0::2]
     assert 80.0 in frames  # the user's head key outside the baked range survives in the copy
     assert np.count_nonzero((frames >= 1) & (frames <= 60)) == 60
@@ -86,7 +86,7 @@ def test_new_action_is_additive_on_the_existing_head_animation(ext, empty_scene)
         empty_scene.frame_set(f)
         keyed.append(head_world_delta(obj, "mixamorig:Head"))
     ext.anim.bake.bake_track(obj, zero)
-    for f, expected in zip((1, 20, 40), keyed):
+    for f, expected in zip((1, 20, 40), keyed, strict=True):
         empty_scene.frame_set(f)
         assert angle_deg(head_world_delta(obj, "mixamorig:Head"), expected) < 0.05
 
@@ -176,7 +176,7 @@ def test_linked_rig_is_refused(ext, empty_scene, tmp_path):
     library = tmp_path / "library.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(library))
     bpy.ops.wm.read_homefile(use_empty=True)
-    with bpy.data.libraries.load(str(library), link=True) as (data_from, data_to):
+    with bpy.data.libraries.load(str(library), link=True) as (_data_from, data_to):
         data_to.objects = ["vrm"]
     linked = data_to.objects[0]
     bpy.context.scene.collection.objects.link(linked)

@@ -7,6 +7,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from extension_dev import copy_extension_source, exclude_patterns, extension_files  # noqa: E402
+from extension_dev import copy_extension_source, exclude_patterns, extension_files
 
 __all__ = ["copy_extension_source", "exclude_patterns", "extension_files"]
