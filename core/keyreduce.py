@@ -1,0 +1,189 @@
+"""Keyframe reduction: keep as few samples as linear interpolation needs to stay within a tolerance.
+
+Conventions: axis 0 of ``values`` is time, one sample per frame, so sample indices are frame offsets
+from the first frame. Tolerances are in the units of the values (e.g. radians for rotation channels)
+and bound the *vertical* error: ``|value[i] - interpolated[i]|`` per channel, not the distance to the
+line. All channels share one set of kept indices, which is what Blender needs to key a rotation
+(quaternion or Euler) consistently.
+
+The selection is a Ramer-Douglas-Peucker variant run breadth-first without recursion: every pass
+measures, for all segments still too coarse at once (vectorised), the sample with the largest error
+relative to the tolerance, and splits those segments there. A segment whose worst sample lies in
+its outer quarter is also split in the middle, which bounds the number of passes by
+``log(N) / log(4/3)`` (plain RDP can need hundreds of passes on periodic motion). It handles any
+length (108,000 samples and more) without touching Python's recursion limit.
+
+The Blender side writes the kept samples as Bezier keys, evaluates the curves, and adds the frames
+where the Bezier curve strays beyond the tolerance with :func:`add_frames`, until it is within
+tolerance everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .errors import SettingsError, TrackError
+
+__all__ = ["add_frames", "interpolation_error", "select_key_frames"]
+
+
+def _as_samples(values: np.ndarray) -> np.ndarray:
+    """``values`` as a finite float64 ``(N, C)`` array (a 1-D signal becomes one channel)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise TrackError(f"values must have shape (N,) or (N, C), got {array.shape}.")
+    if array.shape[0] == 0:
+        raise TrackError("values are empty: there is no sample to key.")
+    if array.shape[1] == 0:
+        raise TrackError("values have no channel: there is nothing to key.")
+    if not np.all(np.isfinite(array)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(array), axis=1))[0])
+        raise TrackError(f"values hold NaN or infinite numbers (first at sample {bad}).")
+    return array
+
+
+def _as_tolerance(tolerance: float | np.ndarray, channels: int) -> np.ndarray:
+    """Per-channel tolerance ``(C,)``: a number for all channels or one per channel; each >= 0."""
+    tol = np.asarray(tolerance, dtype=np.float64)
+    if tol.ndim > 1 or (tol.ndim == 1 and tol.shape[0] not in (1, channels)):
+        raise SettingsError(
+            f"tolerance must be a number or one per channel ({channels}), got shape {tol.shape}."
+        )
+    tol = np.broadcast_to(tol.reshape(-1) if tol.ndim else tol, (channels,)).astype(np.float64)
+    if np.any(np.isnan(tol)) or np.any(tol < 0.0):
+        raise SettingsError(f"tolerance must be >= 0 (0 keeps every sample off a straight line), got {tol}.")
+    return tol
+
+
+def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray) -> np.ndarray:
+    """Indices of the samples to key so that linear interpolation stays within ``tolerance``.
+
+    Args:
+        values: ``(N,)`` or ``(N, C)`` samples, one row per frame; must be finite.
+        tolerance: largest allowed vertical error, one number for all channels or ``(C,)`` per
+            channel, in the units of ``values``; ``0`` keeps every sample not exactly on a line
+            through its neighbours' keys, ``inf`` keeps only the ends.
+
+    Returns:
+        Sorted, unique int64 indices, always holding ``0`` and ``N - 1``, such that for every channel
+        ``c`` ``np.interp(arange(N), kept, values[kept, c])`` is within ``tolerance[c]`` of
+        ``values[:, c]`` at every sample.
+
+    The result is greedy, not guaranteed minimal, and nested: a smaller tolerance keeps a superset of
+    the keys of a larger one (the split points do not depend on the tolerance).
+
+    Raises:
+        TrackError: ``values`` are empty, of the wrong shape, or hold NaN/inf.
+        SettingsError: ``tolerance`` is negative, NaN or of the wrong shape.
+    """
+    samples = _as_samples(values)
+    n, channels = samples.shape
+    tol = _as_tolerance(tolerance, channels)
+    if n <= 2:
+        return np.arange(n, dtype=np.int64)
+
+    # Split points are ranked by error in units of the tolerance. A zero tolerance ranks by a tiny
+    # positive stand-in instead, so the split still lands on the largest error (not on the first
+    # sample with any error, which would peel one sample per pass).
+    positive = tol[tol > 0.0]
+    stand_in = max(float(positive.min()) * 1e-9, 1e-300) if positive.size else 1.0
+    inv_scale = 1.0 / np.where(tol > 0.0, tol, stand_in)
+
+    columns = [np.ascontiguousarray(samples[:, c]) for c in range(channels)]
+    keep = np.zeros(n, dtype=bool)
+    keep[0] = keep[-1] = True
+    starts = np.array([0], dtype=np.int64)
+    ends = np.array([n - 1], dtype=np.int64)
+    while starts.size:
+        inner = ends - starts - 1
+        live = inner > 0
+        starts, ends, inner = starts[live], ends[live], inner[live]
+        if not starts.size:
+            break
+        # Every interior sample of every open segment, as flat arrays (segment-major, ascending).
+        first = np.cumsum(inner) - inner
+        seg = np.repeat(np.arange(starts.size), inner)
+        offset = np.arange(int(inner.sum()), dtype=np.int64) - first[seg] + 1
+        idx = starts[seg] + offset
+        dt = offset.astype(np.float64)
+        span = (ends - starts).astype(np.float64)
+        violation = np.zeros(idx.size, dtype=bool)
+        rank = np.zeros(idx.size)
+        for c, column in enumerate(columns):
+            # Same arithmetic as np.interp (slope * (x - x0) + y0), so that a reconstruction with
+            # np.interp reproduces the errors measured here bit for bit.
+            y0 = column[starts]
+            slope = (column[ends] - y0) / span
+            error = np.abs(column[idx] - (slope[seg] * dt + y0[seg]))
+            violation |= error > tol[c]
+            error *= inv_scale[c]
+            np.maximum(rank, error, out=rank)
+        split = np.logical_or.reduceat(violation, first)
+        if not np.any(split):
+            break
+        worst = np.maximum.reduceat(rank, first)
+        # The sample with the worst rank in each segment to split; among ties the middle one.
+        hit = np.flatnonzero((rank == worst[seg]) & split[seg])
+        hit_seg = seg[hit]
+        group = np.flatnonzero(np.concatenate(([True], hit_seg[1:] != hit_seg[:-1])))
+        count = np.diff(np.append(group, hit.size))
+        cut = idx[hit[group + (count - 1) // 2]]
+        s_split, e_split = starts[split], ends[split]
+        # A cut in the outer quarter of a segment leaves a long piece to measure again on the next
+        # pass; RDP's worst case (e.g. periodic motion) peels such a piece a few samples per pass.
+        # Such segments are also cut in the middle, so every piece is at most 3/4 of its parent and
+        # the number of passes stays logarithmic. (It costs a few extra keys, never accuracy.)
+        lopsided = 4 * np.minimum(cut - s_split, e_split - cut) < e_split - s_split
+        other = np.where(lopsided, (s_split + e_split) // 2, cut)
+        lo, hi = np.minimum(cut, other), np.maximum(cut, other)
+        keep[lo] = True
+        keep[hi] = True
+        starts = np.concatenate([s_split, lo, hi])
+        ends = np.concatenate([lo, hi, e_split])
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def interpolation_error(values: np.ndarray, indices: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Largest vertical error per channel ``(C,)`` of linear interpolation through ``indices``.
+
+    ``indices`` must be sorted, unique and include ``0`` and ``N - 1``.
+    """
+    samples = _as_samples(values)
+    kept = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices, dtype=np.int64)
+    n = samples.shape[0]
+    if kept.size == 0 or kept[0] != 0 or kept[-1] != n - 1 or np.any(np.diff(kept) <= 0):
+        raise TrackError("key indices must be sorted, unique, and include the first and last sample.")
+    x = np.arange(n, dtype=np.float64)
+    recon = np.stack([np.interp(x, kept, samples[kept, c]) for c in range(samples.shape[1])], axis=1)
+    return np.abs(recon - samples).max(axis=0)
+
+
+def add_frames(indices: Iterable[int] | np.ndarray, extra: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Sorted, unique int64 union of two sets of sample indices (e.g. kept keys and frames to add).
+
+    Raises:
+        TrackError: an index is negative or not a whole number.
+    """
+    merged = np.concatenate([_as_indices(indices, "indices"), _as_indices(extra, "extra")])
+    return np.unique(merged)
+
+
+def _as_indices(items: Iterable[int] | np.ndarray, name: str) -> np.ndarray:
+    array = np.asarray(items if isinstance(items, np.ndarray) else list(items))
+    array = array.reshape(-1)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype.kind == "b":
+        raise TrackError(f"{name} must be sample indices, not a boolean mask (use np.flatnonzero).")
+    whole_floats = array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array))
+    if array.dtype.kind not in "iu" and not whole_floats:
+        raise TrackError(f"{name} must be whole sample indices, got {array.dtype} values.")
+    out = array.astype(np.int64)
+    if np.any(out < 0):
+        raise TrackError(f"{name} must be >= 0, got {int(out.min())}.")
+    return out
+
