@@ -5,7 +5,7 @@ and calls :func:`register` / :func:`unregister`. Everything heavy is imported la
 features that need it, so registering never fails because an optional library is missing.
 """
 
-from . import registration
+from . import api, registration  # noqa: F401  (api: public scripting entry point)
 
 
 def register() -> None:

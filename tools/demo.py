@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     scene.render.fps, scene.render.fps_base = args.fps, 1.0
     n_frames = round(args.seconds * args.fps)
     scene.frame_start, scene.frame_end = 1, n_frames
-    rig = ext.anim.sample_character.build_sample_character()
+    rig = ext.api.build_sample_character()
     rig.head_motion.neck_share = 0.3
 
     settings = ext.core.synthetic.preset_settings("CONVERSATIONAL", seed=args.seed)

@@ -1,0 +1,336 @@
+"""Build the installable Head Motion extension: one zip per platform, with its run-time wheels.
+
+    python tools/build_extension.py --bpy .venv/bpy-5.0.1 --dist dist \
+        [--platforms linux-x64 windows-x64 macos-arm64] [--offline] [--wheelhouse DIR] [--build-dir DIR]
+
+1. For each platform, find a CPython 3.11 wheel of every pin in ``tools/runtime_wheels.txt`` (the run-time
+   import closure, see ``tools/runtime_deps.py``) in the wheelhouses: the per-platform download cache
+   (``--wheelhouse``, default ``$HEAD_MOTION_WHEELHOUSE/platforms``, i.e.
+   ``~/.cache/head-motion/wheelhouse/platforms``) and the test wheelhouse ``make env`` fills
+   (``.../wheelhouse/py311``, linux-x64). Missing ones are downloaded with ``pip download --no-deps
+   --only-binary=:all:`` for that platform, unless ``--offline``; a wheel still missing is an error.
+2. Stage ``build/extension``: the files the manifest ships (``tools/extension_dev.extension_files``),
+   ``wheels/*.whl``, and a manifest with ``platforms`` and ``wheels`` filled in.
+3. Run Blender's own ``blender_ext.py build --split-platforms`` (from the ``--bpy`` Blender) — one zip per
+   platform that holds only that platform's wheels — and ``blender_ext.py validate`` on every zip.
+4. Print each zip's size and wheel count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+from packaging import tags
+from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from runtime_deps import RUNTIME_WHEELS, extension_files, read_pins  # noqa: E402
+
+PYTHON_VERSION = (3, 11)  # Blender 4.2-5.0
+WHEELHOUSE_ROOT = Path(os.environ.get("HEAD_MOTION_WHEELHOUSE", Path.home() / ".cache" / "head-motion" / "wheelhouse"))
+TEST_WHEELHOUSE = WHEELHOUSE_ROOT / "py311"  # filled by tools/setup_env.sh (linux-x64 + pure wheels)
+DEFAULT_PLATFORMS = ("linux-x64", "windows-x64", "macos-arm64")
+
+
+def _macos(arch: str, newest: int = 14) -> list[str]:
+    # onnxruntime 1.31 ships macOS wheels for 14.0+ only (arm64 only); Blender 4.2 itself needs 11.2+.
+    out = [f"macosx_{major}_0_{a}" for major in range(newest, 10, -1) for a in (arch, "universal2")]
+    return out + [f"macosx_10_{minor}_{a}" for minor in range(16, 8, -1) for a in (arch, "universal2")]
+
+
+# Wheel platform tags each Blender platform accepts, most preferred first.
+PLATFORM_TAGS: dict[str, list[str]] = {
+    # Blender 4.2+ official Linux builds need glibc 2.28 (Rocky 8): manylinux_2_28 and older.
+    "linux-x64": [f"manylinux_2_{minor}_x86_64" for minor in range(28, 16, -1)] + ["manylinux2014_x86_64"],
+    "linux-arm64": [f"manylinux_2_{minor}_aarch64" for minor in range(28, 16, -1)] + ["manylinux2014_aarch64"],
+    "windows-x64": ["win_amd64"],
+    "windows-arm64": ["win_arm64"],
+    "macos-arm64": _macos("arm64"),
+    "macos-x64": _macos("x86_64"),
+}
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+@functools.cache
+def supported_tags(platform: str) -> tuple[tags.Tag, ...]:
+    """The wheel tags CPython 3.11 accepts on ``platform``, most preferred first."""
+    plats = PLATFORM_TAGS[platform]
+    return (
+        *tags.cpython_tags(PYTHON_VERSION, abis=["cp311"], platforms=plats),
+        *tags.compatible_tags(PYTHON_VERSION, "cp311", plats),
+    )
+
+
+def find_wheel(name: str, version: str, platform: str, dirs: list[Path], prefer: set[str]) -> Path | None:
+    """The best wheel of ``name==version`` for ``platform`` in ``dirs`` (``prefer``: names already staged)."""
+    rank = {tag: i for i, tag in enumerate(supported_tags(platform))}
+    want_name, want_version = canonicalize_name(name), Version(version)
+    best: tuple[tuple[int, int], Path] | None = None
+    for folder in dirs:
+        if not folder.is_dir():
+            continue
+        for path in folder.glob("*.whl"):
+            try:
+                wname, wversion, _, wtags = parse_wheel_filename(path.name)
+            except ValueError:
+                continue
+            if wname != want_name or wversion != want_version:
+                continue
+            ranks = [rank[t] for t in wtags if t in rank]
+            if not ranks:
+                continue
+            key = (0 if path.name in prefer else 1, min(ranks))
+            if best is None or key < best[0]:
+                best = (key, path)
+    return best[1] if best else None
+
+
+def pip_download(pins: list[str], platform: str, dest: Path) -> None:
+    """Download ``pins`` for ``platform`` into ``dest``; what cannot be found is reported by the caller."""
+    dest.mkdir(parents=True, exist_ok=True)
+    base = [
+        sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+        "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
+        "--abi", "cp311", "--abi", "abi3", "--abi", "none",
+        *(arg for tag in PLATFORM_TAGS[platform] for arg in ("--platform", tag)),
+        "-d", str(dest),
+    ]  # fmt: skip
+    print(f"downloading {len(pins)} wheel(s) for {platform}: {' '.join(pins)}", flush=True)
+    if subprocess.run([*base, *pins], capture_output=True, text=True, check=False).returncode == 0:
+        return
+    for pin in pins:  # pip gives up on the whole batch when one pin has no wheel: get the others one by one
+        proc = subprocess.run([*base, pin], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
+            print(f"  {platform}: pip found no wheel for {pin}: {errors[0] if errors else proc.stderr[-300:]}")
+
+
+def collect_wheels(
+    platforms: list[str], pins: dict[str, tuple[str, str]], wheelhouse: Path, offline: bool
+) -> dict[str, list[Path]]:
+    """``{platform: [wheel paths]}``, one wheel per pin; raises :class:`BuildError` listing every gap."""
+    chosen: dict[str, list[Path]] = {}
+    staged: set[str] = set()
+    missing: list[str] = []
+    for platform in platforms:
+        dirs = [wheelhouse / platform, TEST_WHEELHOUSE]
+
+        def lookup(name, version, platform=platform, dirs=dirs):
+            return find_wheel(name, version, platform, dirs, staged)
+
+        absent = [f"{n}=={v}" for n, v in pins.values() if lookup(n, v) is None]
+        if absent and not offline:
+            pip_download(absent, platform, wheelhouse / platform)
+        wheels = []
+        for name, version in pins.values():
+            path = lookup(name, version)
+            if path is None:
+                missing.append(f"{platform}: {name}=={version}")
+                continue
+            wheels.append(path)
+            staged.add(path.name)
+        chosen[platform] = wheels
+    if missing:
+        hint = " (run without --offline to download them)" if offline else ""
+        raise BuildError("no cp311 wheel found for\n  " + "\n  ".join(missing) + hint)
+    share_multi_platform_wheels(chosen)
+    return chosen
+
+
+def installs_on(wheel: Path, platform: str) -> bool:
+    return not parse_wheel_filename(wheel.name)[3].isdisjoint(supported_tags(platform))
+
+
+def share_multi_platform_wheels(chosen: dict[str, list[Path]]) -> None:
+    """Where a wheel chosen for one platform installs on another too (macOS ``universal2``), use it there as
+    well: Blender puts every wheel whose tags match a platform into that platform's zip, so two different
+    wheels of one distribution must never both match. Replacements only go towards wheels that cover more of
+    the platforms (then the larger name), so this terminates."""
+    platforms = list(chosen)
+
+    def order(wheel: Path):
+        return (sum(installs_on(wheel, p) for p in platforms), wheel.name)
+
+    changed = True
+    while changed:
+        changed = False
+        for platform, wheels in chosen.items():
+            for i, wheel in enumerate(wheels):
+                name = parse_wheel_filename(wheel.name)[0]
+                for other in {w for ws in chosen.values() for w in ws}:
+                    if (
+                        parse_wheel_filename(other.name)[0] == name
+                        and order(other) > order(wheel)
+                        and installs_on(other, platform)
+                    ):
+                        wheels[i] = wheel = other
+                        changed = True
+
+
+def blender_ext_path(bpy_root: Path) -> Path:
+    """``blender_ext.py`` of the Blender at ``bpy_root`` (the folder holding ``bpy/``, or ``bpy/`` itself)."""
+    for base in (bpy_root, bpy_root / "bpy"):
+        found = sorted(base.glob("[0-9]*.[0-9]*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+        if found:
+            return found[-1]
+    raise BuildError(f"no Blender found at {bpy_root} (expected bpy/<version>/scripts/addons_core/bl_pkg)")
+
+
+def load_blender_ext(path: Path):
+    spec = importlib.util.spec_from_file_location("_head_motion_blender_ext", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_platform_split(blender_ext, chosen: dict[str, list[Path]]) -> None:
+    """Blender assigns wheels to platforms by their tags: every zip must get exactly the wheels chosen for it."""
+    union = sorted({f"./wheels/{p.name}" for wheels in chosen.values() for p in wheels})
+    for platform, wheels in chosen.items():
+        got = set(blender_ext.paths_filter_wheels_by_platform(union, platform))
+        want = {f"./wheels/{p.name}" for p in wheels}
+        if got != want:
+            raise BuildError(
+                f"{platform}: Blender would bundle {sorted(got - want)} besides / {sorted(want - got)} instead of "
+                "the chosen wheels (a wheel of one platform matches another's tags)"
+            )
+
+
+def staged_manifest(source: str, platforms: list[str], wheels: list[str]) -> str:
+    """``source`` with top-level ``platforms`` and ``wheels`` keys inserted before the first table."""
+    data = tomllib.loads(source)
+    if "platforms" in data or "wheels" in data:
+        raise BuildError("the source blender_manifest.toml must not set platforms/wheels (the build fills them)")
+
+    def toml_list(items):
+        return "[\n" + "".join(f'  "{item}",\n' for item in items) + "]\n"
+
+    lines = source.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    generated = "".join(
+        [
+            "# Filled in by tools/build_extension.py.\n",
+            f"platforms = {toml_list(platforms)}",
+            f"wheels = {toml_list(wheels)}\n",
+        ]
+    )
+    text = "".join(lines[:at]) + generated + "".join(lines[at:])
+    parsed = tomllib.loads(text)
+    assert parsed["platforms"] == platforms and parsed["wheels"] == wheels
+    return text
+
+
+def stage(build_dir: Path, chosen: dict[str, list[Path]], platforms: list[str]) -> None:
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    for rel in extension_files(ROOT):
+        if rel.as_posix() == "blender_manifest.toml":
+            continue
+        target = build_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target)
+    (build_dir / "wheels").mkdir(parents=True)
+    names: list[str] = []
+    for wheels in chosen.values():
+        for path in wheels:
+            if path.name in names:
+                continue
+            names.append(path.name)
+            target = build_dir / "wheels" / path.name
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copy2(path, target)
+    manifest = staged_manifest(
+        (ROOT / "blender_manifest.toml").read_text(encoding="utf-8"), platforms, [f"./wheels/{n}" for n in names]
+    )
+    (build_dir / "blender_manifest.toml").write_text(manifest, encoding="utf-8")
+
+
+def run_tool(blender_ext: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, str(blender_ext), *args], capture_output=True, text=True, check=False)
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0 or "FATAL_ERROR" in output or "ERROR:" in output:
+        raise BuildError(f"blender_ext.py {args[0]} failed (exit {proc.returncode}):\n{output}")
+    return output
+
+
+def build(args: argparse.Namespace) -> list[Path]:
+    pins = read_pins(RUNTIME_WHEELS)
+    for platform in args.platforms:
+        if platform not in PLATFORM_TAGS:
+            raise BuildError(f"unknown platform {platform!r} (known: {', '.join(PLATFORM_TAGS)})")
+    manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text(encoding="utf-8"))
+    tool = blender_ext_path(args.bpy)
+    print(f"Blender extension tool: {tool}")
+
+    chosen = collect_wheels(args.platforms, pins, args.wheelhouse, args.offline)
+    check_platform_split(load_blender_ext(tool), chosen)
+    stage(args.build_dir, chosen, args.platforms)
+
+    args.dist.mkdir(parents=True, exist_ok=True)
+    zips = [args.dist / f"{manifest['id']}-{manifest['version']}-{p.replace('-', '_')}.zip" for p in args.platforms]
+    for path in zips:
+        path.unlink(missing_ok=True)
+    run_tool(tool, "build", "--source-dir", str(args.build_dir), "--output-dir", str(args.dist), "--split-platforms")
+    for path in zips:
+        if not path.is_file():
+            raise BuildError(f"blender_ext.py build did not write {path}")
+        run_tool(tool, "validate", str(path))
+    return zips
+
+
+def report(zips: list[Path]) -> None:
+    print()
+    print(f"{'zip':<42} {'size (MB)':>9} {'wheels':>6}  largest wheels (MB)")
+    for path in zips:
+        with zipfile.ZipFile(path) as zf:
+            wheels = sorted(
+                ((i.filename.removeprefix("wheels/"), i.file_size) for i in zf.infolist()
+                 if i.filename.startswith("wheels/") and i.filename.endswith(".whl")),
+                key=lambda item: -item[1],
+            )  # fmt: skip
+        top = ", ".join(f"{name.split('-')[0]} {size / 1e6:.1f}" for name, size in wheels[:4])
+        print(f"{path.name:<42} {path.stat().st_size / 1e6:>9.1f} {len(wheels):>6}  {top}")
+    print("validated: " + ", ".join(p.name for p in zips))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bpy", type=Path, required=True, help="folder holding Blender's bpy module (.venv/bpy-X)")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="where the zips go (default: dist)")
+    parser.add_argument("--platforms", nargs="+", default=list(DEFAULT_PLATFORMS), metavar="PLATFORM",
+                        help=f"Blender platforms (default: {' '.join(DEFAULT_PLATFORMS)}; known: "
+                        f"{' '.join(PLATFORM_TAGS)})")  # fmt: skip
+    parser.add_argument("--offline", action="store_true", help="use only the wheelhouses, never download")
+    parser.add_argument("--wheelhouse", type=Path, default=WHEELHOUSE_ROOT / "platforms",
+                        help="per-platform wheel cache (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "extension",
+                        help="staging folder, replaced on every run (default: build/extension)")  # fmt: skip
+    args = parser.parse_args(argv)
+    args.platforms = list(dict.fromkeys(args.platforms))
+    try:
+        zips = build(args)
+    except BuildError as ex:
+        print(f"build_extension: error: {ex}", file=sys.stderr)
+        return 1
+    report(zips)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
