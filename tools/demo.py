@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     std = track.angles.std(axis=0)
     print("Head Motion demo")
-    print(f"  character : {rig.name} ({result.convention} bone names), joints {', '.join(result.joints)}")
+    print(f"  character : {rig.name} (bones detected as {result.convention}), joints {', '.join(result.joints)}")
     print(f"  motion    : Conversational preset, seed {args.seed}, {n_frames} frames at {args.fps} fps")
     print(f"  std (deg) : yaw {std[0]:.2f}  pitch {std[1]:.2f}  roll {std[2]:.2f}")
     print(f"  action    : {result.action.name}, {result.keys_written} keys, frames "
