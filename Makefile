@@ -3,6 +3,7 @@
 #   make demo   build the sample character, bake head motion, write demo_output/
 #   make build  installable extension zips per platform in dist/
 #   make bench  performance benchmarks (ratios against baselines measured in the same run)
+#   make cli ARGS="..."  the batch command (same as blender -b -c head_motion ...) over the bpy module
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +15,7 @@ PYTEST := $(PY) -m pytest -q
 export BPY_VERSIONS
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env lint test test-core test-blender demo build bench clean
+.PHONY: env lint test test-core test-blender demo build bench cli clean
 
 env:
 	@tools/setup_env.sh
@@ -40,6 +41,9 @@ demo: env
 
 build: env
 	@$(PY) tools/build_extension.py --bpy .venv/bpy-$(DEMO_BPY) --dist dist
+
+cli: env
+	@PYTHONPATH=.venv/bpy-$(DEMO_BPY) $(PY) -m tools.cli $(ARGS)
 
 bench: env
 	@PYTHONPATH=.venv/bpy-$(DEMO_BPY) $(PY) benchmarks/run.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bpy
 
+from . import batch
 from .operators import bake_ops, rig_ops
 from .ui import panel, properties
 
@@ -19,9 +20,11 @@ def register() -> None:
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
     properties.attach()
+    batch.register()
 
 
 def unregister() -> None:
+    batch.unregister()
     properties.detach()
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

@@ -1,0 +1,194 @@
+"""Headless batch processing for pipeline TDs.
+
+Registered as a Blender command (Blender 4.2+)::
+
+    blender -b -c head_motion --method synthetic --output out/ voice1.wav takes/
+
+and reachable over the bpy module as ``python -m tools.cli …`` (same handler, same arguments). For
+every input file it opens the rig (``--rig file.blend``, or the built-in sample character), makes a pose
+track with the chosen method, bakes it through the one bake path, and saves ``<output>/<input
+stem>.blend``. It keeps going past a bad input, writes a JSON summary, and exits with status 1 when any
+input failed (2 for bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bpy
+
+from .anim.bake import BakeOptions, bake_track, scene_fps
+from .anim.sample_character import build_sample_character
+from .anim.target import bone_infos
+from .core.errors import HeadMotionError, SettingsError, TargetError
+from .core.rig_names import match_head_and_neck
+from .core.synthetic import PRESETS, preset_settings
+from .core.track import PoseTrack
+
+TRACK_SUFFIXES = {".csv", ".json"}
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".mp4", ".mov", ".mkv", ".webm"}
+
+
+@dataclass
+class Method:
+    """A way to turn one input file into a pose track for ``scene``."""
+
+    suffixes: set[str]
+    make_track: Callable[[Path, bpy.types.Scene, argparse.Namespace], PoseTrack]
+    help: str
+
+
+def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+    return PoseTrack.load(path)
+
+
+def _synthetic_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+    from .anim import audio
+
+    settings = preset_settings(args.preset, intensity=args.intensity, seed=args.seed)
+    return audio.motion_for_audio_file(path, scene, settings, accent_intensity=args.accents,
+                                       add_sound_strip=True, set_frame_range=True)
+
+
+METHODS: dict[str, Method] = {
+    "synthetic": Method(AUDIO_SUFFIXES, _synthetic_for_audio,
+                        "synthetic motion that follows the voice's speech and pauses (audio or video files)"),
+    "track": Method(TRACK_SUFFIXES, _track_from_file, "bake pose track files (.csv/.json, degrees)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blender -b -c head_motion",
+        description="Bake natural head motion onto a rig for every input file.",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, help="input files, or folders (searched for known types)")
+    parser.add_argument("--method", choices=sorted(METHODS), default="synthetic",
+                        help="; ".join(f"{k}: {m.help}" for k, m in METHODS.items()))
+    parser.add_argument("--output", type=Path, required=True, help="folder for the output .blend files")
+    parser.add_argument("--rig", type=Path, help=".blend with the character (default: built-in sample character)")
+    parser.add_argument("--target", help="object to animate in --rig (default: the armature whose head is found)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="CONVERSATIONAL")
+    parser.add_argument("--intensity", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--accents", type=float, default=1.0, help="speech accent intensity (0 = off)")
+    parser.add_argument("--fps", type=float, help="scene frame rate for rigs without one (default: the rig's)")
+    parser.add_argument("--neck-share", type=float, default=0.3)
+    parser.add_argument("--mode", choices=["NEW_ACTION", "REPLACE"], default="NEW_ACTION")
+    parser.add_argument("--summary", type=Path, help="JSON summary path (default: <output>/summary.json)")
+    return parser
+
+
+def collect_inputs(paths: list[Path], suffixes: set[str]) -> list[Path]:
+    """Files in ``paths``; folders are searched (not recursively) for ``suffixes``, sorted by name."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes))
+        else:
+            out.append(path)
+    return out
+
+
+def _open_rig(args: argparse.Namespace) -> bpy.types.Object:
+    if args.rig is None:
+        bpy.ops.wm.read_homefile(use_empty=True)
+        if args.fps:
+            bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = round(args.fps), 1.0
+        return build_sample_character()
+    if not args.rig.is_file():
+        raise TargetError(f"Rig file not found: {args.rig}")
+    bpy.ops.wm.open_mainfile(filepath=str(args.rig), load_ui=False)
+    if args.target:
+        obj = bpy.data.objects.get(args.target)
+        if obj is None:
+            raise TargetError(f"'{args.rig.name}' has no object named '{args.target}'.")
+        return obj
+    for obj in bpy.data.objects:
+        if obj.type == "ARMATURE" and obj.library is None and match_head_and_neck(bone_infos(obj.data)).head:
+            return obj
+    raise TargetError(f"No armature with a recognisable head bone in '{args.rig.name}'; pass --target.")
+
+
+def process_one(path: Path, args: argparse.Namespace) -> dict:
+    """Bake one input and save its .blend; returns its summary entry (raises on failure)."""
+    if not path.is_file():
+        raise SettingsError(f"Input not found: {path}")
+    obj = _open_rig(args)
+    scene = bpy.context.scene
+    track = METHODS[args.method].make_track(path, scene, args)
+    options = BakeOptions(mode=args.mode, neck_share=args.neck_share, facing=obj.head_motion.facing
+                          if hasattr(obj, "head_motion") else "AUTO")
+    result = bake_track(obj, track, options, scene=scene)
+    scene.frame_start, scene.frame_end = result.frame_start, max(result.frame_end, scene.frame_end)
+    args.output.mkdir(parents=True, exist_ok=True)
+    blend = (args.output / f"{path.stem}.blend").resolve()
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    return {
+        "blend": str(blend),
+        "target": obj.name,
+        "joints": result.joints,
+        "action": result.action.name,
+        "frames": [result.frame_start, result.frame_end],
+        "fps": scene_fps(scene),
+        "keys": result.keys_written,
+    }
+
+
+def run(argv: list[str]) -> int:
+    """Handler of ``blender -c head_motion``: process every input, return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help (0) and on bad arguments (2)
+        return int(exc.code or 0)
+    inputs = collect_inputs(args.inputs, METHODS[args.method].suffixes)
+    if not inputs:
+        print("head_motion: no input files found")
+        return 2
+    entries = []
+    for path in inputs:
+        started = time.perf_counter()
+        entry: dict = {"input": str(path)}
+        try:
+            entry.update(process_one(path, args))
+            entry["ok"] = True
+        except HeadMotionError as exc:
+            entry.update(ok=False, error=str(exc))
+        except Exception as exc:  # keep the batch going; report the unexpected failure with its trace
+            entry.update(ok=False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())
+        entry["seconds"] = round(time.perf_counter() - started, 3)
+        status = "ok" if entry["ok"] else f"FAILED: {entry['error']}"
+        print(f"head_motion: {path.name}: {status}", flush=True)
+        entries.append(entry)
+    failed = [e for e in entries if not e["ok"]]
+    summary = {"method": args.method, "inputs": len(entries), "succeeded": len(entries) - len(failed),
+               "failed": len(failed), "results": entries}
+    summary_path = args.summary or args.output / "summary.json"
+    summary_path.parent.mkdir(parents=True, exist_ok=True)
+    summary_path.write_text(json.dumps(summary, indent=2))
+    print(f"head_motion: {summary['succeeded']} of {len(entries)} inputs baked; summary: {summary_path}")
+    return 1 if failed else 0
+
+
+_cli_handle = None
+
+
+def register() -> None:
+    """Register ``blender -c head_motion`` (Blender 4.2+)."""
+    global _cli_handle
+    if hasattr(bpy.utils, "register_cli_command"):
+        _cli_handle = bpy.utils.register_cli_command("head_motion", run)
+
+
+def unregister() -> None:
+    global _cli_handle
+    if _cli_handle is not None:
+        bpy.utils.unregister_cli_command(_cli_handle)
+        _cli_handle = None
