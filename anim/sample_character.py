@@ -25,11 +25,33 @@ BONES = (
 )
 
 
-def _add_part(bm: bmesh.types.BMesh, deform, group: int, make, matrix: Matrix) -> None:
-    before = set(bm.verts)
+#: (name, RGBA base colour) of the sample's materials, indexed by ``material_index``.
+MATERIALS = (
+    ("HeadMotionSample_Shirt", (0.18, 0.25, 0.38, 1.0)),
+    ("HeadMotionSample_Skin", (0.80, 0.58, 0.46, 1.0)),
+    ("HeadMotionSample_Eyes", (0.03, 0.03, 0.04, 1.0)),
+)
+SHIRT, SKIN, EYES = range(3)
+
+
+def _add_part(bm: bmesh.types.BMesh, deform, group: int, make, matrix: Matrix, material: int = SKIN) -> None:
+    before_verts, before_faces = set(bm.verts), set(bm.faces)
     make(bm, matrix)
-    for v in set(bm.verts) - before:
+    for v in set(bm.verts) - before_verts:
         v[deform][group] = 1.0
+    for f in set(bm.faces) - before_faces:
+        f.material_index = material
+
+
+def _material(name: str, color: tuple[float, float, float, float]) -> bpy.types.Material:
+    mat = bpy.data.materials.new(name)
+    mat.diffuse_color = color
+    mat.use_nodes = True
+    bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
+    if bsdf is not None:
+        bsdf.inputs["Base Color"].default_value = color
+        bsdf.inputs["Roughness"].default_value = 0.6
+    return mat
 
 
 def build_sample_character(name: str = "HeadMotionSample", scene: bpy.types.Scene | None = None) -> bpy.types.Object:
@@ -65,7 +87,7 @@ def build_sample_character(name: str = "HeadMotionSample", scene: bpy.types.Scen
     sphere = bmesh.ops.create_uvsphere
     _add_part(bm, deform, groups["chest"],
               lambda b, m: sphere(b, u_segments=24, v_segments=12, radius=1.0, matrix=m),
-              Matrix.Translation((0, 0, 1.25)) @ Matrix.Diagonal((0.24, 0.14, 0.25, 1)))
+              Matrix.Translation((0, 0, 1.25)) @ Matrix.Diagonal((0.24, 0.14, 0.25, 1)), SHIRT)
     _add_part(bm, deform, groups["neck"],
               lambda b, m: bmesh.ops.create_cone(b, segments=16, radius1=0.055, radius2=0.05, depth=0.16,
                                                  cap_ends=True, matrix=m),
@@ -80,9 +102,11 @@ def build_sample_character(name: str = "HeadMotionSample", scene: bpy.types.Scen
     for x in (0.035, -0.035):
         _add_part(bm, deform, groups["head"],
                   lambda b, m: sphere(b, u_segments=12, v_segments=6, radius=0.016, matrix=m),
-                  Matrix.Translation((x, -0.09, 1.7)))
+                  Matrix.Translation((x, -0.09, 1.7)), EYES)
     bm.to_mesh(mesh)
     bm.free()
+    for mat_name, color in MATERIALS:
+        mesh.materials.append(_material(mat_name, color))
     for poly in mesh.polygons:
         poly.use_smooth = True
     body.parent = rig
