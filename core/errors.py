@@ -32,3 +32,26 @@ class MissingDependencyError(HeadMotionError, ImportError):
         )
         self.package = package
         self.feature = feature
+
+
+class MediaError(HeadMotionError):
+    """An audio or video file cannot be used: missing, empty, without audio, damaged, or in a format
+    that no available decoder reads.
+
+    ``path`` is the file concerned; ``reason`` is one of ``"missing"``, ``"empty"``, ``"no_audio"``,
+    ``"corrupt"`` or ``"unsupported"`` (for callers that react differently to each; the message is
+    what the user sees).
+    """
+
+    def __init__(self, message: str, path: str = "", reason: str = ""):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
+class NoFaceError(MediaError):
+    """No usable face was found in a video (or in one frame's landmarks)."""
+
+
+class Cancelled(HeadMotionError):  # noqa: N818 - an outcome the user chose, not a failure
+    """Long work (e.g. video estimation) was stopped by the user before it finished."""

@@ -1,0 +1,291 @@
+"""Head pose of one video frame from 2D face landmarks (PnP against MediaPipe's canonical face).
+
+Frames and axes
+===============
+
+Camera (OpenCV)
+    ``x`` right in the image, ``y`` DOWN, ``z`` forward along the viewing direction; pixels
+    ``u = fx * x / z + cx``, ``v = fy * y / z + cy`` with square pixels and the principal point at the
+    image centre. The focal length comes from the horizontal field of view:
+    ``fx = fy = (width / 2) / tan(fov / 2)``.
+
+Face model
+    :mod:`core.face_model`: centimetres, +x toward the person's LEFT, +y up, +z out of the face.
+
+Fit result
+    ``rotation`` is camera-from-face: a model point ``p`` is at ``rotation @ p + translation`` in
+    camera coordinates (centimetres, nominal: the scale of the canonical face). A face looking
+    straight into a camera that is not mirrored has ``rotation = FRONTAL = diag(1, -1, -1)``: model +x
+    (person's left) lies toward the image's right, +y (up) toward -y, +z (out of the face) toward
+    the camera (-z).
+
+Head angles (degrees, the project's convention, see :mod:`core.rotation`)
+    The head's rotation ``A`` in model axes is ``FRONTAL.T @ rotation`` (absolute: relative to
+    looking straight into the camera) or ``neutral.T @ rotation`` (relative to a neutral pose, turned
+    about the neutral head's own axes). In character axes it is
+    ``H = CHARACTER_FROM_MODEL @ A @ CHARACTER_FROM_MODEL`` and
+    ``(yaw, pitch, roll) = character_angles(H)``: yaw > 0 turns the face toward the person's own
+    left (in a non-mirrored video the nose moves toward the image's RIGHT), pitch > 0 raises the chin,
+    roll > 0 tilts the top of the head toward the person's own right shoulder (toward the image's
+    LEFT). ``mirror=True`` (selfie videos, flipped left/right) conjugates ``H`` by the reflection of
+    the right axis, which negates yaw and roll and keeps pitch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .errors import MissingDependencyError, NoFaceError, SettingsError
+from .face_model import (
+    CHARACTER_FROM_MODEL,
+    LEFT_EYE_INNER,
+    LEFT_EYE_OUTER,
+    LIP_KEYPOINTS,
+    LOWER_LIP_INNER,
+    N_LANDMARKS,
+    RIGHT_EYE_INNER,
+    RIGHT_EYE_OUTER,
+    RIGID_LANDMARKS,
+    UPPER_LIP_INNER,
+    canonical_face,
+    interocular_distance_cm,
+)
+from .rotation import character_angles
+
+#: Default horizontal field of view in degrees (focal length = 2.84 x the image width): where the rigid
+#: fit's reprojection error on the dev clips (talking-head crops) is lowest. See the module docs of
+#: :mod:`core.video_estimation` for the measurements and the gains when the real camera differs.
+DEFAULT_FOV_DEG = 20.0
+
+#: Camera-from-face rotation of a face looking straight into the camera (see the module docstring).
+FRONTAL = np.diag([1.0, -1.0, -1.0])
+
+#: Reflection of the character's right axis: conjugating by it mirrors a head rotation left/right.
+_MIRROR = np.diag([-1.0, 1.0, 1.0])
+
+_FEATURE = "Video head-pose estimation"
+
+
+def import_cv2() -> Any:
+    """Import OpenCV lazily; raise :class:`MissingDependencyError` when it is not installed."""
+    try:
+        import cv2
+    except ImportError:
+        raise MissingDependencyError("opencv-contrib-python-headless", _FEATURE) from None
+    return cv2
+
+
+@dataclass
+class PoseFitSettings:
+    """How one frame's landmarks are turned into a head pose.
+
+    ``fov_deg``: horizontal field of view of the camera in degrees (0 < fov < 180); it sets the
+    focal length. A too wide value shrinks the recovered yaw/pitch (roll hardly changes).
+    ``rigid_landmarks``: FaceMesh indices fitted with PnP (at least 6).
+    ``mirror``: the video is mirrored left/right (a selfie view): yaw and roll change sign. The fit
+    itself is always in camera coordinates; :func:`fit_angles` applies the mirroring.
+    """
+
+    fov_deg: float = DEFAULT_FOV_DEG
+    rigid_landmarks: tuple[int, ...] = RIGID_LANDMARKS
+    mirror: bool = False
+
+    def validate(self) -> PoseFitSettings:
+        """Raise :class:`SettingsError` when a value is out of range; return ``self``."""
+        fov = float(self.fov_deg)
+        if not math.isfinite(fov) or not 0.0 < fov < 180.0:
+            raise SettingsError(f"The field of view must be between 0 and 180 degrees, got {self.fov_deg!r}.")
+        idx = tuple(int(i) for i in self.rigid_landmarks)
+        if len(set(idx)) < 6 or min(idx) < 0 or max(idx) >= N_LANDMARKS:
+            raise SettingsError(f"Give at least 6 distinct rigid landmark indices in 0..{N_LANDMARKS - 1}.")
+        return self
+
+
+class PoseFit(NamedTuple):
+    """One frame's fit: unpacks as ``(rotation, translation, error_px)``.
+
+    ``rotation`` (3, 3) camera-from-face, ``translation`` (3,) camera coordinates of the model origin
+    in centimetres, ``error_px`` the RMS reprojection error of the rigid landmarks in pixels.
+    """
+
+    rotation: np.ndarray
+    translation: np.ndarray
+    error_px: float
+
+
+def focal_length_px(width: float, fov_deg: float) -> float:
+    """Focal length in pixels of a camera ``width`` pixels wide with horizontal field of view ``fov_deg``."""
+    return 0.5 * float(width) / math.tan(math.radians(0.5 * float(fov_deg)))
+
+
+def camera_matrix(image_size: tuple[int, int], fov_deg: float) -> np.ndarray:
+    """(3, 3) intrinsics for an image ``(width, height)`` in pixels: square pixels, centred principal point."""
+    width, height = float(image_size[0]), float(image_size[1])
+    if not (width > 0 and height > 0):
+        raise SettingsError(f"The image size must be positive, got {image_size!r}.")
+    f = focal_length_px(width, fov_deg)
+    return np.array([[f, 0.0, 0.5 * width], [0.0, f, 0.5 * height], [0.0, 0.0, 1.0]])
+
+
+def project(points: np.ndarray, rotation: np.ndarray, translation: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Pixels (N, 2) of model points (N, 3) seen by a pinhole camera ``k`` with the given pose."""
+    cam = np.asarray(points, dtype=np.float64) @ np.asarray(rotation).T + np.asarray(translation).reshape(1, 3)
+    return cam[:, :2] / cam[:, 2:3] * np.array([k[0, 0], k[1, 1]]) + np.array([k[0, 2], k[1, 2]])
+
+
+def _as_landmarks(landmarks_px: np.ndarray) -> np.ndarray:
+    pts = np.asarray(landmarks_px, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[0] < N_LANDMARKS or pts.shape[1] < 2:
+        raise SettingsError(f"Landmarks must have shape (468 or 478, 2) in pixels, got {pts.shape}.")
+    return pts[:, :2]
+
+
+def _plausible(rotation: np.ndarray, translation: np.ndarray) -> bool:
+    """The face is in front of the camera and turned toward it (its +z axis points at -z)."""
+    return bool(np.all(np.isfinite(rotation)) and translation[2] > 0.0 and rotation[2, 2] < 0.0)
+
+
+def fit_pose(
+    landmarks_px: np.ndarray,
+    image_size: tuple[int, int],
+    settings: PoseFitSettings | None = None,
+    previous: PoseFit | None = None,
+) -> PoseFit:
+    """Camera-from-face pose of one frame by PnP on the rigid landmarks.
+
+    ``landmarks_px``: (468, 2) or (478, 2) FaceMesh landmarks in pixels (extra columns such as z are
+    ignored); ``image_size`` = (width, height) in pixels. With ``previous`` (the last frame's fit) the
+    Levenberg-Marquardt solver starts from it (``SOLVEPNP_ITERATIVE`` with an extrinsic guess), which
+    is fast and keeps consecutive frames on the same solution; without it, or when that result is
+    implausible or fits much worse than the previous frame (more than 2x its error + 0.5 px), the
+    global ``SOLVEPNP_SQPNP`` solution refined with Levenberg-Marquardt is used (the better of the two).
+    The result is in camera coordinates: no mirroring is applied here (see :func:`head_rotation`).
+
+    Raises :class:`NoFaceError` when the landmarks are not finite or give no plausible pose.
+    """
+    cv2 = import_cv2()
+    settings = (settings or PoseFitSettings()).validate()
+    pts = _as_landmarks(landmarks_px)
+    idx = np.asarray(settings.rigid_landmarks, dtype=np.int64)
+    image = np.ascontiguousarray(pts[idx])
+    if not np.all(np.isfinite(image)):
+        raise NoFaceError("The face landmarks of this frame are not finite numbers.")
+    obj = np.ascontiguousarray(canonical_face()[idx])
+    k = camera_matrix(image_size, settings.fov_deg)
+
+    def rms(rotation: np.ndarray, translation: np.ndarray) -> float:
+        residual = project(obj, rotation, translation, k) - image
+        return float(np.sqrt(np.mean(np.sum(residual * residual, axis=1))))
+
+    best: PoseFit | None = None
+    if previous is not None and _plausible(previous.rotation, previous.translation):
+        rvec0 = cv2.Rodrigues(np.asarray(previous.rotation, dtype=np.float64))[0]
+        tvec0 = np.asarray(previous.translation, dtype=np.float64).reshape(3, 1).copy()
+        ok, rvec, tvec = cv2.solvePnP(obj, image, k, None, rvec0, tvec0, True, cv2.SOLVEPNP_ITERATIVE)
+        if ok:
+            rotation, translation = cv2.Rodrigues(rvec)[0], tvec.reshape(3)
+            if _plausible(rotation, translation):
+                best = PoseFit(rotation, translation, rms(rotation, translation))
+        # Keep the tracked solution unless it fits clearly worse than the last frame (a local minimum
+        # after a fast turn); then the global solver decides.
+        if best is not None and best.error_px <= 2.0 * previous.error_px + 0.5:
+            return best
+    ok, rvec, tvec = cv2.solvePnP(obj, image, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    if ok:
+        rvec, tvec = cv2.solvePnPRefineLM(obj, image, k, None, rvec, tvec)
+        rotation, translation = cv2.Rodrigues(rvec)[0], tvec.reshape(3)
+        if _plausible(rotation, translation):
+            fresh = PoseFit(rotation, translation, rms(rotation, translation))
+            if best is None or fresh.error_px < best.error_px:
+                best = fresh
+    if best is None:
+        raise NoFaceError("The face landmarks of this frame give no plausible head pose (PnP failed).")
+    return best
+
+
+def head_rotation(camera_from_face: np.ndarray, neutral: np.ndarray | None = None, mirror: bool = False) -> np.ndarray:
+    """Head rotation(s) in character coordinates (``r, f, u``) from camera-from-face rotations.
+
+    ``camera_from_face``: (3, 3) or (N, 3, 3). ``neutral``: camera-from-face rotation of the rest pose;
+    the result is then the turn away from it about the neutral head's own axes
+    (``neutral.T @ rotation``); ``None`` measures from :data:`FRONTAL` (looking into the camera).
+    ``mirror`` flips left and right (yaw and roll change sign). Same shape as the input.
+    """
+    r = np.asarray(camera_from_face, dtype=np.float64)
+    ref = FRONTAL if neutral is None else np.asarray(neutral, dtype=np.float64)
+    turn = np.swapaxes(ref, -1, -2) @ r
+    h = CHARACTER_FROM_MODEL @ turn @ CHARACTER_FROM_MODEL
+    if mirror:
+        h = _MIRROR @ h @ _MIRROR
+    return h
+
+
+def head_angles(
+    camera_from_face: np.ndarray, neutral: np.ndarray | None = None, mirror: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(yaw, pitch, roll)`` in degrees of :func:`head_rotation` (0-d arrays for one frame, (N,) for N)."""
+    return character_angles(head_rotation(camera_from_face, neutral, mirror))
+
+
+def fit_angles(
+    fit: PoseFit, settings: PoseFitSettings | None = None, neutral: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    """``(yaw, pitch, roll)`` in degrees of one frame's fit, mirrored when ``settings.mirror``."""
+    mirror = bool(settings.mirror) if settings is not None else False
+    yaw, pitch, roll = head_angles(fit.rotation, neutral, mirror)
+    return float(yaw), float(pitch), float(roll)
+
+
+def angles_to_camera_rotation(
+    yaw: float, pitch: float, roll: float, neutral: np.ndarray | None = None, mirror: bool = False
+) -> np.ndarray:
+    """Inverse of :func:`head_angles` for one frame: the camera-from-face rotation (3, 3)."""
+    from .rotation import character_rotation
+
+    h = character_rotation(yaw, pitch, roll)
+    if mirror:
+        h = _MIRROR @ h @ _MIRROR
+    ref = FRONTAL if neutral is None else np.asarray(neutral, dtype=np.float64)
+    return ref @ (CHARACTER_FROM_MODEL @ h @ CHARACTER_FROM_MODEL)
+
+
+class LipSignals(NamedTuple):
+    """Lip measurements of one frame that do not move with the head.
+
+    ``gap``: distance between the inner upper (13) and lower (14) lip, divided by the face's
+    inter-ocular distance (both in centimetres at the lips' depth, so head turns do not change it;
+    about 0 closed, 0.3-0.6 wide open). ``keypoints`` (4, 2): the lip keypoints of
+    :data:`core.face_model.LIP_KEYPOINTS` (inner upper, inner lower, outer upper, outer lower) as
+    offsets from where the rigid head pose puts the closed-mouth canonical lips, in inter-ocular units,
+    along the eye line (person's left = +, before mirroring) and down the face (+ = down).
+    """
+
+    gap: float
+    keypoints: np.ndarray
+
+
+def lip_signals(
+    landmarks_px: np.ndarray, fit: PoseFit, image_size: tuple[int, int], settings: PoseFitSettings | None = None
+) -> LipSignals:
+    """Lip gap and head-independent lip keypoints of one frame (see :class:`LipSignals`)."""
+    settings = settings or PoseFitSettings()
+    pts = _as_landmarks(landmarks_px)
+    k = camera_matrix(image_size, settings.fov_deg)
+    model = canonical_face()
+    lips = np.asarray(LIP_KEYPOINTS)
+    cam = model[lips] @ fit.rotation.T + fit.translation
+    px_per_cm = k[0, 0] / np.mean(cam[:, 2])  # image scale at the lips' depth
+    unit = px_per_cm * interocular_distance_cm()  # pixels per inter-ocular distance
+    gap = float(np.linalg.norm(pts[UPPER_LIP_INNER] - pts[LOWER_LIP_INNER]) / unit)
+    right_eye = 0.5 * (pts[RIGHT_EYE_OUTER] + pts[RIGHT_EYE_INNER])
+    left_eye = 0.5 * (pts[LEFT_EYE_OUTER] + pts[LEFT_EYE_INNER])
+    across = left_eye - right_eye
+    across /= max(float(np.linalg.norm(across)), 1e-9)
+    down = np.array([-across[1], across[0]])  # image y points down: +90 degrees from the eye line
+    offsets = (pts[lips] - project(model[lips], fit.rotation, fit.translation, k)) / unit
+    keypoints = np.column_stack([offsets @ across, offsets @ down])
+    return LipSignals(gap, keypoints)

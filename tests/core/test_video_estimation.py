@@ -1,0 +1,338 @@
+"""Video head-motion estimation: the pipeline on the real dev clips, stabilisers, errors, cache."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.errors import Cancelled, MediaError, NoFaceError, SettingsError
+from core.rotation import character_rotation, matrix_from_axis_angle
+from core.stabilize import fill_gaps, find_gaps, hampel, one_euro, stabilize
+from core.track import PoseTrack
+from core.video_estimation import (
+    EstimationResult,
+    EstimationSettings,
+    _choose_face,
+    estimate_video,
+    estimate_video_cached,
+    median_rotation,
+)
+
+cv2 = pytest.importorskip("cv2")
+pytest.importorskip("mediapipe")
+
+DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "dev"
+if not DEV.is_dir():  # a checkout next to shared/, or the workspace layout
+    DEV = Path("/work/shared/data/dev")
+CLIPS = sorted(DEV.glob("*.mp4"))
+SMALL_CLIP = DEV / "voxceleb2_pcavs_Input_00010.mp4"  # 106 frames, 224x224
+MOVING_CLIP = DEV / "voxceleb2_pcavs_Pose_Source_620900105.mp4"  # 108 frames, yaw std 8 degrees
+needs_clips = pytest.mark.skipif(not CLIPS, reason="development clips (shared/data/dev) not available")
+
+
+@pytest.fixture(scope="session")
+def dev_results():
+    """Every dev clip estimated once with the default settings (about 20-30 s in all)."""
+    results = {}
+    for clip in CLIPS:
+        start = time.perf_counter()
+        results[clip.name] = (estimate_video(clip), time.perf_counter() - start)
+    return results
+
+
+# -- the real clips ------------------------------------------------------------------------------------------
+
+
+@needs_clips
+def test_every_dev_clip_gives_a_continuous_track(dev_results):
+    assert len(dev_results) == len(CLIPS) >= 17
+    report = []
+    for name, (result, seconds) in dev_results.items():
+        n = result.n_frames
+        report.append(f"{name}: {n} frames, missing {result.missing_fraction:.3f}, {n / seconds:.0f} fps")
+        assert result.fps == pytest.approx(25.0)
+        assert n == int(cv2.VideoCapture(str(DEV / name)).get(cv2.CAP_PROP_FRAME_COUNT))
+        assert result.missing_fraction < 0.02, name
+        angles = result.angles
+        assert angles.shape == (n, 3) and np.isfinite(angles).all()
+        assert np.abs(np.diff(angles, axis=0)).max() < 15.0, name  # no flips (one clip turns 200 deg/s)
+        assert np.abs(angles).max() < 60.0, name
+        assert np.abs(np.median(result.raw_angles, axis=0)).max() < 3.0  # relative to the median pose
+        assert result.lip_gap.shape == (n,) and np.isfinite(result.lip_gap).all()
+        assert result.lip_keypoints.shape == (n, 4, 2)
+        assert result.translation.shape == (n, 3) and (result.translation[:, 2] > 0).all()
+        assert result.image_size in ((224, 224), (512, 512))
+    print("\n".join(report))
+
+
+@needs_clips
+def test_default_stabiliser_cuts_the_jitter_of_the_stillest_clip(dev_results):
+    result = min((r for r, _ in dev_results.values()), key=lambda r: r.raw_angles.std(axis=0).sum())
+    raw_jerk = np.diff(result.raw_angles, 2, axis=0).std(axis=0)
+    stable_jerk = np.diff(result.angles, 2, axis=0).std(axis=0)
+    assert (raw_jerk / stable_jerk >= 3.0).all()  # frame-to-frame acceleration: noise, not motion
+    # the slow motion itself is kept
+    np.testing.assert_allclose(result.angles.std(axis=0), result.raw_angles.std(axis=0), rtol=0.2)
+
+
+@needs_clips
+def test_speech_mask_and_pose_track(dev_results):
+    result = dev_results[SMALL_CLIP.name][0]
+    track = result.to_pose_track(start_frame=10)
+    assert isinstance(track, PoseTrack) and len(track) == result.n_frames and track.start_frame == 10
+    assert track.fps == pytest.approx(25.0) and track.speech is None
+    np.testing.assert_array_equal(track.yaw, result.yaw)
+    assert track.meta["source"] == "video" and track.meta["settings"]["fov_deg"] == result.settings.fov_deg
+    spoken = result.to_pose_track(speech=True)
+    assert spoken.speech is not None and spoken.speech.min() >= 0.0 and spoken.speech.max() <= 1.0
+    assert 0.1 < spoken.speech.mean() < 1.0  # the speaker talks, with pauses
+    explicit = result.to_pose_track(speech=np.ones(result.n_frames))
+    assert explicit.speech.sum() == result.n_frames
+
+
+# -- behaviour on prepared videos -----------------------------------------------------------------------------
+
+
+def _frames(path: Path, limit: int | None = None) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while limit is None or len(frames) < limit:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    return frames
+
+
+def _write(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@needs_clips
+def test_mirror_flips_yaw_and_roll(tmp_path):
+    plain = estimate_video(MOVING_CLIP)
+    mirrored = estimate_video(MOVING_CLIP, EstimationSettings(mirror=True))
+    np.testing.assert_allclose(mirrored.raw_angles, plain.raw_angles * [-1.0, 1.0, -1.0], atol=1e-6)
+    np.testing.assert_allclose(mirrored.translation[:, 0], -plain.translation[:, 0], atol=1e-6)
+    # a left-right flipped copy of the video, estimated with mirror=True, moves like the original
+    # (FaceMesh is not exactly mirror-symmetric: agreement is ~0.4 degrees, not exact)
+    flipped = _write(tmp_path / "flipped.mp4", [f[:, ::-1].copy() for f in _frames(MOVING_CLIP)])
+    selfie = estimate_video(flipped, EstimationSettings(mirror=True))
+    for axis in range(3):
+        assert np.corrcoef(selfie.angles[:, axis], plain.angles[:, axis])[0, 1] > 0.97
+    assert np.abs(selfie.angles - plain.angles).mean() < 0.8
+    unmirrored = estimate_video(flipped)  # the flipped video read as a normal one turns the other way
+    assert np.corrcoef(unmirrored.angles[:, 0], plain.angles[:, 0])[0, 1] < -0.97
+
+
+@needs_clips
+def test_gaps_are_interpolated_and_long_ones_reported(tmp_path):
+    frames = _frames(SMALL_CLIP, 90)
+    blank = np.zeros_like(frames[0])
+    for i in [*range(20, 25), *range(50, 70)]:
+        frames[i] = blank
+    result = estimate_video(_write(tmp_path / "gaps.mp4", frames))
+    assert not result.found[20:25].any() and not result.found[50:70].any()
+    assert result.found[:20].all() and result.found[30:45].all()
+    assert np.isfinite(result.angles).all() and np.abs(np.diff(result.angles, axis=0)).max() < 3.0
+    gaps_reported = [w for w in result.warnings if "No usable face" in w]
+    assert len(gaps_reported) == 1 and "20 frames" in gaps_reported[0] and "frame 51" in gaps_reported[0]
+    assert result.missing_fraction == pytest.approx(25 / 90)
+
+
+@needs_clips
+def test_progress_is_reported_and_cancel_stops(tmp_path):
+    calls = []
+    estimate_video(SMALL_CLIP, progress=lambda done, total: calls.append((done, total)))
+    done = [c[0] for c in calls]
+    assert done == sorted(done) and calls[-1] == (106, 106) and all(d <= t for d, t in calls)
+    assert len(calls) >= 106
+    seen = []
+
+    def cancel():
+        seen.append(1)
+        return len(seen) > 10
+
+    start = time.perf_counter()
+    with pytest.raises(Cancelled):
+        estimate_video(SMALL_CLIP, cancel=cancel)
+    assert time.perf_counter() - start < 5.0 and len(seen) == 11
+
+
+@needs_clips
+def test_cache_reuses_results_and_notices_changes(tmp_path):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(SMALL_CLIP.read_bytes())
+    cache = tmp_path / "cache"
+    first = estimate_video_cached(clip, None, cache)
+    assert len(list(cache.glob("*.npz"))) == 1
+    start = time.perf_counter()
+    again = estimate_video_cached(clip, None, cache)
+    assert time.perf_counter() - start < 0.5
+    for name in EstimationResult._ARRAYS:
+        np.testing.assert_array_equal(getattr(again, name), getattr(first, name))
+    assert again.fps == first.fps and again.image_size == first.image_size and again.warnings == first.warnings
+    assert again.settings == first.settings
+    estimate_video_cached(clip, EstimationSettings(fov_deg=30.0), cache)  # other settings: another entry
+    assert len(list(cache.glob("*.npz"))) == 2
+    os.utime(clip, ns=(time.time_ns(), time.time_ns() + 10**9))  # the file changed: recomputed
+    estimate_video_cached(clip, None, cache)
+    assert len(list(cache.glob("*.npz"))) == 3
+    for entry in cache.glob("*.npz"):  # damaged cache files are recomputed, not fatal
+        entry.write_bytes(b"garbage")
+    assert estimate_video_cached(clip, None, cache).n_frames == first.n_frames
+
+
+# -- errors -------------------------------------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(MediaError, match="does not exist") as info:
+        estimate_video(tmp_path / "nope.mp4")
+    assert info.value.reason == "missing"
+    with pytest.raises(MediaError):
+        estimate_video_cached(tmp_path / "nope.mp4", None, tmp_path)
+
+
+def test_random_bytes_are_not_a_video(tmp_path):
+    path = tmp_path / "random.mp4"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
+    start = time.perf_counter()
+    with pytest.raises(MediaError) as info:
+        estimate_video(path)
+    assert not isinstance(info.value, NoFaceError)
+    assert time.perf_counter() - start < 5.0
+
+
+def test_still_image_and_single_frame_video(tmp_path):
+    image = np.full((64, 64, 3), 128, np.uint8)
+    png = tmp_path / "still.png"
+    cv2.imwrite(str(png), image)
+    with pytest.raises(MediaError, match=r"still image|no video frames"):
+        estimate_video(png)
+    one = _write(tmp_path / "one.mp4", [image])
+    with pytest.raises(MediaError, match="still image"):
+        estimate_video(one)
+
+
+def test_video_without_a_face(tmp_path):
+    rng = np.random.default_rng(1)
+    noise = [rng.integers(0, 256, (96, 128, 3), dtype=np.uint8) for _ in range(25)]
+    path = _write(tmp_path / "noise.mp4", noise)
+    start = time.perf_counter()
+    with pytest.raises(NoFaceError, match="No face"):
+        estimate_video(path)
+    assert time.perf_counter() - start < 5.0
+
+
+def test_settings_are_checked():
+    for bad in (
+        {"fov_deg": 180.0},
+        {"stabiliser": "kalman"},
+        {"neutral": "first"},
+        {"neutral": -1},
+        {"max_gap_frames": -1},
+        {"max_faces": 0},
+        {"gaussian_sigma_frames": -1.0},
+        {"max_error_ratio": 0.5},
+        {"min_tracking_confidence": 2.0},
+    ):
+        with pytest.raises(SettingsError):
+            EstimationSettings(**bad).validate()
+    settings = EstimationSettings(neutral=5, mirror=True)
+    assert EstimationSettings.from_dict(settings.to_dict()) == settings
+    assert settings.digest() != EstimationSettings().digest()
+
+
+# -- building blocks ----------------------------------------------------------------------------------------------
+
+
+def test_gaussian_stabiliser_cuts_measured_noise_on_a_still_head():
+    rng = np.random.default_rng(0)
+    still = rng.normal(0.0, 0.2, size=(500, 3))  # ~0.2 degree std of estimator noise (MEASURED.md)
+    for method in ("gaussian", "one_euro"):
+        smooth = stabilize(still, 25.0, method) if method == "one_euro" else stabilize(still, 25.0)
+        ratio = np.diff(still, axis=0).std(axis=0) / np.diff(smooth, axis=0).std(axis=0)
+        assert (ratio >= 3.0).all(), (method, ratio)
+    t = np.arange(500) / 25.0
+    slow = 5.0 * np.sin(2 * np.pi * 0.3 * t)  # a typical slow head turn passes unchanged
+    np.testing.assert_allclose(stabilize(slow, 25.0)[25:-25], slow[25:-25], atol=0.05)
+    np.testing.assert_array_equal(stabilize(still, 25.0, "none"), still)
+    with pytest.raises(SettingsError):
+        stabilize(still, 25.0, "median")
+
+
+def test_one_euro_filter():
+    rng = np.random.default_rng(2)
+    x = np.column_stack([np.zeros(300), np.linspace(0, 30, 300)]) + rng.normal(0, 0.3, (300, 2))
+    y = one_euro(x, 25.0, min_cutoff=1.0, beta=0.1)
+    assert y.shape == x.shape and np.diff(y[:, 0]).std() < np.diff(x[:, 0]).std() / 3
+    lag = np.mean(np.linspace(0, 30, 300)[50:] - y[50:, 1])
+    assert 0.0 < lag < 0.5  # causal: a small lag behind a 2.5 deg/s ramp
+    y2 = one_euro(x, 25.0, zero_phase=True)
+    assert abs(np.mean(np.linspace(0, 30, 300)[50:-50] - y2[50:-50, 1])) < 0.05  # zero-phase: no lag
+    np.testing.assert_allclose(one_euro(np.full(10, 3.0), 25.0), 3.0)
+    with pytest.raises(SettingsError):
+        one_euro(x, 0.0)
+
+
+def test_hampel_and_gap_filling():
+    x = np.sin(np.linspace(0, 6, 200)) * 10
+    spiky = x.copy()
+    spiky[[50, 120, 121]] += [15.0, -12.0, -12.0]
+    spiky[80:85] = np.nan
+    flags = hampel(spiky, 5, 4.0, floor=0.5)
+    assert set(np.flatnonzero(flags)) == {50, 120, 121}
+    assert not hampel(x, 5, 4.0, floor=0.5).any()  # a smooth turn is not an outlier
+    valid = np.isfinite(spiky) & ~flags
+    assert [(g.start, g.length) for g in find_gaps(valid)] == [(50, 1), (80, 5), (120, 2)]
+    filled = fill_gaps(spiky, valid)
+    np.testing.assert_allclose(filled, x, atol=0.2)
+    edges = fill_gaps(np.array([np.nan, 1.0, 2.0, np.nan]), np.array([False, True, True, False]))
+    np.testing.assert_array_equal(edges, [1.0, 1.0, 2.0, 2.0])
+    with pytest.raises(SettingsError):
+        fill_gaps(np.zeros(3), np.zeros(3, bool))
+
+
+def test_median_rotation_is_robust():
+    rng = np.random.default_rng(4)
+    centre = character_rotation(10.0, -5.0, 3.0)
+    small = [matrix_from_axis_angle(np.r_[np.radians(rng.normal(0, 2)), rng.normal(size=3)]) for _ in range(40)]
+    wild = [matrix_from_axis_angle(np.r_[np.radians(90.0), rng.normal(size=3)]) for _ in range(10)]
+    rotations = np.array([centre @ d for d in small + wild])
+    median = median_rotation(rotations)
+    rel = median.T @ centre
+    assert np.degrees(np.arccos(np.clip((np.trace(rel) - 1) / 2, -1, 1))) < 1.5
+
+
+def test_face_choice_follows_the_previous_face():
+    def face(cx, cy, size):
+        return np.column_stack([np.linspace(cx - size, cx + size, 478), np.linspace(cy - size, cy + size, 478)])
+
+    big, small = face(100, 100, 40), face(300, 100, 20)
+    assert _choose_face([], None) is None
+    assert _choose_face([small, big], None) is big  # at the start: the largest
+    assert _choose_face([big, small], face(305, 98, 20)) is small  # then: the one we were following
+    assert _choose_face([big, small], face(600, 400, 20)) is big  # lost: the largest again
+
+
+@needs_clips
+def test_missing_mediapipe_is_reported(monkeypatch):
+    import sys
+
+    from core.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "mediapipe", None)
+    monkeypatch.setitem(sys.modules, "mediapipe.python.solutions", None)
+    with pytest.raises(MissingDependencyError, match="mediapipe"):
+        estimate_video(SMALL_CLIP)
