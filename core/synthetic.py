@@ -13,8 +13,10 @@ Model, per axis and independently for yaw, pitch and roll (all angles in DEGREES
   fixed rhythm.
 * ``j(t)`` is unit-std Gaussian noise low-passed at ``jitter_cutoff_hz`` (micro-movements), never
   white per-frame noise; it is built on its own time grid and is C2 as well.
-* ``weight(t)`` = ``silence_floor + (1 - silence_floor) * settle_weights(speech)``: 1 while speaking,
-  easing toward ``silence_floor`` in silence (time constant ``settle_s``), so the head settles toward
+* silence slows the motion's clock to ``silence_floor`` of its pace (time constant ``settle_s``), so the
+  head holds its pose in a pause instead of swinging back; and ``weight(t)`` = ``silence_floor + (1 -
+  silence_floor) * settle_weights(speech, rest_s)`` eases the amplitude toward the rest pose over
+  longer pauses (time constant ``rest_s``), so the head settles toward
   its rest pose (``bias``) instead of snapping. ``speech=None`` means speaking throughout.
 
 Everything above is a function of time in seconds, evaluated at ``t = i / fps``: the same seed gives
@@ -65,8 +67,11 @@ class SyntheticSettings:
 
     ``segment_s``: (low, high) duration of one movement segment in seconds. ``jitter_deg``: std of the
     low-pass micro-movement in degrees, ``jitter_cutoff_hz`` its -3 dB cut-off. ``settle_s``: time
-    constant (seconds) of the ease toward rest when speech stops. ``silence_floor``: fraction of the
-    motion kept during silence (0..1). ``intensity``: scales amplitudes and jitter linearly (0 = rest
+    constant (seconds) with which the motion slows down when speech stops (and picks up before it
+    resumes). ``silence_floor``: pace and amplitude kept during silence (0..1): the movements run at this
+    fraction of their speed, so the head holds its pose instead of swinging back. ``rest_s``: time
+    constant (seconds) of the slower drift of the amplitude toward ``silence_floor``, i.e. of the ease
+    toward the rest pose during long pauses. ``intensity``: scales amplitudes and jitter linearly (0 = rest
     pose only, 1 = as set). ``seed``: integer >= 0; same seed, same motion.
     """
 
@@ -76,8 +81,9 @@ class SyntheticSettings:
     segment_s: tuple[float, float] = (1.5, 4.0)
     jitter_deg: float = 0.55
     jitter_cutoff_hz: float = 1.5
-    settle_s: float = 0.6
-    silence_floor: float = 0.15
+    settle_s: float = 0.25
+    silence_floor: float = 0.1
+    rest_s: float = 1.5
     intensity: float = 1.0
     seed: int = 0
 
@@ -96,6 +102,7 @@ class SyntheticSettings:
         if cutoff <= 0.0 or cutoff > MAX_JITTER_CUTOFF_HZ:
             raise SettingsError(f"jitter cut-off must be > 0 and <= {MAX_JITTER_CUTOFF_HZ} Hz, got {cutoff}.")
         _check_number(self.settle_s, "settle time (seconds)", minimum=0.0)
+        _check_number(self.rest_s, "rest time (seconds)", minimum=0.0)
         floor = _check_number(self.silence_floor, "silence floor", minimum=0.0)
         if floor > 1.0:
             raise SettingsError(f"silence floor is a fraction of the motion and must be <= 1, got {floor}.")
@@ -136,7 +143,8 @@ PRESETS: dict[str, SyntheticSettings] = {
         segment_s=(2.5, 6.0),
         jitter_deg=0.2,
         jitter_cutoff_hz=1.2,
-        settle_s=0.8,
+        settle_s=0.35,
+        rest_s=2.0,
     ),
     "CONVERSATIONAL": SyntheticSettings(),
     "ANIMATED": SyntheticSettings(
@@ -146,8 +154,8 @@ PRESETS: dict[str, SyntheticSettings] = {
         segment_s=(1.0, 3.0),
         jitter_deg=0.5,
         jitter_cutoff_hz=2.0,
-        settle_s=0.5,
-        silence_floor=0.2,
+        settle_s=0.25,
+        silence_floor=0.15,
     ),
     "LISTENING": SyntheticSettings(
         yaw=AxisMotion((0.3, 1.8), (3.0, 7.0)),
@@ -156,7 +164,8 @@ PRESETS: dict[str, SyntheticSettings] = {
         segment_s=(1.5, 4.0),
         jitter_deg=0.15,
         jitter_cutoff_hz=1.2,
-        settle_s=0.8,
+        settle_s=0.35,
+        rest_s=2.0,
     ),
 }
 
@@ -306,9 +315,12 @@ def generate_synthetic(
     if mask is None:
         gain = np.full(n_frames, scale)
     else:
-        weight = settle_weights(mask, fps, settings.settle_s)  # validates the mask's values
+        # Silence slows the motion's own clock (the head holds its pose instead of swinging back to
+        # rest, which would itself be motion) and, more slowly, shrinks it toward the rest pose.
         floor = float(settings.silence_floor)
-        gain = scale * (floor + (1.0 - floor) * weight)
+        pace = floor + (1.0 - floor) * settle_weights(mask, fps, settings.settle_s)  # validates the mask
+        t = np.concatenate([[0.0], np.cumsum(0.5 * (pace[1:] + pace[:-1]))]) / fps
+        gain = scale * (floor + (1.0 - floor) * settle_weights(mask, fps, settings.rest_s))
 
     angles = {}
     for index, name in enumerate(_AXES):
