@@ -5,13 +5,15 @@ from __future__ import annotations
 import bpy
 
 from . import batch
-from .operators import bake_ops, rig_ops
+from .operators import audio_ops, bake_ops, rig_ops, video_ops
 from .ui import panel, properties
 
 _CLASSES: tuple[type, ...] = (
     *properties.CLASSES,
     *rig_ops.CLASSES,
     *bake_ops.CLASSES,
+    *audio_ops.CLASSES,
+    *video_ops.CLASSES,
     *panel.CLASSES,
 )
 

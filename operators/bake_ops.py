@@ -6,9 +6,7 @@ import bpy
 from bpy.props import StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..anim.bake import bake_track, clear_bake, scene_fps
-from ..core.silence import speech_from_lip_signal
-from ..core.synthetic import generate_synthetic
+from ..anim.bake import bake_track, clear_bake
 from ..core.track import PoseTrack
 from . import common
 
@@ -41,15 +39,7 @@ class HEADMOTION_OT_generate_bake(bpy.types.Operator):
         def run():
             obj = common.target_object(context)
             start, end = common.frame_range(scene)
-            fps = scene_fps(scene)
-            n = end - start + 1
-            speech = None
-            if scene.head_motion.silence_source == "CHANNEL":
-                import numpy as np
-
-                signal = common.lip_channel_signal(scene, np.arange(start, end + 1, dtype=float))
-                speech = speech_from_lip_signal(signal, fps)
-            track = generate_synthetic(n, fps, common.synthetic_settings(scene), speech=speech, start_frame=start)
+            track = common.generate_track(scene, start, end - start + 1)
             return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
 
         return common.report_errors(self, run)
@@ -94,8 +84,7 @@ class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
 
         def run():
             start, end = common.frame_range(scene)
-            track = generate_synthetic(end - start + 1, scene_fps(scene), common.synthetic_settings(scene),
-                                       start_frame=start)
+            track = common.generate_track(scene, start, end - start + 1)
             track.save(self.filepath)
             return f"Head Motion: saved {len(track)} frames to {self.filepath}"
 

@@ -81,6 +81,47 @@ def lip_channel_signal(scene: bpy.types.Scene, frames: np.ndarray) -> np.ndarray
     )
 
 
+def voice_source(scene: bpy.types.Scene) -> tuple[str, float] | None:
+    """(file, frame where the file's first sample plays) of the voice chosen in the panel, or None."""
+    s = scene.head_motion
+    if s.voice_input == "FILE":
+        if not s.voice_path:
+            raise SettingsError("Voice: choose an audio or video file (or set Voice to None).")
+        return bpy.path.abspath(s.voice_path), float(s.voice_start_frame)
+    if s.voice_input == "STRIP":
+        from ..anim.audio import strip_source
+
+        path, start = strip_source(scene, s.voice_strip)
+        return str(path), start
+    return None
+
+
+def generate_track(scene: bpy.types.Scene, start: int, n_frames: int):
+    """The synthetic track the panel describes for frames ``start``…, shaped by the voice and silence."""
+    from ..anim.bake import scene_fps
+    from ..core.speech_motion import SpeechMotionOptions
+    from ..core.synthetic import generate_synthetic
+
+    s = scene.head_motion
+    fps = scene_fps(scene)
+    speech = None
+    if s.silence_source == "CHANNEL":
+        from ..core.silence import speech_from_lip_signal
+
+        signal = lip_channel_signal(scene, np.arange(start, start + n_frames, dtype=float))
+        speech = speech_from_lip_signal(signal, fps)
+    voice = voice_source(scene)
+    if voice is None:
+        return generate_synthetic(n_frames, fps, synthetic_settings(scene), speech=speech, start_frame=start)
+    from ..anim import audio
+
+    clip = audio.load_audio(voice[0])
+    options = SpeechMotionOptions(use_silence=s.silence_source != "NONE",
+                                  accent_intensity=s.accent_intensity if s.use_accents else 0.0)
+    return audio.motion_for_audio(clip, scene, synthetic_settings(scene), start, n_frames, voice[1], options,
+                                  speech=speech)
+
+
 def report_errors(operator: bpy.types.Operator, fn) -> set[str]:
     """Run ``fn()``; report a HeadMotionError as an error and cancel (the scene is unchanged)."""
     try:

@@ -1,7 +1,7 @@
 """The "Head Motion" tab of the 3D Viewport sidebar (N panel).
 
-One parent panel with the target, then sub-panels per step: Rig, Motion, Silence, Bake. Later features
-(audio, reference video, PoseGAN) add their own sub-panels with ``bl_parent_id = "HEADMOTION_PT_main"``.
+One parent panel with the target, then sub-panels per step: Rig, Motion, Voice, Reference Video,
+Silence, Bake. A feature adds its sub-panel with ``bl_parent_id = "HEADMOTION_PT_main"``.
 """
 
 from __future__ import annotations
@@ -70,6 +70,59 @@ class HEADMOTION_PT_motion(_HeadMotionPanel, bpy.types.Panel):
         layout.prop(s, "tempo")
 
 
+class HEADMOTION_PT_voice(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Voice"
+    bl_parent_id = "HEADMOTION_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        scene = context.scene
+        s = scene.head_motion
+        layout.operator("head_motion.import_voice", icon="SOUND")
+        layout.prop(s, "voice_input")
+        if s.voice_input == "FILE":
+            layout.prop(s, "voice_path")
+            layout.prop(s, "voice_start_frame")
+        elif s.voice_input == "STRIP":
+            editor = scene.sequence_editor
+            if editor is not None:
+                collection = "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
+                layout.prop_search(s, "voice_strip", editor, collection, text="Sound Strip")
+            else:
+                layout.label(text="The scene has no sound strips", icon="INFO")
+        col = layout.column()
+        col.active = s.voice_input != "NONE"
+        row = col.row(heading="Speech Accents")
+        row.prop(s, "use_accents", text="")
+        sub = row.row()
+        sub.active = s.use_accents
+        sub.prop(s, "accent_intensity", text="")
+
+
+class HEADMOTION_PT_video(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "Reference Video"
+    bl_parent_id = "HEADMOTION_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        s = context.scene.head_motion
+        layout.prop(s, "video_path")
+        layout.prop(s, "video_start_frame")
+        layout.prop(s, "video_fov")
+        layout.prop(s, "video_mirror")
+        layout.prop(s, "video_stabiliser")
+        if s.video_stabiliser == "gaussian":
+            layout.prop(s, "video_smoothing")
+        layout.prop(s, "video_neutral_frame")
+        layout.prop(s, "video_use_sound")
+        layout.prop(s, "video_show_reference")
+        layout.use_property_split = False
+        layout.operator("head_motion.bake_video", icon="FILE_MOVIE")
+
+
 class HEADMOTION_PT_silence(_HeadMotionPanel, bpy.types.Panel):
     bl_label = "Silence"
     bl_parent_id = "HEADMOTION_PT_main"
@@ -117,6 +170,8 @@ CLASSES: tuple[type, ...] = (
     HEADMOTION_PT_main,
     HEADMOTION_PT_rig,
     HEADMOTION_PT_motion,
+    HEADMOTION_PT_voice,
+    HEADMOTION_PT_video,
     HEADMOTION_PT_silence,
     HEADMOTION_PT_bake,
 )

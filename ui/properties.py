@@ -46,11 +46,26 @@ BAKE_MODE_ITEMS = [
 
 SILENCE_ITEMS = [
     ("NONE", "None", "Move all the time"),
+    ("VOICE", "Voice", "Settle the head in the pauses of the voice (voice-activity detection on the audio)"),
     (
         "CHANNEL",
         "Animation Channel",
         "Settle the head when an existing lip-sync channel (jaw bone rotation, mouth shape key…) stops moving",
     ),
+]
+
+
+VOICE_ITEMS = [
+    ("NONE", "None", "No voice: motion from the preset alone"),
+    ("FILE", "File", "An audio or video file (its sound track)"),
+    ("STRIP", "Sound Strip", "A sound strip already in the scene's sequencer"),
+]
+
+
+STABILISER_ITEMS = [
+    ("gaussian", "Gaussian", "Zero-phase Gaussian temporal filter (PoseGAN paper); removes estimator jitter"),
+    ("one_euro", "One Euro", "Adaptive low-pass: smooth when slow, responsive when fast"),
+    ("none", "None", "Raw per-frame estimates"),
 ]
 
 
@@ -119,8 +134,45 @@ class HEADMOTION_PG_settings(bpy.types.PropertyGroup):
         min=0.1,
         max=5.0,
     )
+    voice_input: EnumProperty(name="Voice", description="Recording of the character's voice",
+                              items=VOICE_ITEMS, default="NONE")
+    voice_path: StringProperty(name="Voice File", description="Audio or video file with the voice",
+                               subtype="FILE_PATH", default="")
+    voice_start_frame: IntProperty(name="Starts At", description="Frame where the voice file starts playing",
+                                   default=1)
+    voice_strip: StringProperty(name="Sound Strip", description="Sound strip with the voice", default="")
+    use_accents: BoolProperty(
+        name="Speech Accents",
+        description="Add small nods on stressed syllables, timed so the head pauses on the beat",
+        default=True,
+    )
+    accent_intensity: FloatProperty(name="Accent Strength", description="Strength of the accent nods",
+                                    default=1.0, min=0.0, soft_max=2.0, max=4.0)
+    video_path: StringProperty(name="Video", description="Reference video of a person talking",
+                               subtype="FILE_PATH", default="")
+    video_fov: FloatProperty(
+        name="Field of View",
+        description="Horizontal field of view of the camera that filmed the video, in degrees (about 20 for "
+        "cropped or telephoto talking-head footage, 60-70 for webcams and phones)",
+        default=20.0, min=5.0, max=120.0,
+    )
+    video_mirror: BoolProperty(name="Mirror", description="The video is mirrored (selfie view)", default=False)
+    video_stabiliser: EnumProperty(name="Stabiliser", items=STABILISER_ITEMS, default="gaussian")
+    video_smoothing: FloatProperty(name="Smoothing", description="Gaussian filter sigma, in video frames",
+                                   default=1.5, min=0.0, max=10.0)
+    video_neutral_frame: IntProperty(
+        name="Neutral Frame",
+        description="Video frame (0-based) where the head is in its neutral pose; -1: the median pose",
+        default=-1, min=-1,
+    )
+    video_start_frame: IntProperty(name="Start Frame", description="Scene frame of the video's first frame",
+                                   default=1)
+    video_show_reference: BoolProperty(name="Show Video",
+                                       description="Show the video on a plane beside the character", default=True)
+    video_use_sound: BoolProperty(name="Use Video Sound",
+                                  description="Add the video's sound as a strip and use it as the voice", default=True)
     silence_source: EnumProperty(name="Silence", description="What makes the head settle",
-                                 items=SILENCE_ITEMS, default="NONE")
+                                 items=SILENCE_ITEMS, default="VOICE")
     silence_object: PointerProperty(
         name="Lip Object",
         description="Object whose animation channel follows the lips (armature with a jaw bone, or a mesh "

@@ -1,0 +1,91 @@
+"""Synthetic head motion driven by a voice: speech/silence from the audio, accents on stressed syllables.
+
+One pure function, used by the Blender operator, the batch CLI and the scripting API alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .accents import accent_frames, add_accents
+from .audio_io import AudioClip
+from .errors import SettingsError
+from .synthetic import SyntheticSettings, generate_synthetic
+from .track import PoseTrack
+from .vad import speech_mask_from_audio
+
+
+@dataclass(frozen=True)
+class SpeechMotionOptions:
+    """How audio shapes the motion.
+
+    use_silence: settle the head while the voice is silent (energy voice-activity detection).
+    accent_intensity: strength of the nods on stressed syllables (0 = none, 1 = default).
+    """
+
+    use_silence: bool = True
+    accent_intensity: float = 1.0
+
+    def validate(self) -> None:
+        if not (np.isfinite(self.accent_intensity) and self.accent_intensity >= 0.0):
+            raise SettingsError(f"Accent intensity must be >= 0, got {self.accent_intensity}.")
+
+
+def frames_for_audio(clip: AudioClip, fps: float) -> int:
+    """Number of whole scene frames the audio covers at ``fps`` (at least 1)."""
+    return max(1, int(np.ceil(clip.duration_s * fps - 1e-9)))
+
+
+def align_clip(clip: AudioClip, fps: float, audio_start_frame: float, start_frame: float) -> AudioClip:
+    """``clip`` shifted so its first sample plays at ``start_frame`` instead of ``audio_start_frame``.
+
+    Audio before ``start_frame`` is dropped; a clip starting later is preceded by silence. Frames at
+    ``fps`` frames per second.
+    """
+    if not (np.isfinite(fps) and fps > 0):
+        raise SettingsError(f"fps must be > 0, got {fps}.")
+    shift = round(abs(start_frame - audio_start_frame) / fps * clip.sample_rate)
+    if start_frame > audio_start_frame:
+        samples = clip.samples[shift:]
+    elif start_frame < audio_start_frame:
+        samples = np.concatenate([np.zeros(shift, dtype=np.float32), clip.samples])
+    else:
+        return clip
+    if len(samples) == 0:
+        samples = np.zeros(1, dtype=np.float32)
+    return AudioClip(samples, clip.sample_rate, clip.source)
+
+
+def motion_from_audio(
+    clip: AudioClip,
+    fps: float,
+    settings: SyntheticSettings,
+    options: SpeechMotionOptions | None = None,
+    start_frame: int = 1,
+    n_frames: int | None = None,
+    speech: np.ndarray | None = None,
+) -> PoseTrack:
+    """Head motion for ``clip`` at ``fps``, starting on ``start_frame``.
+
+    The track covers the audio (``n_frames`` overrides the length); its ``speech`` holds the per-frame
+    voice-activity mask (1 = speaking) so callers can plot or reuse it. ``speech`` (per frame, 0..1)
+    replaces the voice-activity mask, e.g. with one from a lip-sync channel.
+    """
+    options = options or SpeechMotionOptions()
+    options.validate()
+    n = n_frames if n_frames is not None else frames_for_audio(clip, fps)
+    if speech is None:
+        speech = speech_mask_from_audio(clip.samples, clip.sample_rate, fps, n_frames=n)
+    elif len(speech) != n:
+        raise SettingsError(f"The speech mask has {len(speech)} frames; the motion needs {n}.")
+    track = generate_synthetic(n, fps, settings, speech=speech if options.use_silence else None,
+                               start_frame=start_frame)
+    if options.accent_intensity > 0.0:
+        frames = accent_frames(clip.samples, clip.sample_rate, fps, speech_mask=speech, n_frames=n)
+        frames = frames[frames < n]
+        track = add_accents(track, frames, intensity=options.accent_intensity, seed=settings.seed)
+    track.speech = np.asarray(speech, dtype=np.float64)
+    track.meta["audio_source"] = clip.source
+    return track
