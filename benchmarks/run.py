@@ -8,6 +8,7 @@ is missed. ``--only NAME`` runs one benchmark.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "data" / "dev"
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 import extension_dev  # noqa: E402
@@ -24,22 +26,32 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
 EXT = extension_dev.enable_from_source(USER_DIR, "head_motion_bench")
+for _module in ("audio_io", "audio_features", "vad", "metrics", "speech_motion", "video_estimation"):
+    importlib.import_module(f"{EXT.__name__}.core.{_module}")
 
 
 @dataclass
 class Result:
+    """One benchmark line: what was measured, the baseline measured in the same run, and the target."""
+
     name: str
     seconds: float
     baseline_name: str
     baseline_seconds: float
     target: str
     ok: bool
+    unit: str = "ms"
+    higher_is_better: bool = False
 
     def line(self) -> str:
-        ratio = self.baseline_seconds / self.seconds if self.seconds > 0 else float("inf")
+        value, base = self.seconds, self.baseline_seconds
+        num, den = (value, base) if self.higher_is_better else (base, value)
+        ratio = num / den if den > 0 else float("inf")
         verdict = "ok" if self.ok else "MISSED"
-        return (f"{self.name:<34} {self.seconds * 1000:10.1f} ms   baseline {self.baseline_name:<28} "
-                f"{self.baseline_seconds * 1000:10.1f} ms   ratio {ratio:8.1f}x   target {self.target}: {verdict}")
+        scale = 1000.0 if self.unit == "ms" else 1.0
+        fmt = "10.3f" if self.unit == "" else "10.1f"
+        return (f"{self.name:<36} {value * scale:{fmt}} {self.unit:<4} baseline {self.baseline_name:<30} "
+                f"{base * scale:{fmt}} {self.unit:<4} ratio {ratio:8.2f}x   target {self.target}: {verdict}")
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -93,7 +105,102 @@ def bench_generate() -> Result:
                   "< 0.2 s", seconds < 0.2)
 
 
-BENCHMARKS: dict[str, Callable[[], Result]] = {"generate": bench_generate, "bake": bench_bake}
+def _speech_clip(seconds: float):
+    """The bundled speech sample at 16 kHz, repeated to ``seconds``."""
+    clip = EXT.anim.audio.load_audio(ROOT / "samples" / "speech_sample.ogg")
+    reps = int(np.ceil(seconds * clip.sample_rate / len(clip.samples)))
+    samples = np.tile(clip.samples, reps)[: int(seconds * clip.sample_rate)]
+    return EXT.core.audio_io.AudioClip(samples, clip.sample_rate, "speech_sample x" + str(reps))
+
+
+def bench_audio() -> Result:
+    """10 minutes of audio -> per-frame features + speech mask, vs librosa's mel spectrogram alone."""
+    import librosa
+
+    clip = _speech_clip(600.0)
+    fps = 25.0
+    config = EXT.core.audio_features.FeatureConfig()
+
+    def ours():
+        EXT.core.audio_features.audio_features(clip.samples, config, fps)
+        EXT.core.vad.speech_mask_from_audio(clip.samples, clip.sample_rate, fps)
+
+    seconds = best_of(ours, 2)
+    baseline = best_of(lambda: librosa.feature.melspectrogram(
+        y=clip.samples, sr=clip.sample_rate, n_fft=config.n_fft, hop_length=int(clip.sample_rate / fps),
+        n_mels=config.n_mels), 2)
+    return Result("10 min audio -> features + mask", seconds, "librosa melspectrogram only", baseline,
+                  "< 5 s", seconds < 5.0)
+
+
+def bench_long_audio() -> Result:
+    """One hour streamed (decode + features + mask) in its own process: peak memory."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "long_audio.py")], capture_output=True,
+                          text=True, check=True)
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    whole = 3600 * 44100 * 2 * 4 / 2**20  # MB a whole-file decode of 44.1 kHz stereo float32 would hold
+    print(f"  (1 hour streamed in {stats['seconds']:.1f} s; peak RSS {stats['peak_rss_mb']:.0f} MB, "
+          f"of which {stats['rss_before_mb']:.0f} MB before decoding)")
+    return Result("1 hour audio streamed: peak RSS", stats["peak_rss_mb"], "whole 44.1k stereo decode", whole,
+                  "< 300 MB", stats["peak_rss_mb"] < 300.0, unit="MB")
+
+
+def bench_beat_align() -> Result:
+    """Beat Align Score (audio onsets vs head-speed minima, sigma 3 frames) without and with accents."""
+    import librosa
+
+    fps = 25.0
+    clips = [ROOT / "samples" / "speech_sample.ogg", *sorted(DEV.glob("*.mp4"))[:8]]
+    settings = EXT.core.synthetic.preset_settings("CONVERSATIONAL", seed=1)
+    scores = {0.0: [], 1.0: []}
+    for path in clips:
+        clip = EXT.anim.audio.load_audio(path)
+        hop = int(clip.sample_rate / fps)
+        onsets = librosa.onset.onset_detect(y=clip.samples, sr=clip.sample_rate, hop_length=hop, units="frames")
+        for accents in scores:
+            options = EXT.core.speech_motion.SpeechMotionOptions(accent_intensity=accents)
+            track = EXT.core.speech_motion.motion_from_audio(clip, fps, settings, options)
+            onsets_in = onsets[onsets < len(track)]
+            scores[accents].append(EXT.core.metrics.beat_align_score(onsets_in, track.angles, sigma_frames=3))
+    without, with_ = float(np.mean(scores[0.0])), float(np.mean(scores[1.0]))
+    print(f"  (Beat Align over {len(clips)} clips, librosa onsets: without accents {without:.3f}, "
+          f"with accents {with_:.3f})")
+    return Result("Beat Align with accents (score)", with_, "without accents", without,
+                  "higher with accents", with_ > without, unit="", higher_is_better=True)
+
+
+def bench_video() -> Result:
+    """End-to-end estimation (decode + landmarks + fit + filter) on a 512x512 clip vs decoding alone."""
+    import cv2
+
+    clip = DEV / "mimictalk_German_20s.mp4"
+    settings = EXT.core.video_estimation.EstimationSettings()
+    t0 = time.perf_counter()
+    result = EXT.core.video_estimation.estimate_video(clip, settings)
+    seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    capture = cv2.VideoCapture(str(clip))
+    while capture.read()[0]:
+        pass
+    capture.release()
+    decode = time.perf_counter() - t0
+    n = result.n_frames
+    print(f"  ({n} frames of 512x512: estimation {n / seconds:.0f} frames/s, decoding alone {n / decode:.0f})")
+    return Result("video estimation 512x512 (s/frame)", seconds / n, "decoding only", decode / n,
+                  ">= 30 frames/s", n / seconds >= 30.0)
+
+
+BENCHMARKS: dict[str, Callable[[], Result]] = {
+    "generate": bench_generate,
+    "bake": bench_bake,
+    "audio": bench_audio,
+    "long_audio": bench_long_audio,
+    "beat_align": bench_beat_align,
+    "video": bench_video,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
