@@ -1,59 +1,138 @@
-"""`make demo`: the main job, headless, on bundled input.
+"""`make demo`: the showcase, headless, on bundled input.
 
-Builds the sample character, generates Conversational head motion, bakes it onto the head/neck bones
-through the extension's own bake path, and saves ``<output>/head_motion_demo.blend``.
+From the bundled speech sample (samples/speech_sample.ogg) it builds the sample character once per
+available method, generates head motion with each method, bakes it through the extension's one bake
+path, adds the voice as a sound strip, saves ``<output>/head_motion_demo.blend``, renders a short preview
+video with sound (Cycles on the CPU, small resolution) and writes a PNG plot of yaw/pitch/roll over time
+with the silences shaded.
+
+Methods: "synthetic" (voice-driven synthetic motion with speech accents) always; "posegan" when a model
+is installed in models/posegan; "video" (head pose estimated from a reference talking-head video) when
+the development clips in ../shared/data/dev are present (they are not redistributed with the project).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import extension_dev
+from plot_track import plot_tracks
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEECH = ROOT / "samples" / "speech_sample.ogg"
+REFERENCE_VIDEO = ROOT.parent / "shared" / "data" / "dev" / "mimictalk_German_20s.mp4"
+
+
+def _module(ext, name: str):
+    return importlib.import_module(f"{ext.__name__}.{name}")
+
+
+def make_tracks(ext, scene, seed: int) -> dict:
+    """{method label: PoseTrack} for every method available here, all for the speech sample's frames."""
+    audio = _module(ext, "anim.audio")
+    clip = audio.load_audio(SPEECH)
+    settings = ext.api.preset_settings("CONVERSATIONAL", seed=seed)
+    tracks = {"Synthetic (voice + accents)": audio.motion_for_audio(clip, scene, settings, start_frame=1)}
+    n = len(next(iter(tracks.values())))
+    speech = tracks["Synthetic (voice + accents)"].speech
+    posegan_model = ROOT / "models" / "posegan" / "default.onnx"
+    if posegan_model.exists():
+        posegan = _module(ext, "core.posegan")
+        track = posegan.posegan_track(clip.samples, clip.sample_rate, ext.api.scene_fps(scene), posegan_model,
+                                      1.0, 1)
+        track.speech = speech[: len(track)] if len(track) <= len(speech) else None
+        tracks["PoseGAN (audio model)"] = track
+    if REFERENCE_VIDEO.exists():
+        estimation = _module(ext, "core.video_estimation")
+        result = estimation.estimate_video(REFERENCE_VIDEO, estimation.EstimationSettings())
+        track = result.to_pose_track(start_frame=1)
+        track.speech = None
+        tracks["Reference video (estimated)"] = track
+    for label, track in tracks.items():
+        track.meta["demo_label"] = label
+        if len(track) > n:  # the video is longer than the voice: keep the shot's length
+            tracks[label] = ext.api.PoseTrack.from_angles(track.angles[:n], track.fps, 1, None, track.meta)
+    return tracks
+
+
+def skipped() -> list[tuple[str, str]]:
+    """Methods this run could not show, and why."""
+    out = []
+    if not (ROOT / "models" / "posegan" / "default.onnx").exists():
+        out.append(("PoseGAN (audio model)", "no model in models/posegan"))
+    if not REFERENCE_VIDEO.exists():
+        out.append(("Reference video (estimated)", f"{REFERENCE_VIDEO} not found (dev clips are not bundled)"))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="demo_output", help="folder for the results")
-    parser.add_argument("--seconds", type=float, default=12.0, help="length of the shot")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--size", type=int, default=320, help="preview height in pixels (width is 16:9)")
+    parser.add_argument("--preview-seconds", type=float, default=8.0, help="length of the preview video")
+    parser.add_argument("--no-render", action="store_true", help="skip the preview video")
     args = parser.parse_args(argv)
 
     user_dir = extension_dev.use_private_user_dir("head_motion_demo_")
     import bpy
 
     ext = extension_dev.enable_from_source(user_dir)
+    bpy.context.preferences.filepaths.save_version = 0  # no .blend1 backups in the output
+    audio = _module(ext, "anim.audio")
+    preview = _module(ext, "anim.preview")
     out = Path(args.output).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
 
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = args.fps, 1.0
-    n_frames = round(args.seconds * args.fps)
-    scene.frame_start, scene.frame_end = 1, n_frames
-    rig = ext.api.build_sample_character()
-    rig.head_motion.neck_share = 0.3
+    tracks = make_tracks(ext, scene, args.seed)
+    n_frames = len(next(iter(tracks.values())))
+    audio.place_audio(scene, SPEECH, 1, n_frames, add_strip=True, set_frame_range=True)
 
-    settings = ext.core.synthetic.preset_settings("CONVERSATIONAL", seed=args.seed)
-    track = ext.core.synthetic.generate_synthetic(n_frames, float(args.fps), settings, start_frame=1)
-    options = ext.anim.bake.BakeOptions(neck_share=rig.head_motion.neck_share)
-    result = ext.anim.bake.bake_track(rig, track, options, scene=scene)
-    track.save(out / "head_motion_demo_track.csv")
+    rigs, lines = [], []
+    spacing = 0.55
+    for i, (label, track) in enumerate(tracks.items()):
+        rig = ext.api.build_sample_character(name=f"HeadMotion_{label.split()[0]}")
+        rig.location.x = (i - (len(tracks) - 1) / 2) * spacing
+        bpy.context.view_layer.update()
+        result = ext.api.bake_track(rig, track, ext.api.BakeOptions(neck_share=0.3), scene=scene)
+        std = track.angles.std(axis=0)
+        lines.append(f"  {label:<28} -> {rig.name}: {result.keys_written} keys, std yaw/pitch/roll "
+                     f"{std[0]:.1f}/{std[1]:.1f}/{std[2]:.1f} deg")
+        rigs.append(rig)
+        track.save(out / f"track_{rig.name.split('_', 1)[1].lower()}.csv")
 
+    preview.frame_characters(scene, rigs, "head")
+    width = 2 * round(args.size * 8 / 9)  # 16:9, even (H.264 needs even sizes)
+    preview.configure_render(scene, width=width, height=args.size, samples=4)
     blend = out / "head_motion_demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
-    std = track.angles.std(axis=0)
+    plot = plot_tracks(list(tracks.values()), out / "head_motion_demo_plot.png",
+                       title="Head Motion demo: yaw / pitch / roll (silences shaded)")
+    video = None
+    if not args.no_render:
+        scene.frame_end = min(scene.frame_end, round(args.preview_seconds * args.fps))
+        video = preview.render_video(scene, out / "head_motion_demo_preview.mp4")
+
     print("Head Motion demo")
-    print(f"  character : {rig.name} (bones detected as {result.convention}), joints {', '.join(result.joints)}")
-    print(f"  motion    : Conversational preset, seed {args.seed}, {n_frames} frames at {args.fps} fps")
-    print(f"  std (deg) : yaw {std[0]:.2f}  pitch {std[1]:.2f}  roll {std[2]:.2f}")
-    print(f"  action    : {result.action.name}, {result.keys_written} keys, frames "
-          f"{result.frame_start}-{result.frame_end}")
+    print(f"  voice     : {SPEECH.relative_to(ROOT)} ({n_frames} frames at {args.fps} fps)")
+    print("\n".join(lines))
+    for label, why in skipped():
+        print(f"  {label:<28} -> skipped: {why}")
     print(f"  wrote     : {blend}")
-    print(f"  wrote     : {out / 'head_motion_demo_track.csv'}")
+    print(f"  wrote     : {plot}")
+    if video is not None:
+        print(f"  wrote     : {video}")
+    print(f"  took      : {time.perf_counter() - started:.1f} s")
     return 0
 
 

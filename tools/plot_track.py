@@ -21,15 +21,8 @@ def silent_spans(speech: np.ndarray, threshold: float = 0.5) -> list[tuple[int, 
     return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def plot_track(track, path: Path, title: str = "Head motion") -> Path:
-    """Write the plot of ``track`` (a core.track.PoseTrack) to ``path``; returns the path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def _draw(ax, track, title: str) -> None:
     t = np.arange(len(track)) / track.fps
-    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=110)
     if track.speech is not None:
         for i, (a, b) in enumerate(silent_spans(track.speech)):
             ax.axvspan(a / track.fps, b / track.fps, color="0.88", label="silence" if i == 0 else None)
@@ -37,17 +30,37 @@ def plot_track(track, path: Path, title: str = "Head motion") -> Path:
                                 (track.roll, "roll", "tab:green")):
         ax.plot(t, values, color=color, lw=1.4, label=name)
     ax.axhline(0.0, color="0.5", lw=0.6)
-    ax.set_xlabel("time (s)")
     ax.set_ylabel("degrees")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.set_xlim(0, t[-1] if len(t) > 1 else 1)
     ax.legend(loc="upper right", ncols=4, fontsize=8)
+
+
+def plot_tracks(tracks: list, path: Path, title: str = "Head motion") -> Path:
+    """Write one panel per track (core.track.PoseTrack; label from ``meta["demo_label"]``) to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(tracks), 1, figsize=(10, 2.6 * len(tracks) + 0.6), dpi=110, sharex=True,
+                             squeeze=False)
+    for ax, track in zip(axes[:, 0], tracks, strict=True):
+        _draw(ax, track, track.meta.get("demo_label", ""))
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.suptitle(title)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_track(track, path: Path, title: str = "Head motion") -> Path:
+    """Write the plot of one track to ``path``; returns the path."""
+    track.meta.setdefault("demo_label", title)
+    return plot_tracks([track], path, title)
 
 
 def main(argv: list[str]) -> int:
