@@ -12,21 +12,15 @@ from pathlib import Path
 import bpy
 
 from ..core.errors import MediaError
+from .user_data import user_folder
 
 #: Name of the plane object showing the reference video.
 REFERENCE_NAME = "HeadMotionReference"
 
 
-def _package() -> str:
-    return __package__.rsplit(".", 1)[0]
-
-
 def cache_dir() -> Path:
-    """Folder for cached estimates: the extension's user folder (never inside the extension itself)."""
-    try:
-        return Path(bpy.utils.extension_path_user(_package(), path="video_cache", create=True))
-    except (ValueError, AttributeError):  # not running as an extension (e.g. a plain add-on copy)
-        return Path(bpy.utils.user_resource("CACHE", path="head_motion", create=True))
+    """Folder for cached estimates, in the extension's user folder (never inside the extension itself)."""
+    return user_folder("video_cache")
 
 
 def show_reference(

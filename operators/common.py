@@ -46,7 +46,16 @@ def bake_options(obj: bpy.types.Object, scene: bpy.types.Scene) -> BakeOptions:
 def synthetic_settings(scene: bpy.types.Scene) -> SyntheticSettings:
     """The generator settings the panel describes: a preset, scaled per axis and in tempo."""
     s = scene.head_motion
-    base = preset_settings(s.preset, intensity=s.intensity, seed=s.seed)
+    if s.style:
+        from ..anim.user_data import style_path
+        from ..core.style import load_style
+
+        path = style_path(s.style)
+        if not path.exists():
+            raise SettingsError(f"No saved style named '{s.style}' (looked for {path}).")
+        base = load_style(path).settings_for(s.intensity, s.seed)
+    else:
+        base = preset_settings(s.preset, intensity=s.intensity, seed=s.seed)
 
     def scaled(axis, amplitude_scale: float):
         lo, hi = axis.amplitude_deg

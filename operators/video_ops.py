@@ -9,8 +9,11 @@ settings, so baking again is instant.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import bpy
+from bpy.props import StringProperty
+from bpy_extras.io_utils import ImportHelper
 
 from ..anim import audio, video
 from ..anim.bake import bake_track
@@ -65,19 +68,35 @@ def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> s
     return " ".join([text, *notes])
 
 
-class HEADMOTION_OT_bake_video(bpy.types.Operator):
-    """Measure the head motion of the person in the reference video (mediapipe face landmarks) and bake it onto
-    the head; ESC cancels"""
+def learn_style_from(context: bpy.types.Context, result: EstimationResult) -> str:
+    """Fit a style to an estimate, save it under the panel's style name and select it; returns a report."""
+    from ..anim.user_data import style_path
+    from ..core.style import estimator_noise_deg, fit_style, save_style
 
-    bl_idname = "head_motion.bake_video"
-    bl_label = "Bake From Video"
+    s = context.scene.head_motion
+    name = s.style_name.strip() or "My Speaker"
+    noise = estimator_noise_deg(result.raw_angles, result.settings.gaussian_sigma_frames)
+    style = fit_style(result.to_pose_track(speech=True), name=name, noise_deg=noise)
+    path = style_path(name)
+    save_style(style, path)
+    s.style = path.stem
+    std = style.stats.std_deg
+    return (f"Head Motion: learned style '{path.stem}' from {result.n_frames} video frames "
+            f"(std yaw/pitch/roll {std[0]:.1f}/{std[1]:.1f}/{std[2]:.1f} deg); it is now selected in Motion")
+
+
+class _VideoJob:
+    """Estimate the panel's reference video, in a worker thread with progress and ESC in the UI, then
+    ``finish(context, result)`` on the main thread (synchronously in background mode)."""
+
     bl_options = {"REGISTER", "UNDO"}
+
+    @staticmethod
+    def finish(context: bpy.types.Context, result: EstimationResult) -> str:
+        raise NotImplementedError
 
     @classmethod
     def poll(cls, context):
-        if common.target_object(context) is None:
-            cls.poll_message_set("Select a character (armature) or object, or set the Target")
-            return False
         if not context.scene.head_motion.video_path:
             cls.poll_message_set("Choose a reference video first")
             return False
@@ -106,7 +125,8 @@ class HEADMOTION_OT_bake_video(bpy.types.Operator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         if bpy.app.background or context.window is None:
-            return common.report_errors(self, lambda: self._run_now(context, path, settings))
+            return common.report_errors(
+                self, lambda: self.finish(context, estimate_video_cached(path, settings, self._cache)))
         self._thread = threading.Thread(target=self._estimate, args=(path, settings), daemon=True)
         self._thread.start()
         wm = context.window_manager
@@ -114,10 +134,6 @@ class HEADMOTION_OT_bake_video(bpy.types.Operator):
         wm.progress_begin(0, 100)
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
-
-    def _run_now(self, context, path: str, settings: EstimationSettings) -> str:
-        result = estimate_video_cached(path, settings, self._cache)
-        return finish_video_bake(context, result)
 
     def _status(self, context, text: str | None) -> None:
         if context.workspace is not None:
@@ -149,7 +165,7 @@ class HEADMOTION_OT_bake_video(bpy.types.Operator):
                 self.report({"ERROR"}, str(self._error))
                 return {"CANCELLED"}
             raise self._error
-        return common.report_errors(self, lambda: finish_video_bake(context, self._result))
+        return common.report_errors(self, lambda: self.finish(context, self._result))
 
     def cancel(self, context):
         self._cancel.set()
@@ -157,4 +173,52 @@ class HEADMOTION_OT_bake_video(bpy.types.Operator):
         self._stop(context)
 
 
-CLASSES: tuple[type, ...] = (HEADMOTION_OT_bake_video,)
+class HEADMOTION_OT_bake_video(_VideoJob, bpy.types.Operator):
+    """Measure the head motion of the person in the reference video (mediapipe face landmarks) and bake it onto
+    the head; ESC cancels"""
+
+    bl_idname = "head_motion.bake_video"
+    bl_label = "Bake From Video"
+    finish = staticmethod(finish_video_bake)
+
+    @classmethod
+    def poll(cls, context):
+        if common.target_object(context) is None:
+            cls.poll_message_set("Select a character (armature) or object, or set the Target")
+            return False
+        return super().poll(context)
+
+
+class HEADMOTION_OT_learn_style(_VideoJob, bpy.types.Operator):
+    """Learn the speaker's style of motion from the reference video and save it as a style, so any voice gets
+    new, non-repeating motion in that style; ESC cancels"""
+
+    bl_idname = "head_motion.learn_style"
+    bl_label = "Learn Style"
+    finish = staticmethod(learn_style_from)
+
+
+class HEADMOTION_OT_import_style(bpy.types.Operator, ImportHelper):
+    """Add a style file (.json, saved by Learn Style) to your styles and select it"""
+
+    bl_idname = "head_motion.import_style"
+    bl_label = "Import Style"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
+
+    def execute(self, context):
+        def run():
+            from ..anim.user_data import style_path
+            from ..core.style import load_style, save_style
+
+            style = load_style(self.filepath)  # validates before anything is written
+            path = style_path(style.name or Path(self.filepath).stem)
+            save_style(style, path)
+            context.scene.head_motion.style = path.stem
+            return f"Head Motion: style '{path.stem}' added and selected"
+
+        return common.report_errors(self, run)
+
+
+CLASSES: tuple[type, ...] = (HEADMOTION_OT_bake_video, HEADMOTION_OT_learn_style, HEADMOTION_OT_import_style)

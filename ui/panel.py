@@ -60,7 +60,10 @@ class HEADMOTION_PT_motion(_HeadMotionPanel, bpy.types.Panel):
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion
-        layout.prop(s, "preset")
+        row = layout.row()
+        row.active = not s.style
+        row.prop(s, "preset")
+        layout.prop(s, "style", icon="USER")
         layout.prop(s, "intensity", slider=True)
         layout.prop(s, "seed")
         col = layout.column(align=True)
@@ -121,6 +124,10 @@ class HEADMOTION_PT_video(_HeadMotionPanel, bpy.types.Panel):
         layout.prop(s, "video_show_reference")
         layout.use_property_split = False
         layout.operator("head_motion.bake_video", icon="FILE_MOVIE")
+        row = layout.row(align=True)
+        row.prop(s, "style_name", text="")
+        row.operator("head_motion.learn_style", icon="USER")
+        layout.operator("head_motion.import_style", icon="IMPORT")
 
 
 class HEADMOTION_PT_silence(_HeadMotionPanel, bpy.types.Panel):

@@ -69,6 +69,12 @@ STABILISER_ITEMS = [
 ]
 
 
+def _style_search(_self, _context, edit_text):
+    from ..anim.user_data import style_names
+
+    return [name for name in style_names() if edit_text.lower() in name.lower()]
+
+
 def _preset_items(_self, _context):
     return [
         (name, name.title(), synthetic.PRESET_DESCRIPTIONS.get(name, ""))
@@ -112,6 +118,14 @@ class HEADMOTION_PG_settings(bpy.types.PropertyGroup):
         type=bpy.types.Object,
     )
     preset: EnumProperty(name="Preset", description="Style of motion", items=_preset_items)
+    style: StringProperty(
+        name="Style",
+        description="A learned speaker style (Reference Video > Learn Style); empty: use the preset",
+        default="",
+        search=_style_search,
+    )
+    style_name: StringProperty(name="Style Name", description="Name to save a learned style under",
+                               default="My Speaker")
     intensity: FloatProperty(
         name="Intensity",
         description="Scales every motion amplitude (1 = the preset as designed)",

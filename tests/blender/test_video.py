@@ -74,3 +74,37 @@ def test_bad_videos_change_nothing(ext, empty_scene, tmp_path, kind):
         bpy.ops.head_motion.bake_video()
     assert obj.animation_data is None
     assert (len(bpy.data.objects), len(bpy.data.actions)) == (n_objects, n_actions)
+
+
+def test_learn_style_then_generate_in_that_style(ext, empty_scene):
+    empty_scene.render.fps = 25
+    obj = _prepare(empty_scene)
+    s = empty_scene.head_motion
+    s.style_name = "Test Speaker"
+    assert bpy.ops.head_motion.learn_style() == {"FINISHED"}
+    path = ext.anim.user_data.style_path("Test Speaker")
+    assert path.exists() and s.style == "Test Speaker"
+    style = ext.core.style.load_style(path)
+    empty_scene.frame_start, empty_scene.frame_end = 1, 1500
+    assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
+    track = ext.core.synthetic.generate_synthetic(1500, 25.0, ext.operators.common.synthetic_settings(empty_scene))
+    std = track.angles.std(axis=0)
+    assert np.all(std > 0.5 * np.asarray(style.stats.std_deg)) and np.all(std < 2.0 * np.asarray(style.stats.std_deg))
+    assert obj.animation_data.action is not None
+    s.style = "No Such Style"
+    with pytest.raises(RuntimeError, match="No saved style named 'No Such Style'"):
+        bpy.ops.head_motion.generate_bake()
+
+
+def test_import_style_file(ext, empty_scene, tmp_path):
+    style = ext.core.style.Style("Imported", ext.core.synthetic.preset_settings("ANIMATED"),
+                                 ext.core.style.StyleStats())
+    path = tmp_path / "mine.json"
+    ext.core.style.save_style(style, path)
+    assert bpy.ops.head_motion.import_style(filepath=str(path)) == {"FINISHED"}
+    assert empty_scene.head_motion.style == "Imported"
+    assert "Imported" in ext.anim.user_data.style_names()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(RuntimeError, match="bad.json"):
+        bpy.ops.head_motion.import_style(filepath=str(bad))
