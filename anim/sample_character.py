@@ -46,7 +46,8 @@ def _add_part(bm: bmesh.types.BMesh, deform, group: int, make, matrix: Matrix, m
 def _material(name: str, color: tuple[float, float, float, float]) -> bpy.types.Material:
     mat = bpy.data.materials.new(name)
     mat.diffuse_color = color
-    mat.use_nodes = True
+    if mat.node_tree is None:  # Blender < 5.0 creates materials without nodes
+        mat.use_nodes = True
     bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
     if bsdf is not None:
         bsdf.inputs["Base Color"].default_value = color

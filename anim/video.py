@@ -59,7 +59,8 @@ def show_reference(
     scene.collection.objects.link(plane)
 
     material = bpy.data.materials.new(REFERENCE_NAME)
-    material.use_nodes = True
+    if material.node_tree is None:  # Blender < 5.0 creates materials without nodes
+        material.use_nodes = True
     nodes, links = material.node_tree.nodes, material.node_tree.links
     nodes.clear()
     tex = nodes.new("ShaderNodeTexImage")

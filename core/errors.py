@@ -55,3 +55,15 @@ class NoFaceError(MediaError):
 
 class Cancelled(HeadMotionError):  # noqa: N818 - an outcome the user chose, not a failure
     """Long work (e.g. video estimation) was stopped by the user before it finished."""
+
+
+class ModelError(HeadMotionError):
+    """A learned model (e.g. a PoseGAN .onnx file) cannot be used: missing, damaged, not an ONNX model,
+    made for other inputs, without or with inconsistent metadata, or producing invalid values.
+
+    ``path`` is the model file concerned.
+    """
+
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path
