@@ -14,12 +14,79 @@ frames. See docs/conventions.md.
 
 from __future__ import annotations
 
+import os
+
+import bpy
+
+from .anim import audio as _audio
 from .anim.bake import BakeOptions, BakeResult, bake_track, clear_bake, scene_fps
 from .anim.sample_character import build_sample_character
 from .anim.target import Target, resolve_target
-from .core.errors import HeadMotionError, SettingsError, TargetError, TrackError
+from .core.audio_io import AudioClip
+from .core.errors import Cancelled, HeadMotionError, MediaError, NoFaceError, SettingsError, TargetError, TrackError
+from .core.speech_motion import SpeechMotionOptions
+from .core.style import Style, load_style, save_style
 from .core.synthetic import PRESETS, SyntheticSettings, generate_synthetic, preset_settings
 from .core.track import PoseTrack
+from .core.video_estimation import EstimationResult, EstimationSettings
+
+
+def load_audio(path: str | os.PathLike, sample_rate: int = 16000) -> AudioClip:
+    """Decode the sound of an audio or video file to mono float32 at ``sample_rate`` Hz."""
+    return _audio.load_audio(path, sample_rate)
+
+
+def motion_for_voice(
+    voice: str | os.PathLike | AudioClip,
+    settings: SyntheticSettings | None = None,
+    scene: bpy.types.Scene | None = None,
+    start_frame: int = 1,
+    n_frames: int | None = None,
+    accent_intensity: float = 1.0,
+    use_silence: bool = True,
+) -> PoseTrack:
+    """Synthetic motion that follows a voice: moves while talking, settles in pauses, nods on stresses.
+
+    ``voice``: an audio/video file or an :class:`AudioClip` whose first sample plays at ``start_frame``;
+    ``settings`` default to the Conversational preset; the track is at the scene's frame rate and covers
+    the voice unless ``n_frames`` is given.
+    """
+    clip = voice if isinstance(voice, AudioClip) else load_audio(voice)
+    options = SpeechMotionOptions(use_silence=use_silence, accent_intensity=accent_intensity)
+    return _audio.motion_for_audio(clip, scene or bpy.context.scene, settings or preset_settings("CONVERSATIONAL"),
+                                   start_frame, n_frames, options=options)
+
+
+def estimate_video(
+    path: str | os.PathLike,
+    settings: EstimationSettings | None = None,
+    progress=None,
+    use_cache: bool = True,
+) -> EstimationResult:
+    """Head pose (yaw/pitch/roll in degrees, relative to the neutral pose) of the person in a video.
+
+    ``progress(done_frames, total_frames)`` is called as frames are read. Results are cached per file and
+    settings in the extension's user folder unless ``use_cache`` is False. Use
+    ``result.to_pose_track(start_frame)`` to bake it.
+    """
+    from .anim.video import cache_dir
+    from .core.video_estimation import estimate_video as _estimate
+    from .core.video_estimation import estimate_video_cached
+
+    if use_cache:
+        return estimate_video_cached(path, settings, cache_dir(), progress=progress)
+    return _estimate(path, settings, progress=progress)
+
+
+def learn_style(source: str | os.PathLike | EstimationResult | PoseTrack, name: str = "") -> Style:
+    """Fit the synthetic generator to a speaker: from a video file, an estimate, or a pose track."""
+    from .core.style import estimator_noise_deg, fit_style
+
+    if isinstance(source, PoseTrack):
+        return fit_style(source, name=name)
+    result = source if isinstance(source, EstimationResult) else estimate_video(source)
+    noise = estimator_noise_deg(result.raw_angles, result.settings.gaussian_sigma_frames)
+    return fit_style(result.to_pose_track(speech=True), name=name, noise_deg=noise)
 
 
 def load_track(path: str) -> PoseTrack:
@@ -34,11 +101,18 @@ def save_track(track: PoseTrack, path: str) -> None:
 
 __all__ = [
     "PRESETS",
+    "AudioClip",
     "BakeOptions",
     "BakeResult",
+    "Cancelled",
+    "EstimationResult",
+    "EstimationSettings",
     "HeadMotionError",
+    "MediaError",
+    "NoFaceError",
     "PoseTrack",
     "SettingsError",
+    "Style",
     "SyntheticSettings",
     "Target",
     "TargetError",
@@ -46,10 +120,16 @@ __all__ = [
     "bake_track",
     "build_sample_character",
     "clear_bake",
+    "estimate_video",
     "generate_synthetic",
+    "learn_style",
+    "load_audio",
+    "load_style",
     "load_track",
+    "motion_for_voice",
     "preset_settings",
     "resolve_target",
+    "save_style",
     "save_track",
     "scene_fps",
 ]

@@ -33,6 +33,7 @@ from .core.track import PoseTrack
 
 TRACK_SUFFIXES = {".csv", ".json"}
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".mp4", ".mov", ".mkv", ".webm"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
 
 
 @dataclass
@@ -48,18 +49,36 @@ def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespac
     return PoseTrack.load(path)
 
 
+def _settings(args: argparse.Namespace):
+    if args.style:
+        from .core.style import load_style
+
+        return load_style(args.style).settings_for(args.intensity, args.seed)
+    return preset_settings(args.preset, intensity=args.intensity, seed=args.seed)
+
+
 def _synthetic_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
     from .anim import audio
+    from .core.speech_motion import SpeechMotionOptions
 
-    settings = preset_settings(args.preset, intensity=args.intensity, seed=args.seed)
-    return audio.motion_for_audio_file(path, scene, settings, accent_intensity=args.accents,
-                                       add_sound_strip=True, set_frame_range=True)
+    clip = audio.load_audio(path)
+    options = SpeechMotionOptions(accent_intensity=args.accents)
+    return audio.motion_for_audio(clip, scene, _settings(args), scene.frame_start, options=options)
+
+
+def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+    from .anim.video import cache_dir
+    from .core.video_estimation import EstimationSettings, estimate_video_cached
+
+    result = estimate_video_cached(path, EstimationSettings(fov_deg=args.fov, mirror=args.mirror), cache_dir())
+    return result.to_pose_track(start_frame=scene.frame_start)
 
 
 METHODS: dict[str, Method] = {
     "synthetic": Method(AUDIO_SUFFIXES, _synthetic_for_audio,
                         "synthetic motion that follows the voice's speech and pauses (audio or video files)"),
     "track": Method(TRACK_SUFFIXES, _track_from_file, "bake pose track files (.csv/.json, degrees)"),
+    "video": Method(VIDEO_SUFFIXES, _video_estimate, "head pose estimated from reference videos of a person"),
 }
 
 
@@ -75,12 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rig", type=Path, help=".blend with the character (default: built-in sample character)")
     parser.add_argument("--target", help="object to animate in --rig (default: the armature whose head is found)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="CONVERSATIONAL")
+    parser.add_argument("--style", type=Path, help="style file (.json, from Learn Style) instead of --preset")
     parser.add_argument("--intensity", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--accents", type=float, default=1.0, help="speech accent intensity (0 = off)")
-    parser.add_argument("--fps", type=float, help="scene frame rate for rigs without one (default: the rig's)")
+    parser.add_argument("--fps", type=float,
+                        help="frame rate of the built-in sample character's scene (default 25; --rig keeps its own)")
     parser.add_argument("--neck-share", type=float, default=0.3)
     parser.add_argument("--mode", choices=["NEW_ACTION", "REPLACE"], default="NEW_ACTION")
+    parser.add_argument("--fov", type=float, default=20.0, help="video method: camera field of view, degrees")
+    parser.add_argument("--mirror", action="store_true", help="video method: the videos are mirrored (selfie)")
+    parser.add_argument("--no-sound", action="store_true", help="do not add the input's sound as a strip")
+    parser.add_argument("--preview", action="store_true",
+                        help="also render <output>/<input stem>.mp4 (Cycles CPU, small, with sound)")
     parser.add_argument("--summary", type=Path, help="JSON summary path (default: <output>/summary.json)")
     return parser
 
@@ -99,8 +125,7 @@ def collect_inputs(paths: list[Path], suffixes: set[str]) -> list[Path]:
 def _open_rig(args: argparse.Namespace) -> bpy.types.Object:
     if args.rig is None:
         bpy.ops.wm.read_homefile(use_empty=True)
-        if args.fps:
-            bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = round(args.fps), 1.0
+        bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = round(args.fps or 25), 1.0
         return build_sample_character()
     if not args.rig.is_file():
         raise TargetError(f"Rig file not found: {args.rig}")
@@ -126,11 +151,32 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
     options = BakeOptions(mode=args.mode, neck_share=args.neck_share, facing=obj.head_motion.facing
                           if hasattr(obj, "head_motion") else "AUTO")
     result = bake_track(obj, track, options, scene=scene)
-    scene.frame_start, scene.frame_end = result.frame_start, max(result.frame_end, scene.frame_end)
+    scene.frame_start, scene.frame_end = result.frame_start, result.frame_end
+    notes = []
+    if args.method != "track" and not args.no_sound:
+        from .anim.audio import place_audio
+
+        try:
+            place_audio(scene, path, result.frame_start, None, add_strip=True, set_frame_range=False)
+        except RuntimeError as exc:  # e.g. a video without sound
+            notes.append(f"no sound strip: {exc}")
     args.output.mkdir(parents=True, exist_ok=True)
     blend = (args.output / f"{path.stem}.blend").resolve()
     bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    preview = None
+    if args.preview:
+        from .anim import preview as render
+
+        if obj.type == "ARMATURE":
+            render.frame_characters(scene, [obj], result.joints[-1])
+        if scene.camera is None:
+            notes.append("no preview: the rig file has no camera and the target is not an armature")
+        else:
+            render.configure_render(scene, width=384, height=216, samples=4)
+            preview = str(render.render_video(scene, (args.output / f"{path.stem}.mp4").resolve()))
     return {
+        "preview": preview,
+        "notes": notes + result.notes,
         "blend": str(blend),
         "target": obj.name,
         "joints": result.joints,
