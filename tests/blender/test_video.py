@@ -106,5 +106,5 @@ def test_import_style_file(ext, empty_scene, tmp_path):
     assert "Imported" in ext.anim.user_data.style_names()
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(RuntimeError, match="bad.json"):
+    with pytest.raises(RuntimeError, match=r"bad\.json"):
         bpy.ops.head_motion.import_style(filepath=str(bad))
