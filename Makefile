@@ -4,6 +4,7 @@
 #   make build  installable extension zips per platform in dist/
 #   make bench  performance benchmarks (ratios against baselines measured in the same run)
 #   make cli ARGS="..."  the batch command (same as blender -b -c head_motion ...) over the bpy module
+#   make train  retrain the bundled PoseGAN model (reproducible; torch in .venv/train)
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,7 +16,7 @@ PYTEST := $(PY) -m pytest -q
 export BPY_VERSIONS
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env lint test test-core test-blender demo build bench cli clean
+.PHONY: env lint test test-core test-blender test-train train demo build bench cli clean
 
 env:
 	@tools/setup_env.sh
@@ -34,7 +35,14 @@ test-blender: env
 		PYTHONPATH=.venv/bpy-$$v $(PYTEST) tests/blender || exit 1; \
 	done
 
-test: lint test-core test-blender
+test-train:
+	@echo "== training tests (PoseGAN ONNX export parity, torch in .venv/train)"
+	@training/run_tests.sh
+
+test: lint test-core test-blender test-train
+
+train:
+	@training/train.sh
 
 demo: env
 	@PYTHONPATH=.venv/bpy-$(DEMO_BPY) $(PY) tools/demo.py --output demo_output

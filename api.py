@@ -57,6 +57,20 @@ def motion_for_voice(
                                    start_frame, n_frames, options=options)
 
 
+def posegan_for_voice(
+    voice: str | os.PathLike | AudioClip,
+    model_path: str | os.PathLike | None = None,
+    intensity: float = 1.0,
+    scene: bpy.types.Scene | None = None,
+    start_frame: int = 1,
+    n_frames: int | None = None,
+) -> PoseTrack:
+    """Head motion from a voice with a PoseGAN model (default: the bundled one), at the scene's frame rate."""
+    clip = voice if isinstance(voice, AudioClip) else load_audio(voice)
+    return _audio.posegan_for_audio(clip, scene or bpy.context.scene, start_frame, n_frames, None,
+                                    str(model_path) if model_path else None, intensity)
+
+
 def estimate_video(
     path: str | os.PathLike,
     settings: EstimationSettings | None = None,
@@ -127,6 +141,7 @@ __all__ = [
     "load_style",
     "load_track",
     "motion_for_voice",
+    "posegan_for_voice",
     "preset_settings",
     "resolve_target",
     "save_style",

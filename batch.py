@@ -66,6 +66,14 @@ def _synthetic_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Name
     return audio.motion_for_audio(clip, scene, _settings(args), scene.frame_start, options=options)
 
 
+def _posegan_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+    from .anim import audio
+
+    clip = audio.load_audio(path)
+    model = str(args.model) if args.model else None
+    return audio.posegan_for_audio(clip, scene, scene.frame_start, model_path=model, intensity=args.intensity)
+
+
 def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
     from .anim.video import cache_dir
     from .core.video_estimation import EstimationSettings, estimate_video_cached
@@ -77,6 +85,7 @@ def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace
 METHODS: dict[str, Method] = {
     "synthetic": Method(AUDIO_SUFFIXES, _synthetic_for_audio,
                         "synthetic motion that follows the voice's speech and pauses (audio or video files)"),
+    "posegan": Method(AUDIO_SUFFIXES, _posegan_for_audio, "PoseGAN audio-to-pose model (--model, --intensity)"),
     "track": Method(TRACK_SUFFIXES, _track_from_file, "bake pose track files (.csv/.json, degrees)"),
     "video": Method(VIDEO_SUFFIXES, _video_estimate, "head pose estimated from reference videos of a person"),
 }
@@ -102,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="frame rate of the built-in sample character's scene (default 25; --rig keeps its own)")
     parser.add_argument("--neck-share", type=float, default=0.3)
     parser.add_argument("--mode", choices=["NEW_ACTION", "REPLACE"], default="NEW_ACTION")
+    parser.add_argument("--model", type=Path, help="posegan method: .onnx model (default: the bundled one)")
     parser.add_argument("--fov", type=float, default=20.0, help="video method: camera field of view, degrees")
     parser.add_argument("--mirror", action="store_true", help="video method: the videos are mirrored (selfie)")
     parser.add_argument("--no-sound", action="store_true", help="do not add the input's sound as a strip")

@@ -128,6 +128,34 @@ def motion_for_audio(
                              speech=speech)
 
 
+def posegan_for_audio(
+    clip: AudioClip,
+    scene: bpy.types.Scene,
+    start_frame: int,
+    n_frames: int | None = None,
+    audio_start_frame: float | None = None,
+    model_path: str | None = None,
+    intensity: float = 1.0,
+) -> PoseTrack:
+    """PoseGAN head motion for the voice in ``clip`` (see :func:`motion_for_audio` for the frame arguments).
+
+    ``model_path``: an .onnx PoseGAN model (default: the bundled one). Frames past the end of the voice
+    hold the last pose.
+    """
+    from ..core.posegan import posegan_track
+
+    fps = scene_fps(scene)
+    first = float(start_frame if audio_start_frame is None else audio_start_frame)
+    aligned = align_clip(clip, fps, first, start_frame)
+    track = posegan_track(aligned.samples, aligned.sample_rate, fps, model_path or None, intensity, start_frame)
+    if n_frames is not None and n_frames != len(track):
+        angles = track.angles[:n_frames]
+        if len(angles) < n_frames:
+            angles = np.concatenate([angles, np.repeat(angles[-1:], n_frames - len(angles), axis=0)])
+        track = PoseTrack.from_angles(angles, track.fps, start_frame, None, track.meta)
+    return track
+
+
 def can_play_sound() -> bool:
     """False in Blender builds without audio (e.g. the bpy 4.2 module): no sound strips there."""
     return bool(bpy.app.build_options.audaspace)

@@ -26,7 +26,7 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
 EXT = extension_dev.enable_from_source(USER_DIR, "head_motion_bench")
-for _module in ("audio_io", "audio_features", "vad", "metrics", "speech_motion", "video_estimation"):
+for _module in ("audio_io", "audio_features", "vad", "metrics", "speech_motion", "video_estimation", "posegan"):
     importlib.import_module(f"{EXT.__name__}.core.{_module}")
 
 
@@ -193,6 +193,20 @@ def bench_video() -> Result:
                   ">= 30 frames/s", n / seconds >= 30.0)
 
 
+def bench_posegan() -> Result:
+    """10 minutes of audio features -> PoseGAN poses (excluding feature extraction) vs the synthetic generator."""
+    posegan = EXT.core.posegan
+    model = posegan.load_model()
+    fps = float(model.metadata.fps)
+    n = int(600 * fps)
+    features = np.random.default_rng(0).standard_normal((n, model.metadata.feature_dim)).astype(np.float32)
+    seconds = best_of(lambda: posegan.generate_pose(features, model), 2)
+    settings = EXT.core.synthetic.preset_settings("CONVERSATIONAL")
+    baseline = best_of(lambda: EXT.core.synthetic.generate_synthetic(n, fps, settings), 2)
+    return Result("PoseGAN 10 min features -> poses", seconds, "synthetic generator same length", baseline,
+                  "< 3 s", seconds < 3.0)
+
+
 BENCHMARKS: dict[str, Callable[[], Result]] = {
     "generate": bench_generate,
     "bake": bench_bake,
@@ -200,6 +214,7 @@ BENCHMARKS: dict[str, Callable[[], Result]] = {
     "long_audio": bench_long_audio,
     "beat_align": bench_beat_align,
     "video": bench_video,
+    "posegan": bench_posegan,
 }
 
 

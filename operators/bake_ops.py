@@ -45,6 +45,35 @@ class HEADMOTION_OT_generate_bake(bpy.types.Operator):
         return common.report_errors(self, run)
 
 
+class HEADMOTION_OT_generate_posegan(bpy.types.Operator):
+    """Generate head motion from the voice with the PoseGAN model (audio to head pose, learned from real
+    speakers) and bake it"""
+
+    bl_idname = "head_motion.generate_posegan"
+    bl_label = "Generate From Voice (PoseGAN)"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        if not HEADMOTION_OT_generate_bake.poll(context):
+            return False
+        if context.scene.head_motion.voice_input == "NONE":
+            cls.poll_message_set("Import a voice first (Voice panel)")
+            return False
+        return True
+
+    def execute(self, context):
+        scene = context.scene
+
+        def run():
+            obj = common.target_object(context)
+            start, end = common.frame_range(scene)
+            track = common.posegan_track(scene, start, end - start + 1)
+            return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
+
+        return common.report_errors(self, run)
+
+
 class HEADMOTION_OT_bake_file(bpy.types.Operator, ImportHelper):
     """Bake a pose track file (CSV or JSON, yaw/pitch/roll in degrees) onto the head"""
 
@@ -119,6 +148,7 @@ class HEADMOTION_OT_clear(bpy.types.Operator):
 
 CLASSES: tuple[type, ...] = (
     HEADMOTION_OT_generate_bake,
+    HEADMOTION_OT_generate_posegan,
     HEADMOTION_OT_bake_file,
     HEADMOTION_OT_export_track,
     HEADMOTION_OT_clear,

@@ -131,6 +131,19 @@ def generate_track(scene: bpy.types.Scene, start: int, n_frames: int):
                                   speech=speech)
 
 
+def posegan_track(scene: bpy.types.Scene, start: int, n_frames: int):
+    """PoseGAN motion from the panel's voice and model for frames ``start``… (SettingsError without a voice)."""
+    voice = voice_source(scene)
+    if voice is None:
+        raise SettingsError("PoseGAN makes motion from a voice: import one in the Voice panel first.")
+    from ..anim import audio
+
+    s = scene.head_motion
+    model = bpy.path.abspath(s.posegan_model) if s.posegan_model else None
+    clip = audio.load_audio(voice[0])
+    return audio.posegan_for_audio(clip, scene, start, n_frames, voice[1], model, s.posegan_intensity)
+
+
 def report_errors(operator: bpy.types.Operator, fn) -> set[str]:
     """Run ``fn()``; report a HeadMotionError as an error and cancel (the scene is unchanged)."""
     try:

@@ -1,7 +1,7 @@
 """The "Head Motion" tab of the 3D Viewport sidebar (N panel).
 
-One parent panel with the target, then sub-panels per step: Rig, Motion, Voice, Reference Video,
-Silence, Bake. A feature adds its sub-panel with ``bl_parent_id = "HEADMOTION_PT_main"``.
+One parent panel with the target, then sub-panels per step: Rig, Motion, Voice, PoseGAN,
+Reference Video, Silence, Bake. A feature adds its sub-panel with ``bl_parent_id = "HEADMOTION_PT_main"``.
 """
 
 from __future__ import annotations
@@ -103,6 +103,21 @@ class HEADMOTION_PT_voice(_HeadMotionPanel, bpy.types.Panel):
         sub.prop(s, "accent_intensity", text="")
 
 
+class HEADMOTION_PT_posegan(_HeadMotionPanel, bpy.types.Panel):
+    bl_label = "PoseGAN"
+    bl_parent_id = "HEADMOTION_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        s = context.scene.head_motion
+        layout.prop(s, "posegan_model")
+        layout.prop(s, "posegan_intensity", slider=True)
+        layout.use_property_split = False
+        layout.operator("head_motion.generate_posegan", icon="OUTLINER_DATA_SPEAKER")
+
+
 class HEADMOTION_PT_video(_HeadMotionPanel, bpy.types.Panel):
     bl_label = "Reference Video"
     bl_parent_id = "HEADMOTION_PT_main"
@@ -178,6 +193,7 @@ CLASSES: tuple[type, ...] = (
     HEADMOTION_PT_rig,
     HEADMOTION_PT_motion,
     HEADMOTION_PT_voice,
+    HEADMOTION_PT_posegan,
     HEADMOTION_PT_video,
     HEADMOTION_PT_silence,
     HEADMOTION_PT_bake,

@@ -162,6 +162,19 @@ class HEADMOTION_PG_settings(bpy.types.PropertyGroup):
     )
     accent_intensity: FloatProperty(name="Accent Strength", description="Strength of the accent nods",
                                     default=1.0, min=0.0, soft_max=2.0, max=4.0)
+    posegan_model: StringProperty(
+        name="Model",
+        description="PoseGAN model (.onnx, e.g. one personalised with training/personalize.py); empty: the bundled "
+        "default model",
+        subtype="FILE_PATH",
+        default="",
+    )
+    posegan_intensity: FloatProperty(
+        name="PoseGAN Intensity",
+        description="Scales the model's motion (the bundled model moves less than real speakers; about 2 matches "
+        "their amplitude)",
+        default=1.5, min=0.0, soft_max=3.0, max=5.0,
+    )
     video_path: StringProperty(name="Video", description="Reference video of a person talking",
                                subtype="FILE_PATH", default="")
     video_fov: FloatProperty(
