@@ -37,7 +37,7 @@ def test_bad_model_file_changes_nothing(ext, empty_scene, tmp_path):
     model = tmp_path / "model.onnx"
     model.write_text("this is not a model")
     empty_scene.head_motion.posegan_model = str(model)
-    with pytest.raises(RuntimeError, match="model.onnx"):
+    with pytest.raises(RuntimeError, match=r"model\.onnx"):
         bpy.ops.head_motion.generate_posegan()
     assert obj.animation_data is None
 
