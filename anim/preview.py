@@ -25,7 +25,7 @@ def frame_characters(scene: bpy.types.Scene, rigs: list[bpy.types.Object], head_
         heads.append(head + (tail - head) * 0.45)
     target = sum(heads, Vector()) / len(heads)
     spread = max((h - target).length for h in heads)
-    distance = max(1.0, 1.6 * spread + 0.9)
+    distance = max(1.0, 2.3 * spread + 1.0)
     cam_data = bpy.data.cameras.new("HeadMotionPreviewCamera")
     cam_data.lens = 50
     camera = bpy.data.objects.new("HeadMotionPreviewCamera", cam_data)
