@@ -19,6 +19,19 @@ def _summary(result) -> str:
     return " ".join([text, *result.notes])
 
 
+def _bake_generated(operator: bpy.types.Operator, context, make_track) -> set[str]:
+    """Make a track for the bake range with ``make_track(scene, start, n_frames)`` and bake it on the target."""
+    scene = context.scene
+
+    def run():
+        obj = common.target_object(context)
+        start, end = common.frame_range(scene)
+        track = make_track(scene, start, end - start + 1)
+        return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
+
+    return common.report_errors(operator, run)
+
+
 class HEADMOTION_OT_generate_bake(bpy.types.Operator):
     """Generate natural head motion for the frame range and bake it as rotation keys on the head"""
 
@@ -34,15 +47,7 @@ class HEADMOTION_OT_generate_bake(bpy.types.Operator):
         return True
 
     def execute(self, context):
-        scene = context.scene
-
-        def run():
-            obj = common.target_object(context)
-            start, end = common.frame_range(scene)
-            track = common.generate_track(scene, start, end - start + 1)
-            return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
-
-        return common.report_errors(self, run)
+        return _bake_generated(self, context, common.generate_track)
 
 
 class HEADMOTION_OT_generate_posegan(bpy.types.Operator):
@@ -63,15 +68,7 @@ class HEADMOTION_OT_generate_posegan(bpy.types.Operator):
         return True
 
     def execute(self, context):
-        scene = context.scene
-
-        def run():
-            obj = common.target_object(context)
-            start, end = common.frame_range(scene)
-            track = common.posegan_track(scene, start, end - start + 1)
-            return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
-
-        return common.report_errors(self, run)
+        return _bake_generated(self, context, common.posegan_track)
 
 
 class HEADMOTION_OT_bake_file(bpy.types.Operator, ImportHelper):
