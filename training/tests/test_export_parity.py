@@ -109,7 +109,8 @@ def test_default_model_matches_its_checkpoint_on_a_real_window():
     error = np.abs(onnx_out - _torch_forward(generator, x, p)).max()
     print(f"default model, real window: max |onnx - torch| = {error:.2e}")
     assert error < TOLERANCE
-    np.testing.assert_allclose(model.run_window(x[0], p[0]), onnx_out[0], atol=1e-6)
+    # Two onnxruntime sessions: their thread counts change the last bits.
+    np.testing.assert_allclose(model.run_window(x[0], p[0]), onnx_out[0], atol=1e-5)
 
 
 def test_discriminator_runs_on_generated_poses():
