@@ -102,7 +102,9 @@ def strip_source(scene: bpy.types.Scene, name: str) -> tuple[Path, float]:
     if strip.sound is None or not strip.sound.filepath:
         raise MediaError(f"The sound strip '{name}' has no sound file.")
     path = Path(bpy.path.abspath(strip.sound.filepath, library=strip.sound.library))
-    return path, float(strip.frame_start)
+    # Blender 5.1+ names it content_start and deprecates frame_start (to be removed in 6.0).
+    start = strip.content_start if hasattr(strip, "content_start") else strip.frame_start
+    return path, float(start)
 
 
 def motion_for_audio(

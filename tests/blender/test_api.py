@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import bpy
@@ -32,6 +33,7 @@ def test_voice_to_baked_head(ext, empty_scene, tmp_path):
 
 
 @pytest.mark.skipif(not CLIP.exists(), reason="shared dev clips not present")
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed (no cp313 wheel)")
 def test_video_estimate_and_style(ext, empty_scene):
     api = ext.api
     seen = []

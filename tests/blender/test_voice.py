@@ -42,7 +42,8 @@ def test_import_voice_adds_a_strip_and_sets_the_range(ext, empty_scene):
         assert s.voice_path == str(SPEECH) and s.voice_start_frame == 10
         return
     assert len(strips) == 1 and strips[0].type == "SOUND"
-    assert strips[0].frame_start == 10
+    strip = strips[0]
+    assert (strip.content_start if hasattr(strip, "content_start") else strip.frame_start) == 10
     assert s.voice_input == "STRIP" and s.voice_strip == strips[0].name
 
 
