@@ -11,7 +11,8 @@ from pathlib import Path
 
 import bpy
 
-from ..core.errors import MediaError
+from ..core.errors import Cancelled, MediaError
+from ..core.video_estimation import EstimationResult, EstimationSettings, estimate_video_cached
 from .user_data import user_folder
 
 #: Name of the plane object showing the reference video.
@@ -21,6 +22,17 @@ REFERENCE_NAME = "HeadMotionReference"
 def cache_dir() -> Path:
     """Folder for cached estimates, in the extension's user folder (never inside the extension itself)."""
     return user_folder("video_cache")
+
+
+def cached_estimate(path: str, settings: EstimationSettings) -> EstimationResult | None:
+    """The cached estimate of ``path`` with ``settings``, or None when the video was not analysed yet.
+
+    Never starts the (long) analysis: that runs in the cancellable operators.
+    """
+    try:
+        return estimate_video_cached(path, settings, cache_dir(), cancel=lambda: True)
+    except Cancelled:
+        return None
 
 
 def show_reference(

@@ -31,3 +31,27 @@ def resample_track(track: PoseTrack, fps: float) -> PoseTrack:
     meta = dict(track.meta)
     meta["resampled_from_fps"] = track.fps
     return PoseTrack.from_angles(angles, fps, start_frame=track.start_frame, speech=speech, meta=meta)
+
+
+def resample_signal(
+    values: np.ndarray,
+    src_fps: float,
+    src_start_frame: float,
+    fps: float,
+    start_frame: int,
+    n_frames: int,
+    fill: float = 0.0,
+) -> np.ndarray:
+    """A per-frame signal sampled at ``fps`` for frames ``start_frame``… (``n_frames`` of them).
+
+    ``values[k]`` belongs to the scene time of frame ``src_start_frame`` plus ``k / src_fps`` seconds (e.g.
+    a mask per video frame of a video placed at ``src_start_frame``). Linear interpolation; frames outside
+    the signal get ``fill``.
+    """
+    for rate, name in ((src_fps, "source fps"), (fps, "fps")):
+        if not (np.isfinite(rate) and rate > 0):
+            raise SettingsError(f"{name} must be a positive number, got {rate}.")
+    values = np.asarray(values, dtype=np.float64)
+    t_src = np.arange(len(values)) / src_fps
+    t = (np.arange(n_frames) + (start_frame - src_start_frame)) / fps
+    return np.interp(t, t_src, values, left=fill, right=fill)

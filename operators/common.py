@@ -105,6 +105,24 @@ def voice_source(scene: bpy.types.Scene) -> tuple[str, float] | None:
     return None
 
 
+def video_lip_speech(scene: bpy.types.Scene, start: int, n_frames: int) -> np.ndarray:
+    """Speech mask for frames ``start``… from the lip motion of the panel's (already analysed) reference video."""
+    from ..anim.bake import scene_fps
+    from ..anim.video import cached_estimate
+    from ..core.timing import resample_signal
+    from .video_ops import estimation_settings
+
+    s = scene.head_motion
+    if not s.video_path:
+        raise SettingsError("Silence from video lips: choose the reference video (Reference Video panel).")
+    result = cached_estimate(bpy.path.abspath(s.video_path), estimation_settings(scene).validate())
+    if result is None:
+        raise SettingsError("Silence from video lips: analyse the video first (Reference Video › Bake From Video "
+                            "or Learn Style).")
+    return resample_signal(result.speech_mask(), result.fps, s.video_start_frame, scene_fps(scene), start,
+                           n_frames)
+
+
 def generate_track(scene: bpy.types.Scene, start: int, n_frames: int):
     """The synthetic track the panel describes for frames ``start``…, shaped by the voice and silence."""
     from ..anim.bake import scene_fps
@@ -119,6 +137,8 @@ def generate_track(scene: bpy.types.Scene, start: int, n_frames: int):
 
         signal = lip_channel_signal(scene, np.arange(start, start + n_frames, dtype=float))
         speech = speech_from_lip_signal(signal, fps)
+    elif s.silence_source == "VIDEO":
+        speech = video_lip_speech(scene, start, n_frames)
     voice = voice_source(scene)
     if voice is None:
         return generate_synthetic(n_frames, fps, synthetic_settings(scene), speech=speech, start_frame=start)

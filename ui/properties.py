@@ -47,6 +47,8 @@ BAKE_MODE_ITEMS = [
 SILENCE_ITEMS = [
     ("NONE", "None", "Move all the time"),
     ("VOICE", "Voice", "Settle the head in the pauses of the voice (voice-activity detection on the audio)"),
+    ("VIDEO", "Video Lips", "Settle the head when the lips of the person in the reference video stop moving "
+     "(analyse the video first)"),
     (
         "CHANNEL",
         "Animation Channel",

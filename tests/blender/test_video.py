@@ -115,3 +115,21 @@ def test_import_style_file(ext, empty_scene, tmp_path):
     bad.write_text("{not json")
     with pytest.raises(RuntimeError, match=r"bad\.json"):
         bpy.ops.head_motion.import_style(filepath=str(bad))
+
+
+@needs_mediapipe
+def test_silence_from_the_video_lips(ext, empty_scene):
+    empty_scene.render.fps = 25
+    obj = _prepare(empty_scene, "vrm")
+    s = empty_scene.head_motion
+    s.silence_source, s.video_show_reference, s.video_use_sound = "VIDEO", False, False
+    s.video_path = str(DEV / "mimictalk_Trump_10s.mp4")  # not analysed by any other test
+    with pytest.raises(RuntimeError, match="analyse the video first"):
+        bpy.ops.head_motion.generate_bake()
+    assert obj.animation_data is None
+    bpy.ops.head_motion.learn_style()  # analyses (and caches) the video
+    s.style = ""
+    empty_scene.frame_start, empty_scene.frame_end = 1, 250
+    speech = ext.operators.common.video_lip_speech(empty_scene, 1, 250)
+    assert speech.shape == (250,) and 0.3 < speech.mean() < 1.0
+    assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
