@@ -210,11 +210,18 @@ def check_platform_split(blender_ext, chosen: dict[str, list[Path]]) -> None:
             )
 
 
+#: The zips carry cp311 wheels: Blender 4.2-5.0 embed Python 3.11, Blender 5.1+ Python 3.13.
+#: Blender reads blender_version_max as the first version that is NOT supported.
+BLENDER_VERSION_MAX = "5.1.0"
+
+
 def staged_manifest(source: str, platforms: list[str], wheels: list[str]) -> str:
-    """``source`` with top-level ``platforms`` and ``wheels`` keys inserted before the first table."""
+    """``source`` with top-level ``platforms``, ``wheels`` and ``blender_version_max`` inserted before the first
+    table."""
     data = tomllib.loads(source)
-    if "platforms" in data or "wheels" in data:
-        raise BuildError("the source blender_manifest.toml must not set platforms/wheels (the build fills them)")
+    if "platforms" in data or "wheels" in data or "blender_version_max" in data:
+        raise BuildError("the source blender_manifest.toml must not set platforms/wheels/blender_version_max "
+                         "(the build fills them)")
 
     def toml_list(items):
         return "[\n" + "".join(f'  "{item}",\n' for item in items) + "]\n"
@@ -224,6 +231,8 @@ def staged_manifest(source: str, platforms: list[str], wheels: list[str]) -> str
     generated = "".join(
         [
             "# Filled in by tools/build_extension.py.\n",
+            "# cp311 wheels inside: Blender 4.2-5.0 (Python 3.11); Blender 5.1+ embeds Python 3.13.\n",
+            f'blender_version_max = "{BLENDER_VERSION_MAX}"\n',
             f"platforms = {toml_list(platforms)}",
             f"wheels = {toml_list(wheels)}\n",
         ]
@@ -231,6 +240,7 @@ def staged_manifest(source: str, platforms: list[str], wheels: list[str]) -> str
     text = "".join(lines[:at]) + generated + "".join(lines[at:])
     parsed = tomllib.loads(text)
     assert parsed["platforms"] == platforms and parsed["wheels"] == wheels
+    assert parsed["blender_version_max"] == BLENDER_VERSION_MAX
     return text
 
 
