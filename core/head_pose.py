@@ -1,5 +1,10 @@
 """Head pose of one video frame from 2D face landmarks (PnP against MediaPipe's canonical face).
 
+Two steps: :func:`fit_pose` finds the rigid pose of the canonical face that best explains the
+landmarks (the geometric fit: used for tracking, reprojection errors and the lip signals);
+:func:`turn_corrected` then undoes FaceMesh's known under-reporting of out-of-plane turns (see
+"Turn gains" below) to give the head's rotation. :func:`fit_angles` does both.
+
 Frames and axes
 ===============
 
@@ -29,6 +34,29 @@ Head angles (degrees, the project's convention, see :mod:`core.rotation`)
     roll > 0 tilts the top of the head toward the person's own right shoulder (toward the image's
     LEFT). ``mirror=True`` (selfie videos, flipped left/right) conjugates ``H`` by the reflection of
     the right axis, which negates yaw and roll and keeps pitch.
+
+Turn gains (:data:`DEFAULT_YAW_GAIN`, :data:`DEFAULT_PITCH_GAIN`)
+    FaceMesh places the landmarks of a turned face partly where a less turned face would have them
+    (a learned prior toward the frontal view; the far side of a turned face is guessed, not seen), so
+    the fitted turns AWAY FROM THE CAMERA come out too small, while the in-plane rotation (tilt in the
+    image) is measured correctly. Measured on Cycles renders of five real faces (photo-textured
+    FaceMesh meshes, ``tests/support/face_scene.py``: the astronaut photo and four frames of the dev
+    clips) at known poses (|yaw| <= 45, |pitch| <= 30, |roll| <= 30; 43 videos of 4-5 pose sets,
+    20/40/60-degree cameras told their true field of view, 256 and 512 px): the fitted left-right turn
+    is 0.90x the true one (per face 0.87-0.98, per field of view 0.93 / 0.90 / 0.87 at 20 / 40 / 60
+    degrees), the up-down turn 0.84x (per face 0.80-0.88, per field of view 0.80 / 0.84 / 0.87), the
+    in-plane roll 0.99-1.01x. On real talking-head clips MEASURED.md found the same pattern against a
+    3DMM fitter (0.84 / 0.73). The defaults 0.89 / 0.84 minimise the mean yaw + pitch error over all
+    43 videos; fitted without any one face they stay within 0.87-0.90 / 0.83-0.85, and the left-out
+    face's errors change by less than 0.1 degree (0.4 for the one face whose yaw FaceMesh hardly
+    under-reports, 0.98x, and which the default gains therefore over-correct).
+
+    :func:`turn_corrected` divides the out-of-plane part by these gains. Relative to a face looking at
+    the lens (:func:`facing_camera`), the fitted rotation is split into a twist about the face's own
+    forward axis (the in-plane tilt, kept) followed by a swing: the shortest turn of the forward axis
+    away from the line of sight, about an axis perpendicular to it. The swing's rotation vector is
+    divided by the yaw gain along the lens-facing face's up axis (the image's vertical for a centred
+    face) and by the pitch gain along its left-right axis. Gains of 1 disable the correction.
 """
 
 from __future__ import annotations
@@ -61,6 +89,13 @@ from .rotation import character_angles
 #: :mod:`core.video_estimation` for the measurements and the gains when the real camera differs.
 DEFAULT_FOV_DEG = 20.0
 
+#: FaceMesh + PnP's measured turn gains (fitted / true out-of-plane turn; see the module docs): the
+#: fitted swing about the face's up axis (left-right turns) and about its left-right axis (nodding) is
+#: divided by them. Calibrated on rendered ground truth (three faces, several pose sets and fields of
+#: view; ``tests/blender/test_estimation_accuracy.py``).
+DEFAULT_YAW_GAIN = 0.89
+DEFAULT_PITCH_GAIN = 0.84
+
 #: Camera-from-face rotation of a face looking straight into the camera (see the module docstring).
 FRONTAL = np.diag([1.0, -1.0, -1.0])
 
@@ -88,11 +123,16 @@ class PoseFitSettings:
     ``rigid_landmarks``: FaceMesh indices fitted with PnP (at least 6).
     ``mirror``: the video is mirrored left/right (a selfie view): yaw and roll change sign. The fit
     itself is always in camera coordinates; :func:`fit_angles` applies the mirroring.
+    ``yaw_gain`` / ``pitch_gain``: FaceMesh's measured under-reporting of left-right / up-down turns
+    away from the camera (fitted / true, in [0.5, 2]; 1 = no correction), undone by
+    :func:`turn_corrected` (see the module docs).
     """
 
     fov_deg: float = DEFAULT_FOV_DEG
     rigid_landmarks: tuple[int, ...] = RIGID_LANDMARKS
     mirror: bool = False
+    yaw_gain: float = DEFAULT_YAW_GAIN
+    pitch_gain: float = DEFAULT_PITCH_GAIN
 
     def validate(self) -> PoseFitSettings:
         """Raise :class:`SettingsError` when a value is out of range; return ``self``."""
@@ -102,6 +142,13 @@ class PoseFitSettings:
         idx = tuple(int(i) for i in self.rigid_landmarks)
         if len(set(idx)) < 6 or min(idx) < 0 or max(idx) >= N_LANDMARKS:
             raise SettingsError(f"Give at least 6 distinct rigid landmark indices in 0..{N_LANDMARKS - 1}.")
+        for name in ("yaw_gain", "pitch_gain"):
+            try:
+                gain = float(getattr(self, name))
+            except (TypeError, ValueError):
+                raise SettingsError(f"{name} must be a number, got {getattr(self, name)!r}.") from None
+            if not 0.5 <= gain <= 2.0:
+                raise SettingsError(f"{name} must lie between 0.5 and 2, got {getattr(self, name)!r}.")
         return self
 
 
@@ -207,6 +254,74 @@ def fit_pose(
     return best
 
 
+def _minimal_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) shortest-arc rotations taking unit vectors ``a`` (N, 3) to unit vectors ``b`` (N, 3)."""
+    v = np.cross(a, b)
+    c = np.einsum("ij,ij->i", a, b)
+    k = np.zeros((len(v), 3, 3))
+    k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -v[:, 2], v[:, 1], -v[:, 0]
+    k[:, 1, 0], k[:, 2, 0], k[:, 2, 1] = v[:, 2], -v[:, 1], v[:, 0]
+    return np.eye(3) + k + (k @ k) / np.maximum(1.0 + c, 1e-12)[:, None, None]
+
+
+def facing_camera(translation: np.ndarray) -> np.ndarray:
+    """Camera-from-face rotation(s) of a face at ``translation`` looking straight at the camera.
+
+    :data:`FRONTAL` turned by the shortest arc that points the face's forward axis along the line of
+    sight to the camera centre (so a face off the image centre is "frontal" when it looks at the lens).
+    ``translation``: (3,) or (N, 3) camera coordinates of the face; returns (3, 3) or (N, 3, 3).
+    """
+    t = np.asarray(translation, dtype=np.float64)
+    single = t.ndim == 1
+    t = t.reshape(-1, 3)
+    toward_camera = -t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-300)
+    forward = np.broadcast_to(FRONTAL @ np.array([0.0, 0.0, 1.0]), t.shape)
+    out = _minimal_rotation(forward, toward_camera) @ FRONTAL
+    return out[0] if single else out
+
+
+def turn_corrected(
+    rotation: np.ndarray,
+    translation: np.ndarray,
+    yaw_gain: float = DEFAULT_YAW_GAIN,
+    pitch_gain: float = DEFAULT_PITCH_GAIN,
+) -> np.ndarray:
+    """Camera-from-face rotation(s) with FaceMesh's under-reported out-of-plane turn undone.
+
+    ``rotation`` (3, 3) or (N, 3, 3) fitted camera-from-face rotations, ``translation`` (3,) or (N, 3)
+    the fitted positions. Relative to :func:`facing_camera`, each rotation is split into a swing (turn
+    of the face's forward axis away from the line of sight) and a twist about the forward axis; the
+    swing's rotation vector is divided by ``yaw_gain`` about the face's up axis and by ``pitch_gain``
+    about its left-right axis, the twist is kept (see the module docs). Gains of 1 return the input.
+    """
+    from .rotation import matrix_from_quat, quat_from_matrix, quat_multiply
+
+    r = np.asarray(rotation, dtype=np.float64)
+    single = r.ndim == 2
+    r = r.reshape(-1, 3, 3)
+    t = np.asarray(translation, dtype=np.float64).reshape(-1, 3)
+    if float(yaw_gain) == 1.0 and float(pitch_gain) == 1.0:
+        return r[0].copy() if single else r.copy()
+    ref = facing_camera(t)
+    q = quat_from_matrix(np.swapaxes(ref, -1, -2) @ r)  # (w, x, y, z) of the turn in model axes
+    twist = np.zeros_like(q)
+    twist[:, 0], twist[:, 3] = q[:, 0], q[:, 3]
+    twist /= np.maximum(np.linalg.norm(twist, axis=1, keepdims=True), 1e-12)
+    swing = quat_multiply(q, twist * np.array([1.0, -1.0, -1.0, -1.0]))  # q = swing * twist
+    swing *= np.where(swing[:, :1] < 0.0, -1.0, 1.0)
+    sin_half = np.linalg.norm(swing[:, 1:], axis=1)
+    angle = 2.0 * np.arctan2(sin_half, swing[:, 0])
+    vector = swing[:, 1:] * (angle / np.maximum(sin_half, 1e-300))[:, None]
+    vector = np.where(sin_half[:, None] > 1e-12, vector, 2.0 * swing[:, 1:])
+    vector *= np.array([1.0 / float(pitch_gain), 1.0 / float(yaw_gain), 0.0])
+    new_angle = np.linalg.norm(vector, axis=1)
+    half = 0.5 * new_angle
+    scale = np.where(new_angle > 1e-12, np.sin(half) / np.maximum(new_angle, 1e-300), 0.5)
+    new_swing = np.column_stack([np.cos(half), vector * scale[:, None]])
+    out = ref @ matrix_from_quat(quat_multiply(new_swing, twist))
+    return out[0] if single else out
+
+
 def head_rotation(camera_from_face: np.ndarray, neutral: np.ndarray | None = None, mirror: bool = False) -> np.ndarray:
     """Head rotation(s) in character coordinates (``r, f, u``) from camera-from-face rotations.
 
@@ -234,9 +349,11 @@ def head_angles(
 def fit_angles(
     fit: PoseFit, settings: PoseFitSettings | None = None, neutral: np.ndarray | None = None
 ) -> tuple[float, float, float]:
-    """``(yaw, pitch, roll)`` in degrees of one frame's fit, mirrored when ``settings.mirror``."""
-    mirror = bool(settings.mirror) if settings is not None else False
-    yaw, pitch, roll = head_angles(fit.rotation, neutral, mirror)
+    """``(yaw, pitch, roll)`` in degrees of one frame's fit: turn-corrected (:func:`turn_corrected` with
+    the settings' gains), mirrored when ``settings.mirror``. ``neutral``: a turn-corrected rotation."""
+    settings = settings or PoseFitSettings()
+    rotation = turn_corrected(fit.rotation, fit.translation, settings.yaw_gain, settings.pitch_gain)
+    yaw, pitch, roll = head_angles(rotation, neutral, bool(settings.mirror))
     return float(yaw), float(pitch), float(roll)
 
 

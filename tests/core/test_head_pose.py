@@ -21,15 +21,19 @@ from core.face_model import (
 )
 from core.head_pose import (
     DEFAULT_FOV_DEG,
+    DEFAULT_PITCH_GAIN,
+    DEFAULT_YAW_GAIN,
     FRONTAL,
     PoseFitSettings,
     angles_to_camera_rotation,
     camera_matrix,
+    facing_camera,
     fit_angles,
     fit_pose,
     head_angles,
     lip_signals,
     project,
+    turn_corrected,
 )
 from core.rotation import angle_between, character_rotation
 
@@ -42,6 +46,10 @@ JAW = {132, 136, 138, 140, 148, 149, 150, 152, 169, 170, 171, 172, 175, 176, 361
        394, 395, 396, 397, 400}  # fmt: skip
 #: Eyebrows (both sides).
 BROWS = {46, 52, 53, 55, 63, 65, 66, 70, 105, 107, 276, 282, 283, 285, 293, 295, 296, 300, 334, 336}
+
+
+#: The geometric fit alone (no turn correction): exact projections of the canonical face read back exactly.
+GEOMETRIC = PoseFitSettings(yaw_gain=1.0, pitch_gain=1.0)
 
 
 def render(yaw, pitch, roll, fov_deg=DEFAULT_FOV_DEG, size=SIZE, face_fraction=0.55, offset=(0.0, 0.0), vertices=None):
@@ -90,7 +98,7 @@ def test_rigid_landmarks_avoid_lips_jaw_and_brows_and_are_symmetric():
 
 @pytest.mark.parametrize(("fov", "size"), [(DEFAULT_FOV_DEG, (512, 512)), (55.0, (640, 360))])
 def test_synthetic_pnp_recovers_known_angles(fov, size):
-    settings = PoseFitSettings(fov_deg=fov)
+    settings = PoseFitSettings(fov_deg=fov, yaw_gain=1.0, pitch_gain=1.0)
     previous = None
     for yaw, pitch, roll in random_poses(60, seed=int(fov)):
         landmarks = render(yaw, pitch, roll, fov, size, offset=(3.0, -2.0))
@@ -108,7 +116,7 @@ def test_synthetic_pnp_with_landmark_noise_stays_close():
         landmarks = render(yaw, pitch, roll) + rng.normal(0.0, 0.5, size=(N_LANDMARKS, 2))
         fit = fit_pose(landmarks, SIZE)
         truth = character_rotation(yaw, pitch, roll)
-        errors.append(float(angle_between(truth, character_rotation(*fit_angles(fit)))))
+        errors.append(float(angle_between(truth, character_rotation(*fit_angles(fit, GEOMETRIC)))))
         assert 0.3 < fit.error_px < 1.0
     assert np.median(errors) < 1.0 and max(errors) < 3.0
 
@@ -126,8 +134,12 @@ def test_angle_directions_match_the_image():
     fit = fit_pose(rest, SIZE)
     np.testing.assert_allclose(fit.rotation, FRONTAL, atol=1e-6)
     for landmarks, axis in ((turned, 0), (up, 1), (tilted, 2)):
-        angles = fit_angles(fit_pose(landmarks, SIZE))
+        angles = fit_angles(fit_pose(landmarks, SIZE), GEOMETRIC)
         assert angles[axis] == pytest.approx(20.0, abs=0.01)
+        # with the default turn gains, turns away from the camera read larger; the in-plane tilt does not
+        corrected = fit_angles(fit_pose(landmarks, SIZE))
+        gain = (DEFAULT_YAW_GAIN, DEFAULT_PITCH_GAIN, 1.0)[axis]
+        assert corrected[axis] == pytest.approx(20.0 / gain, abs=0.01)
 
 
 def test_head_angles_relative_to_a_neutral_pose():
@@ -154,12 +166,16 @@ def test_mirror_flips_yaw_and_roll_of_a_mirrored_video():
     for yaw, pitch, roll in random_poses(10, seed=9):
         seen = render(yaw, pitch, roll)
         flipped = seen[partner] * [-1.0, 1.0] + [SIZE[0], 0.0]  # the image flipped left-right
-        plain = fit_angles(fit_pose(flipped, SIZE))
+        plain = fit_angles(fit_pose(flipped, SIZE), GEOMETRIC)
         np.testing.assert_allclose(plain, (-yaw, pitch, -roll), atol=0.5)
-        settings = PoseFitSettings(mirror=True)
+        settings = PoseFitSettings(mirror=True, yaw_gain=1.0, pitch_gain=1.0)
         np.testing.assert_allclose(
             fit_angles(fit_pose(flipped, SIZE, settings), settings), (yaw, pitch, roll), atol=0.5
         )
+        # the turn correction is left-right symmetric: it commutes with mirroring
+        corrected = fit_angles(fit_pose(seen, SIZE))
+        mirrored = fit_angles(fit_pose(flipped, SIZE, PoseFitSettings(mirror=True)), PoseFitSettings(mirror=True))
+        np.testing.assert_allclose(mirrored, corrected, atol=0.5)
     y, p, r = head_angles(angles_to_camera_rotation(10.0, 5.0, -3.0), mirror=True)
     np.testing.assert_allclose((y, p, r), (-10.0, 5.0, 3.0), atol=1e-9)
 
@@ -170,8 +186,10 @@ def test_mismatched_field_of_view_scales_yaw_and_pitch():
     for yaw, pitch, roll in random_poses(40, seed=11) * [0.7, 0.7, 0.7]:
         landmarks = render(yaw, pitch, roll, fov_deg=20.0)
         truth.append((yaw, pitch, roll))
-        wide.append(fit_angles(fit_pose(landmarks, SIZE, PoseFitSettings(fov_deg=53.13))))  # f = image width
-        narrow.append(fit_angles(fit_pose(landmarks, SIZE, PoseFitSettings(fov_deg=12.6))))
+        wide_settings = PoseFitSettings(fov_deg=53.13, yaw_gain=1.0, pitch_gain=1.0)  # f = image width
+        narrow_settings = PoseFitSettings(fov_deg=12.6, yaw_gain=1.0, pitch_gain=1.0)
+        wide.append(fit_angles(fit_pose(landmarks, SIZE, wide_settings), wide_settings))
+        narrow.append(fit_angles(fit_pose(landmarks, SIZE, narrow_settings), narrow_settings))
     truth = np.array(truth)
 
     def gains(est):
@@ -190,12 +208,71 @@ def test_fit_pose_rejects_bad_input():
         fit_pose(good, SIZE, PoseFitSettings(fov_deg=0.0))
     with pytest.raises(SettingsError):
         fit_pose(good, SIZE, PoseFitSettings(rigid_landmarks=(1, 2, 3)))
+    for bad_gain in ({"yaw_gain": 0.2}, {"pitch_gain": 3.0}, {"yaw_gain": float("nan")}, {"pitch_gain": "x"}):
+        with pytest.raises(SettingsError):
+            fit_pose(good, SIZE, PoseFitSettings(**bad_gain))
     bad = good.copy()
     bad[RIGID_LANDMARKS[0]] = np.nan
     with pytest.raises(NoFaceError):
         fit_pose(bad, SIZE)
     with_iris = np.vstack([good, np.zeros((10, 2))])  # (478, 2) as with refine_landmarks=True
     assert fit_pose(with_iris, SIZE).error_px < 0.01
+
+
+# -- turn correction ---------------------------------------------------------------------------------------
+
+
+def test_turn_correction_scales_turns_away_from_the_camera_only():
+    t = np.array([0.0, 0.0, 60.0])
+    for yaw, pitch, roll in random_poses(30, seed=21):
+        rotation = angles_to_camera_rotation(yaw, pitch, roll)
+        np.testing.assert_allclose(turn_corrected(rotation, t, 1.0, 1.0), rotation, atol=1e-12)
+        corrected = turn_corrected(rotation, t, 0.8, 0.7)
+        assert abs(np.linalg.det(corrected) - 1.0) < 1e-9
+        np.testing.assert_allclose(turn_corrected(corrected, t, 1 / 0.8, 1 / 0.7), rotation, atol=1e-9)  # inverse
+        # the face's forward axis turns further from the line of sight, in the same direction
+        forward, fixed = rotation @ [0.0, 0.0, 1.0], corrected @ [0.0, 0.0, 1.0]
+        away, away_fixed = np.arccos(-forward[2]), np.arccos(-fixed[2])
+        assert away_fixed > away
+        if away > 0.05:
+            side, side_fixed = forward[:2] / np.linalg.norm(forward[:2]), fixed[:2] / np.linalg.norm(fixed[:2])
+            assert side @ side_fixed > 0.9
+    # single axes: yaw and pitch are divided by their gains, roll (in the image plane) is kept
+    for angles, expected in (((20.0, 0.0, 0.0), (25.0, 0.0, 0.0)), ((0.0, 14.0, 0.0), (0.0, 20.0, 0.0)),
+                             ((0.0, 0.0, 25.0), (0.0, 0.0, 25.0)), ((-16.0, 0.0, 0.0), (-20.0, 0.0, 0.0))):  # fmt: skip
+        corrected = turn_corrected(angles_to_camera_rotation(*angles), t, 0.8, 0.7)
+        np.testing.assert_allclose(head_angles(corrected), expected, atol=1e-9)
+    # batches give the frames' own results
+    rotations = np.stack([angles_to_camera_rotation(*a) for a in random_poses(5, seed=2)])
+    shifts = np.array([[x, -x, 50.0] for x in range(5)])
+    batch = turn_corrected(rotations, shifts)
+    for r, s, b in zip(rotations, shifts, batch, strict=True):
+        np.testing.assert_allclose(turn_corrected(r, s), b, atol=1e-12)
+
+
+def test_turn_correction_is_relative_to_looking_at_the_lens():
+    t = np.array([12.0, -6.0, 50.0])  # a face off the image centre
+    facing = facing_camera(t)
+    np.testing.assert_allclose(facing @ [0.0, 0.0, 1.0], -t / np.linalg.norm(t), atol=1e-12)
+    np.testing.assert_allclose(facing_camera(np.array([0.0, 0.0, 5.0])), FRONTAL, atol=1e-12)
+    np.testing.assert_allclose(turn_corrected(facing, t, 0.7, 0.6), facing, atol=1e-12)  # nothing to correct
+    # a turn relative to looking at the lens is corrected like the same turn of a centred face
+    turn = CHARACTER_FROM_MODEL @ character_rotation(18.0, -9.0, 6.0) @ CHARACTER_FROM_MODEL
+    off_centre = turn_corrected(facing @ turn, t, 0.9, 0.8)
+    centred = turn_corrected(FRONTAL @ turn, np.array([0.0, 0.0, 50.0]), 0.9, 0.8)
+    np.testing.assert_allclose(facing.T @ off_centre, FRONTAL.T @ centred, atol=1e-12)
+
+
+def test_default_fit_angles_undo_the_default_gains():
+    """Landmarks of a face turned by the gains' fraction of a pose read back as the full pose."""
+    for yaw, pitch, roll in random_poses(20, seed=8):
+        rotation = angles_to_camera_rotation(yaw, pitch, roll)
+        t = np.array([0.0, 0.0, 200.0])
+        under = turn_corrected(rotation, t, 1.0 / DEFAULT_YAW_GAIN, 1.0 / DEFAULT_PITCH_GAIN)  # what FaceMesh shows
+        k = camera_matrix(SIZE, DEFAULT_FOV_DEG)
+        landmarks = project(canonical_face(), under, t, k)
+        fit = fit_pose(landmarks, SIZE)
+        np.testing.assert_allclose(fit_angles(fit), (yaw, pitch, roll), atol=0.05)
 
 
 # -- lip signals ----------------------------------------------------------------------------------------------

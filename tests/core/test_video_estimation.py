@@ -17,6 +17,8 @@ from core.video_estimation import (
     EstimationResult,
     EstimationSettings,
     _choose_face,
+    _crop_change,
+    _measure,
     estimate_video,
     estimate_video_cached,
     median_rotation,
@@ -246,12 +248,19 @@ def test_settings_are_checked():
         {"gaussian_sigma_frames": -1.0},
         {"max_error_ratio": 0.5},
         {"min_tracking_confidence": 2.0},
+        {"retrack_threshold": -0.1},
+        {"yaw_gain": 0.1},
+        {"pitch_gain": 5.0},
     ):
         with pytest.raises(SettingsError):
             EstimationSettings(**bad).validate()
     settings = EstimationSettings(neutral=5, mirror=True)
     assert EstimationSettings.from_dict(settings.to_dict()) == settings
     assert settings.digest() != EstimationSettings().digest()
+    untracked = EstimationSettings(retrack_threshold=None, yaw_gain=1.0, pitch_gain=1.0).validate()
+    assert EstimationSettings.from_dict(untracked.to_dict()) == untracked
+    fit = untracked.pose_fit_settings()
+    assert (fit.yaw_gain, fit.pitch_gain) == (1.0, 1.0)
 
 
 # -- building blocks ----------------------------------------------------------------------------------------------
@@ -324,6 +333,30 @@ def test_face_choice_follows_the_previous_face():
     assert _choose_face([small, big], None) is big  # at the start: the largest
     assert _choose_face([big, small], face(305, 98, 20)) is small  # then: the one we were following
     assert _choose_face([big, small], face(600, 400, 20)) is big  # lost: the largest again
+
+
+def test_crop_change_measures_how_far_the_tracking_crop_moved():
+    rng = np.random.default_rng(5)
+    face = rng.uniform(100.0, 200.0, size=(478, 2))
+    face[33], face[263] = (110.0, 150.0), (190.0, 150.0)  # outer eye corners level: the crop is the 100 px box
+    assert _crop_change(face, face) == 0.0
+    assert _crop_change(face, face + np.array([5.0, 0.0])) == pytest.approx(0.05, rel=0.02)  # 5 px of a 100 px crop
+    centre = face[:468].mean(axis=0)
+    assert _crop_change(face, centre + 1.1 * (face - centre)) == pytest.approx(np.log(1.1), rel=1e-6)
+    angle = 0.08
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    assert _crop_change(face, centre + (face - centre) @ turn.T) == pytest.approx(angle, abs=1e-9)
+
+
+@needs_clips
+def test_frames_are_processed_again_only_when_the_crop_was_stale():
+    settings = EstimationSettings()
+    raw, _, _, n = _measure(SMALL_CLIP, settings, None, None)
+    assert 1 <= raw.retracked <= 1 + 0.03 * n  # the first frame (a detection), then rarely
+    never, _, _, _ = _measure(SMALL_CLIP, EstimationSettings(retrack_threshold=None), None, None)
+    assert never.retracked == 0
+    always, _, _, _ = _measure(SMALL_CLIP, EstimationSettings(retrack_threshold=0.0), None, None)
+    assert always.retracked == n
 
 
 @needs_clips
