@@ -369,12 +369,40 @@ def median_rotation(rotations: np.ndarray, iterations: int = 50) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 
 
-def _import_mediapipe() -> Any:
-    try:
-        from mediapipe.python.solutions import face_mesh
-    except ImportError:
-        raise MissingDependencyError("mediapipe", _FEATURE) from None
-    return face_mesh
+class _Landmarker:
+    """Face landmarks per RGB frame, in pixels: mediapipe's FaceMesh (tracking mode, refined landmarks) where
+    mediapipe is installed, else the same models run with LiteRT (:mod:`core.litert_face`; Python 3.13,
+    where mediapipe has no wheel). ``process(rgb)`` returns one (n, 2) array per face found."""
+
+    def __init__(self, settings: EstimationSettings) -> None:
+        options = {
+            "max_num_faces": int(settings.max_faces),
+            "min_detection_confidence": float(settings.min_detection_confidence),
+            "min_tracking_confidence": float(settings.min_tracking_confidence),
+        }
+        try:
+            from mediapipe.python.solutions import face_mesh
+        except ImportError:
+            try:
+                from .litert_face import LiteRtFaceMesh
+
+                self._mesh = LiteRtFaceMesh(static_image_mode=False, **options)
+            except MissingDependencyError:
+                raise MissingDependencyError("mediapipe", _FEATURE) from None
+            self._mediapipe = False
+        else:
+            self._mesh = face_mesh.FaceMesh(static_image_mode=False, refine_landmarks=True, **options)
+            self._mediapipe = True
+
+    def process(self, rgb: np.ndarray) -> list[np.ndarray]:
+        height, width = rgb.shape[:2]
+        if self._mediapipe:
+            return _face_landmarks(self._mesh.process(rgb), width, height)
+        scale = np.array([width, height], dtype=np.float64)
+        return [face[:, :2] * scale for face in self._mesh.process(rgb)]
+
+    def close(self) -> None:
+        self._mesh.close()
 
 
 def _open_video(path: Path) -> tuple[Any, float, int]:
@@ -477,14 +505,8 @@ class _FaceTracker:
     most faces seen in one frame (``faces_seen``) and the frames processed twice (``retracked``).
     """
 
-    def __init__(self, face_mesh: Any, settings: EstimationSettings) -> None:
-        self._mesh = face_mesh.FaceMesh(
-            static_image_mode=False,
-            max_num_faces=int(settings.max_faces),
-            refine_landmarks=True,
-            min_detection_confidence=float(settings.min_detection_confidence),
-            min_tracking_confidence=float(settings.min_tracking_confidence),
-        )
+    def __init__(self, landmarker: _Landmarker, settings: EstimationSettings) -> None:
+        self._mesh = landmarker
         self._threshold = settings.retrack_threshold
         self._previous: np.ndarray | None = None  # the last face followed (kept across losses)
         self._tracked = False  # the previous frame had it: FaceMesh crops this frame from its landmarks
@@ -492,8 +514,7 @@ class _FaceTracker:
         self.retracked = 0
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray | None:
-        height, width = rgb.shape[:2]
-        faces = _face_landmarks(self._mesh.process(rgb), width, height)
+        faces = self._mesh.process(rgb)
         self.faces_seen = max(self.faces_seen, len(faces))
         face = _choose_face(faces, self._previous)
         stale = (
@@ -502,7 +523,7 @@ class _FaceTracker:
             and (not self._tracked or _crop_change(self._previous, face) > self._threshold)
         )
         if stale:  # the crop FaceMesh used was not this face's: once more, from its own landmarks' crop
-            again = _choose_face(_face_landmarks(self._mesh.process(rgb), width, height), face)
+            again = _choose_face(self._mesh.process(rgb), face)
             face = again if again is not None else face
             self.retracked += 1
         self._tracked = face is not None
@@ -523,7 +544,7 @@ def _measure(
     cv2 = import_cv2()
     capture, fps, total = _open_video(path)  # file errors first: they are the user's to fix
     try:
-        face_mesh = _import_mediapipe()
+        landmarker = _Landmarker(settings)
     except MissingDependencyError:
         capture.release()
         raise
@@ -531,7 +552,7 @@ def _measure(
     raw = _Raw()
     size = (0, 0)
     previous_fit: PoseFit | None = None
-    tracker = _FaceTracker(face_mesh, settings)
+    tracker = _FaceTracker(landmarker, settings)
     try:
         while True:
             if cancel is not None and cancel():

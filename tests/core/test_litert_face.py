@@ -185,3 +185,32 @@ def test_speed_report() -> None:
             mesh.process(rgb)
         fps = len(frames) / (time.perf_counter() - start)
     assert fps > 5.0
+
+
+def test_estimator_uses_litert_when_mediapipe_is_missing():
+    """The whole estimator on a dev clip with mediapipe blocked (as on Python 3.13) vs with mediapipe."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("mediapipe")
+    clip = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev" / "mimictalk_Trump_10s.mp4"
+    if not clip.exists():
+        pytest.skip("dev clips not present")
+    root = str(Path(__file__).resolve().parents[2])
+    code = (
+        "import json, sys; sys.modules['mediapipe'] = None; sys.path.insert(0, sys.argv[1]);"
+        "from core.video_estimation import estimate_video;"
+        "r = estimate_video(sys.argv[2]);"
+        "print(json.dumps({'angles': [list(r.yaw), list(r.pitch), list(r.roll)], 'missing': r.missing_fraction}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, root, str(clip)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    litert = json.loads(done.stdout.strip().splitlines()[-1])
+    from core.video_estimation import estimate_video
+
+    reference = estimate_video(clip)
+    ours = np.array(litert["angles"])
+    theirs = np.stack([reference.yaw, reference.pitch, reference.roll])
+    assert litert["missing"] < 0.02
+    assert np.abs(ours - theirs).mean(axis=1).max() < 1.5, np.abs(ours - theirs).mean(axis=1)

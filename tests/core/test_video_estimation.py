@@ -360,12 +360,14 @@ def test_frames_are_processed_again_only_when_the_crop_was_stale():
 
 
 @needs_clips
-def test_missing_mediapipe_is_reported(monkeypatch):
+def test_missing_landmark_runtimes_are_reported(monkeypatch):
+    """Neither mediapipe nor a TFLite runtime for the LiteRT fallback: a clear error naming mediapipe."""
     import sys
 
     from core.errors import MissingDependencyError
 
-    monkeypatch.setitem(sys.modules, "mediapipe", None)
-    monkeypatch.setitem(sys.modules, "mediapipe.python.solutions", None)
+    for name in ("mediapipe", "mediapipe.python.solutions", "ai_edge_litert", "ai_edge_litert.interpreter",
+                 "tflite_runtime", "tflite_runtime.interpreter", "tensorflow", "tensorflow.lite"):
+        monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(MissingDependencyError, match="mediapipe"):
         estimate_video(SMALL_CLIP)
