@@ -145,8 +145,11 @@ def posegan_for_audio(
     hold the last pose.
     """
     from ..core.posegan import posegan_track
+    from ..core.speech_motion import require_speech
+    from ..core.vad import speech_mask_from_audio
 
     fps = scene_fps(scene)
+    require_speech(speech_mask_from_audio(clip.samples, clip.sample_rate, fps), clip)
     first = float(start_frame if audio_start_frame is None else audio_start_frame)
     aligned = align_clip(clip, fps, first, start_frame)
     track = posegan_track(aligned.samples, aligned.sample_rate, fps, model_path or None, intensity, start_frame)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .accents import accent_frames, add_accents
 from .audio_io import AudioClip
-from .errors import SettingsError
+from .errors import MediaError, SettingsError
 from .synthetic import SyntheticSettings, generate_synthetic
 from .track import PoseTrack
 from .vad import speech_mask_from_audio
@@ -36,6 +36,18 @@ class SpeechMotionOptions:
 def frames_for_audio(clip: AudioClip, fps: float) -> int:
     """Number of whole scene frames the audio covers at ``fps`` (at least 1)."""
     return max(1, int(np.ceil(clip.duration_s * fps - 1e-9)))
+
+
+def require_speech(speech: np.ndarray, clip: AudioClip) -> None:
+    """Raise MediaError when the voice-activity mask of ``clip`` finds no speech at all."""
+    if not np.any(np.asarray(speech) > 0.5):
+        name = clip.source or "the audio"
+        raise MediaError(
+            f"No speech found in '{name}': the recording is silent or holds only noise. "
+            "Choose a recording of the voice.",
+            clip.source,
+            "no_speech",
+        )
 
 
 def align_clip(clip: AudioClip, fps: float, audio_start_frame: float, start_frame: float) -> AudioClip:
@@ -71,13 +83,15 @@ def motion_from_audio(
 
     The track covers the audio (``n_frames`` overrides the length); its ``speech`` holds the per-frame
     voice-activity mask (1 = speaking) so callers can plot or reuse it. ``speech`` (per frame, 0..1)
-    replaces the voice-activity mask, e.g. with one from a lip-sync channel.
+    replaces the voice-activity mask, e.g. with one from a lip-sync channel. Raises MediaError when the
+    voice-activity detection finds no speech in the (aligned) clip.
     """
     options = options or SpeechMotionOptions()
     options.validate()
     n = n_frames if n_frames is not None else frames_for_audio(clip, fps)
     if speech is None:
         speech = speech_mask_from_audio(clip.samples, clip.sample_rate, fps, n_frames=n)
+        require_speech(speech, clip)
     elif len(speech) != n:
         raise SettingsError(f"The speech mask has {len(speech)} frames; the motion needs {n}.")
     track = generate_synthetic(n, fps, settings, speech=speech if options.use_silence else None,

@@ -10,7 +10,7 @@ from bpy_extras.io_utils import ImportHelper
 from ..anim import audio
 from ..anim.bake import scene_fps
 from ..core.audio_io import MEDIA_EXTENSIONS
-from ..core.speech_motion import frames_for_audio
+from ..core.speech_motion import frames_for_audio, require_speech
 from ..core.vad import speech_mask_from_audio
 from . import common
 
@@ -42,6 +42,7 @@ class HEADMOTION_OT_import_voice(bpy.types.Operator, ImportHelper):
             fps = scene_fps(scene)
             n_frames = frames_for_audio(clip, fps)
             speech = speech_mask_from_audio(clip.samples, clip.sample_rate, fps, n_frames=n_frames)
+            require_speech(speech, clip)
             strip = audio.place_audio(scene, self.filepath, self.start_frame, n_frames,
                                       add_strip=self.add_sound_strip, set_frame_range=self.set_frame_range)
             s = scene.head_motion

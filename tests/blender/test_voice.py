@@ -112,6 +112,28 @@ def test_bad_voice_file_changes_nothing(ext, empty_scene, tmp_path, content, mat
     assert _strips(empty_scene) == []
 
 
+@pytest.mark.parametrize("level", [0.0, 0.01])
+def test_silent_or_noise_only_voice_changes_nothing(ext, empty_scene, tmp_path, level):
+    import soundfile
+
+    path = tmp_path / "silence.wav"
+    noise = level * np.random.default_rng(0).standard_normal(16000 * 3)
+    soundfile.write(path, noise.astype(np.float32), 16000)
+    before = (empty_scene.frame_start, empty_scene.frame_end, empty_scene.head_motion.voice_input)
+    with pytest.raises(RuntimeError, match="No speech found"):
+        bpy.ops.head_motion.import_voice(filepath=str(path), start_frame=1)
+    assert (empty_scene.frame_start, empty_scene.frame_end, empty_scene.head_motion.voice_input) == before
+    assert _strips(empty_scene) == []
+    obj = build_rig(RIGS["vrm"])
+    bpy.context.view_layer.objects.active = obj
+    s = empty_scene.head_motion
+    s.voice_input, s.voice_path = "FILE", str(path)
+    for operator in (bpy.ops.head_motion.generate_bake, bpy.ops.head_motion.generate_posegan):
+        with pytest.raises(RuntimeError, match="No speech found"):
+            operator()
+    assert obj.animation_data is None
+
+
 def test_missing_voice_file_on_generate(ext, empty_scene, tmp_path):
     obj = build_rig(RIGS["vrm"])
     bpy.context.view_layer.objects.active = obj

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from speechlike import speech_like
 
 from core.audio_io import AudioClip, decode_audio
-from core.errors import SettingsError
+from core.errors import MediaError, SettingsError
 from core.speech_motion import SpeechMotionOptions, align_clip, frames_for_audio, motion_from_audio
 from core.synthetic import preset_settings
 
@@ -28,9 +29,11 @@ def test_align_clip_drops_or_prepends_audio():
 
 
 def test_lengths_and_speech_override():
-    rng = np.random.default_rng(0)
-    clip = AudioClip((0.1 * rng.standard_normal(16000 * 3)).astype(np.float32), 16000)
-    assert frames_for_audio(clip, 25.0) == 75 and frames_for_audio(clip, 29.97) == 90
+    voice = speech_like(16000, seed=3)
+    clip = AudioClip(voice.samples.astype(np.float32), 16000)
+    seconds = len(voice.samples) / 16000
+    assert frames_for_audio(clip, 25.0) == int(np.ceil(seconds * 25.0))
+    assert frames_for_audio(clip, 29.97) == int(np.ceil(seconds * 29.97))
     settings = preset_settings("CONVERSATIONAL", seed=1)
     track = motion_from_audio(clip, 25.0, settings, SpeechMotionOptions(accent_intensity=0), n_frames=100)
     assert len(track) == 100 and track.speech.shape == (100,)
@@ -42,6 +45,14 @@ def test_lengths_and_speech_override():
         motion_from_audio(clip, 25.0, settings, n_frames=100, speech=np.ones(99))
     with pytest.raises(SettingsError):
         SpeechMotionOptions(accent_intensity=-1).validate()
+
+
+@pytest.mark.parametrize("level", [0.0, 0.05])
+def test_silent_or_noise_only_audio_is_refused(level):
+    noise = AudioClip((level * np.random.default_rng(0).standard_normal(16000 * 3)).astype(np.float32), 16000,
+                      "noise.wav")
+    with pytest.raises(MediaError, match=r"No speech found in 'noise\.wav'"):
+        motion_from_audio(noise, 25.0, preset_settings("CALM"))
 
 
 def _clips():
