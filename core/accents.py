@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from .audio_features import FrameStream, frame_count, mel_filterbank, power_to_db
+from .checks import positive_number
 from .errors import SettingsError
 from .track import PoseTrack
 from .vad import VadConfig, band_energy_db, mono_samples, speech_mask_from_energy
@@ -45,13 +46,7 @@ _ATTACK_FRACTION = 0.45
 
 
 def _check_fps(fps: float) -> float:
-    try:
-        value = float(fps)
-    except (TypeError, ValueError):
-        raise SettingsError(f"fps must be a number > 0, got {fps!r}.") from None
-    if not math.isfinite(value) or value <= 0.0:
-        raise SettingsError(f"fps must be a finite number > 0, got {fps!r}.")
-    return value
+    return positive_number(fps, "fps")
 
 
 def _per_video_frame_max(values: np.ndarray, step_rate: float, fps: float, n_frames: int) -> np.ndarray:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .checks import positive_number
 from .errors import SettingsError
 
 #: Bumped whenever the feature definition changes, so a model can refuse features it was not trained on.
@@ -36,14 +37,7 @@ _PUSH_SAMPLES = 1 << 18
 _KINDS = ("logmel", "mfcc")
 
 
-def _check_positive(value: float, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be a number > 0, got {value!r}.") from None
-    if not math.isfinite(number) or number <= 0.0:
-        raise SettingsError(f"{name} must be a finite number > 0, got {value!r}.")
-    return number
+_check_positive = positive_number
 
 
 def _check_int(value: int, name: str, minimum: int) -> int:

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from .checks import positive_number
 from .errors import SettingsError, TrackError
 from .filters import gaussian_smooth
 
@@ -42,13 +43,7 @@ def _angles(angles: object) -> np.ndarray:
 
 
 def _fps(fps: float) -> float:
-    try:
-        value = float(fps)
-    except (TypeError, ValueError):
-        raise SettingsError(f"fps must be a number > 0, got {fps!r}.") from None
-    if not math.isfinite(value) or value <= 0.0:
-        raise SettingsError(f"fps must be a finite number > 0, got {fps!r}.")
-    return value
+    return positive_number(fps, "fps")
 
 
 def angular_speed(angles: object, fps: float) -> np.ndarray:

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .checks import positive_number
 from .errors import SettingsError, TrackError
 from .filters import causal_filter, moving_average
 
@@ -30,10 +31,7 @@ _SOFT_MAX_WIDTH = 0.05
 
 
 def _check_fps(fps: float) -> float:
-    fps = float(fps)
-    if not math.isfinite(fps) or fps <= 0.0:
-        raise SettingsError(f"fps must be a finite number > 0, got {fps!r}.")
-    return fps
+    return positive_number(fps, "fps")
 
 
 def _check_seconds(value: float, name: str) -> float:

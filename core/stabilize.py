@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import positive_number
 from .errors import SettingsError
 from .filters import gaussian_smooth
 
@@ -30,12 +31,7 @@ STABILIZERS: tuple[str, ...] = ("gaussian", "one_euro", "none")
 _MAD_TO_STD = 1.4826
 
 
-def _positive(value: float, name: str, allow_zero: bool = False) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value < 0.0 or (value == 0.0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise SettingsError(f"{name} must be a finite number {bound}, got {value!r}.")
-    return value
+_positive = positive_number
 
 
 def _as_columns(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
