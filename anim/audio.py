@@ -82,11 +82,16 @@ def load_audio(path: str | os.PathLike, sample_rate: int = ANALYSIS_RATE) -> Aud
     return decode_audio(bpy.path.abspath(str(path)), sample_rate, decoders())
 
 
+def all_strips_property(editor: bpy.types.SequenceEditor) -> str:
+    """Name of the sequencer's collection of every strip (``strips_all`` in 5.0+, ``sequences_all`` before)."""
+    return "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
+
+
 def _strips(scene: bpy.types.Scene):
     editor = scene.sequence_editor
     if editor is None:
         return []
-    return list(editor.strips_all if hasattr(editor, "strips_all") else editor.sequences_all)
+    return list(getattr(editor, all_strips_property(editor)))
 
 
 def sound_strips(scene: bpy.types.Scene) -> list:

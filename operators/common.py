@@ -11,6 +11,7 @@ from ..anim import fcurves
 from ..anim.bake import BakeOptions
 from ..core.errors import HeadMotionError, SettingsError, TargetError
 from ..core.synthetic import SyntheticSettings, preset_settings
+from ..core.video_estimation import EstimationSettings
 
 
 def target_object(context: bpy.types.Context) -> bpy.types.Object | None:
@@ -40,6 +41,18 @@ def bake_options(obj: bpy.types.Object, scene: bpy.types.Scene) -> BakeOptions:
         neck_share=rig.neck_share,
         facing=rig.facing,
         key_tolerance_deg=settings.key_tolerance if settings.use_key_reduction else None,
+    )
+
+
+def estimation_settings(scene: bpy.types.Scene) -> EstimationSettings:
+    """EstimationSettings from the panel."""
+    s = scene.head_motion
+    return EstimationSettings(
+        fov_deg=s.video_fov,
+        mirror=s.video_mirror,
+        stabiliser=s.video_stabiliser,
+        gaussian_sigma_frames=s.video_smoothing,
+        neutral="median" if s.video_neutral_frame < 0 else int(s.video_neutral_frame),
     )
 
 
@@ -110,7 +123,6 @@ def video_lip_speech(scene: bpy.types.Scene, start: int, n_frames: int) -> np.nd
     from ..anim.bake import scene_fps
     from ..anim.video import cached_estimate
     from ..core.timing import resample_signal
-    from .video_ops import estimation_settings
 
     s = scene.head_motion
     if not s.video_path:

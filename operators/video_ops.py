@@ -22,18 +22,6 @@ from ..core.video_estimation import EstimationResult, EstimationSettings, estima
 from . import common
 
 
-def estimation_settings(scene: bpy.types.Scene) -> EstimationSettings:
-    """EstimationSettings from the panel."""
-    s = scene.head_motion
-    return EstimationSettings(
-        fov_deg=s.video_fov,
-        mirror=s.video_mirror,
-        stabiliser=s.video_stabiliser,
-        gaussian_sigma_frames=s.video_smoothing,
-        neutral="median" if s.video_neutral_frame < 0 else int(s.video_neutral_frame),
-    )
-
-
 def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> str:
     """Bake an estimate onto the target, then add the sound strip and the reference plane; returns a report."""
     scene = context.scene
@@ -120,7 +108,7 @@ class _VideoJob:
         self._cancel = threading.Event()
         self._cache = video.cache_dir()
         try:
-            settings = estimation_settings(scene).validate()
+            settings = common.estimation_settings(scene).validate()
         except HeadMotionError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import bpy
 
+from ..anim.audio import all_strips_property
 from ..operators import common
+
+
+def _toggle_row(layout, data, toggle: str, value: str, heading: str, text: str | None = None) -> None:
+    """A row headed ``heading``: the ``toggle`` checkbox, then ``value``, greyed out while the toggle is off."""
+    row = layout.row(heading=heading)
+    row.prop(data, toggle, text="")
+    sub = row.row()
+    sub.active = getattr(data, toggle)
+    label = {} if text is None else {"text": text}
+    sub.prop(data, value, **label)
 
 
 class _HeadMotionPanel:
@@ -90,17 +101,12 @@ class HEADMOTION_PT_voice(_HeadMotionPanel, bpy.types.Panel):
         elif s.voice_input == "STRIP":
             editor = scene.sequence_editor
             if editor is not None:
-                collection = "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
-                layout.prop_search(s, "voice_strip", editor, collection, text="Sound Strip")
+                layout.prop_search(s, "voice_strip", editor, all_strips_property(editor), text="Sound Strip")
             else:
                 layout.label(text="The scene has no sound strips", icon="INFO")
         col = layout.column()
         col.active = s.voice_input != "NONE"
-        row = col.row(heading="Speech Accents")
-        row.prop(s, "use_accents", text="")
-        sub = row.row()
-        sub.active = s.use_accents
-        sub.prop(s, "accent_intensity", text="")
+        _toggle_row(col, s, "use_accents", "accent_intensity", "Speech Accents", text="")
 
 
 class HEADMOTION_PT_posegan(_HeadMotionPanel, bpy.types.Panel):
@@ -175,11 +181,7 @@ class HEADMOTION_PT_bake(_HeadMotionPanel, bpy.types.Panel):
             col.prop(s, "frame_start")
             col.prop(s, "frame_end")
         layout.prop(s, "bake_mode")
-        row = layout.row(heading="Reduce Keys")
-        row.prop(s, "use_key_reduction", text="")
-        sub = row.row()
-        sub.active = s.use_key_reduction
-        sub.prop(s, "key_tolerance")
+        _toggle_row(layout, s, "use_key_reduction", "key_tolerance", "Reduce Keys")
         layout.use_property_split = False
         layout.operator("head_motion.generate_bake", icon="ANIM")
         row = layout.row(align=True)

@@ -32,7 +32,7 @@ def test_bake_from_video_follows_the_estimate(ext, empty_scene):
     empty_scene.render.fps = 25
     obj = _prepare(empty_scene)
     assert bpy.ops.head_motion.bake_video() == {"FINISHED"}
-    settings = ext.operators.video_ops.estimation_settings(empty_scene)
+    settings = ext.operators.common.estimation_settings(empty_scene)
     result = ext.core.video_estimation.estimate_video_cached(CLIP, settings, ext.anim.video.cache_dir())
     assert result.n_frames > 100 and result.missing_fraction < 0.02
     track = result.to_pose_track(start_frame=1)
