@@ -84,6 +84,8 @@ CancelCallback = Callable[[], bool]
 #: Bumped whenever the estimator's results change, so older cache files are recomputed.
 CACHE_VERSION = 2
 _FEATURE = "Video head-pose estimation"
+#: Face-landmark backends of :class:`EstimationSettings` (``landmarks``).
+LANDMARK_BACKENDS: tuple[str, ...] = ("auto", "mediapipe", "litert")
 
 
 @dataclass
@@ -104,6 +106,8 @@ class EstimationSettings:
     are rejected. ``hampel_half_window`` (frames) / ``hampel_sigmas`` / ``hampel_floor_deg``: spike
     rejection on the angles. ``max_faces``: faces FaceMesh looks for (the tracked one is chosen among
     them). ``min_detection_confidence`` / ``min_tracking_confidence``: FaceMesh thresholds in [0, 1].
+    ``landmarks``: the face-landmark backend, ``"auto"`` (mediapipe's FaceMesh where mediapipe is
+    installed, else the same networks on LiteRT), ``"mediapipe"`` or ``"litert"`` (:mod:`core.litert_face`).
     ``retrack_threshold``: a frame is processed by FaceMesh again when its face was just (re)detected or
     its tracking crop changed by more than this since the previous frame (fraction of the crop's size
     for the shift and the size change, radians for the in-plane turn; see the module docs); ``None``
@@ -129,6 +133,7 @@ class EstimationSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     rigid_landmarks: tuple[int, ...] = RIGID_LANDMARKS
+    landmarks: str = "auto"
     retrack_threshold: float | None = 0.05
     yaw_gain: float = DEFAULT_YAW_GAIN
     pitch_gain: float = DEFAULT_PITCH_GAIN
@@ -152,6 +157,9 @@ class EstimationSettings:
         for name in ("one_euro_min_cutoff_hz", "one_euro_d_cutoff_hz", "hampel_sigmas"):
             _number(getattr(self, name), name, minimum=0.0, strict=True)
         _number(self.max_error_ratio, "max_error_ratio", minimum=1.0)
+        if self.landmarks not in LANDMARK_BACKENDS:
+            choices = ", ".join(LANDMARK_BACKENDS)
+            raise SettingsError(f"Unknown landmarks backend {self.landmarks!r}; use one of {choices}.")
         if self.retrack_threshold is not None:
             _number(self.retrack_threshold, "retrack_threshold", minimum=0.0)
         for name in ("min_detection_confidence", "min_tracking_confidence"):
@@ -380,15 +388,21 @@ class _Landmarker:
             "min_detection_confidence": float(settings.min_detection_confidence),
             "min_tracking_confidence": float(settings.min_tracking_confidence),
         }
-        try:
-            from mediapipe.python.solutions import face_mesh
-        except ImportError:
+        face_mesh = None
+        if settings.landmarks != "litert":
+            try:
+                from mediapipe.python.solutions import face_mesh
+            except ImportError:
+                if settings.landmarks == "mediapipe":
+                    raise MissingDependencyError("mediapipe", _FEATURE) from None
+        if face_mesh is None:
             try:
                 from .litert_face import LiteRtFaceMesh
 
                 self._mesh = LiteRtFaceMesh(static_image_mode=False, **options)
             except MissingDependencyError:
-                raise MissingDependencyError("mediapipe", _FEATURE) from None
+                missing = "mediapipe" if settings.landmarks == "auto" else "ai-edge-litert"
+                raise MissingDependencyError(missing, _FEATURE) from None
             self._mediapipe = False
         else:
             self._mesh = face_mesh.FaceMesh(static_image_mode=False, refine_landmarks=True, **options)
