@@ -30,13 +30,19 @@ Constants come from MediaPipe's graphs and calculator options (mediapipe v0.10.x
 / ``rect_transformation_calculator.cc`` / ``landmark_projection_calculator.cc`` /
 ``image_to_tensor_converter_opencv.cc``; each is noted where it is defined.
 
-One difference from ``FaceMesh(refine_landmarks=True)``: its ``face_landmark_with_attention.tflite`` has
-lips/eyes/iris heads built on MediaPipe's custom TFLite ops (Landmarks2TransformMatrix,
-TransformTensorBilinear, TransformLandmarks) that LiteRT does not have. The bundled
-``face_landmark_attention_mesh.tflite`` is that model pruned to its 468-point mesh and face-flag outputs
-(which do not use those ops), so the lip/eye points are not replaced by the refined ones and there are
-no iris points (the head-pose estimator uses the first 468 only). With ``landmark_model`` set to the
-wheel's plain ``face_landmark.tflite`` this reproduces ``FaceMesh(refine_landmarks=False)``.
+5. **Attention refinement** (``face_landmark_with_attention`` + ``tensors_to_face_landmarks_with_attention``,
+   what ``refine_landmarks=True`` adds): the attention model crops a 48x48 feature map around the lips and
+   each eye, predicts those regions' points from the crops, and their x, y replace the mesh's (z kept).
+   The model does the cropping with three MediaPipe custom operators LiteRT does not have, so
+   ``tools/extract_face_tflite.py`` cuts it around them into ``face_landmark_attention_mesh.tflite``
+   (image -> mesh, face flag, feature map) and ``face_landmark_attention_heads.tflite`` (crops -> region
+   points), with the operators' options in ``face_landmark_attention.json``; :func:`crop_matrix`,
+   :func:`crop_features` and :func:`transform_points` are those operators in numpy (MediaPipe's
+   ``landmarks_to_transform_matrix.cc`` v2, ``transform_tensor_bilinear.cc`` v2,
+   ``transform_landmarks.cc`` v2). The iris points (10 after the 468) are not computed.
+
+With ``landmark_model`` set to the mediapipe wheel's plain ``face_landmark.tflite`` (no refinement) this
+reproduces ``FaceMesh(refine_landmarks=False)``.
 
 numpy is the only module-level dependency; OpenCV and the TFLite interpreter (``ai_edge_litert``, else
 ``tflite_runtime``, else ``tensorflow.lite``) are imported when a :class:`LiteRtFaceMesh` is made.
@@ -44,6 +50,7 @@ numpy is the only module-level dependency; OpenCV and the TFLite interpreter (``
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -56,8 +63,10 @@ from .errors import MissingDependencyError
 
 _FEATURE = "Video estimation on Python 3.13"
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "face"
-DETECTION_MODEL = MODEL_DIR / "face_detection_short_range.tflite"
-LANDMARK_MODEL = MODEL_DIR / "face_landmark_attention_mesh.tflite"
+DETECTION_MODEL = "face_detection_short_range.tflite"
+MESH_MODEL = "face_landmark_attention_mesh.tflite"
+HEADS_MODEL = "face_landmark_attention_heads.tflite"
+ATTENTION_CONFIG = "face_landmark_attention.json"
 
 # --- face_detection_short_range.pbtxt -------------------------------------------------------------
 DETECTION_SIZE = 128  # ImageToTensorCalculator output_tensor_width/height; SsdAnchors input_size_*
@@ -221,6 +230,57 @@ def _axis_box(rect: _Rect) -> np.ndarray:
     return np.array([rect.x - rect.w / 2, rect.y - rect.h / 2, rect.x + rect.w / 2, rect.y + rect.h / 2])
 
 
+def crop_matrix(points: np.ndarray, region: dict[str, Any]) -> np.ndarray:
+    """MediaPipe's ``Landmarks2TransformMatrix`` (v2): the (4, 4) matrix taking a region's crop pixels to
+    the units of ``points`` (n, >=2; the mesh scaled to the feature map).
+
+    The crop is turned by the line from the ``left_rotation_idx`` point to the ``right_rotation_idx`` one
+    (to ``target_rotation_radians``), covers the turned bounding box of the ``subset_idxs`` points times
+    ``scale``, and is ``crop_size`` pixels: matrix = shift(centre) @ rotate(-angle) @ scale(box / size) @
+    shift(-size / 2)."""
+    xy = np.asarray(points, dtype=np.float64)[:, :2]
+    left, right = xy[region["left_rotation_idx"]], xy[region["right_rotation_idx"]]
+    angle = region["target_rotation_radians"] - math.atan2(right[1] - left[1], right[0] - left[0])
+    c, s = math.cos(angle), math.sin(angle)
+    turned = xy[region["subset_idxs"]] @ np.array([[c, s], [-s, c]])  # rows rotated by +angle
+    lo, hi = turned.min(axis=0), turned.max(axis=0)
+    mid = (lo + hi) / 2.0
+    centre = np.array([c * mid[0] + s * mid[1], -s * mid[0] + c * mid[1]])  # rotated back by -angle
+    width, height = region["crop_size"]
+    sx = region["scale"][0] * (hi[0] - lo[0]) / width
+    sy = region["scale"][1] * (hi[1] - lo[1]) / height
+    matrix = np.eye(4)
+    matrix[:2, :2] = np.array([[c, s], [-s, c]]) @ np.diag([sx, sy])
+    matrix[:2, 3] = centre - matrix[:2, :2] @ np.array([width / 2.0, height / 2.0])
+    return matrix
+
+
+def crop_features(features: np.ndarray, matrix: np.ndarray, size: tuple[int, int] | list[int]) -> np.ndarray:
+    """MediaPipe's ``TransformTensorBilinear`` (v2): ``features`` (H, W, C) sampled bilinearly at the
+    ``size`` (width, height) crop that ``matrix`` maps into it (pixel centres, zero outside): (h, w, C)."""
+    height, width = features.shape[:2]
+    out_w, out_h = int(size[0]), int(size[1])
+    # Pixel centres: sample at matrix @ (x + 0.5, y + 0.5) - 0.5.
+    centres_y, centres_x = np.arange(out_h) + 0.5, np.arange(out_w) + 0.5
+    ys, xs = np.meshgrid(centres_y, centres_x, indexing="ij")
+    tx = matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 3] - 0.5
+    ty = matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 3] - 0.5
+    inside = (tx >= 0.0) & (tx <= width - 1) & (ty >= 0.0) & (ty <= height - 1)
+    x0, y0 = np.floor(tx).astype(np.int64), np.floor(ty).astype(np.int64)
+    fx, fy = (tx - x0)[..., None], (ty - y0)[..., None]
+    padded = np.zeros((height + 1, width + 1, features.shape[2]), dtype=np.float64)
+    padded[:height, :width] = features
+    x0c, y0c = np.clip(x0, 0, width - 1), np.clip(y0, 0, height - 1)
+    top = padded[y0c, x0c] * (1.0 - fx) + padded[y0c, x0c + 1] * fx
+    bottom = padded[y0c + 1, x0c] * (1.0 - fx) + padded[y0c + 1, x0c + 1] * fx
+    return np.where(inside[..., None], top * (1.0 - fy) + bottom * fy, 0.0)
+
+
+def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """MediaPipe's ``TransformLandmarks`` (v2): (n, 2) points mapped by the 2D part of ``matrix``."""
+    return np.asarray(points, dtype=np.float64) @ matrix[:2, :2].T + matrix[:2, 3]
+
+
 class LiteRtFaceMesh:
     """FaceMesh-like face landmarks on LiteRT: ``process(rgb)`` -> list of (468, 3) arrays per face.
 
@@ -238,30 +298,55 @@ class LiteRtFaceMesh:
         max_num_faces: int = 1,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        refine_landmarks: bool = True,
         num_threads: int | None = None,
-        detection_model: Path | str = DETECTION_MODEL,
-        landmark_model: Path | str = LANDMARK_MODEL,
+        model_dir: Path | str = MODEL_DIR,
+        landmark_model: Path | str | None = None,
+        attention_config: dict[str, Any] | None = None,
     ) -> None:
         interpreter_class = _import_interpreter()
         from .head_pose import import_cv2
 
         self._cv2 = import_cv2()
         threads = int(num_threads) if num_threads else max(1, min(4, os.cpu_count() or 1))
-        for model in (detection_model, landmark_model):
-            if not Path(model).is_file():
+        folder = Path(model_dir)
+        refine = bool(refine_landmarks) and landmark_model is None
+        models = [folder / DETECTION_MODEL, Path(landmark_model) if landmark_model else folder / MESH_MODEL]
+        if refine:
+            models.append(folder / HEADS_MODEL)
+            if attention_config is None:
+                models.append(folder / ATTENTION_CONFIG)
+        for model in models:
+            if not model.is_file():
                 raise FileNotFoundError(f"The face model '{model}' is missing (tools/extract_face_tflite.py).")
-        self._detector = interpreter_class(model_path=str(detection_model), num_threads=threads)
-        self._landmarker = interpreter_class(model_path=str(landmark_model), num_threads=threads)
-        self._detector.allocate_tensors()
-        self._landmarker.allocate_tensors()
+
+        def interpreter(path: Path) -> Any:
+            made = interpreter_class(model_path=str(path), num_threads=threads)
+            made.allocate_tensors()
+            return made
+
+        self._detector = interpreter(models[0])
+        self._landmarker = interpreter(models[1])
         self._det_input = self._detector.get_input_details()[0]["index"]
         outputs = {int(np.prod(d["shape"])): d["index"] for d in self._detector.get_output_details()}
         self._det_boxes = outputs[NUM_BOXES * 16]
         self._det_scores = outputs[NUM_BOXES]
         self._lm_input = self._landmarker.get_input_details()[0]["index"]
-        outputs = {int(np.prod(d["shape"])): d["index"] for d in self._landmarker.get_output_details()}
-        self._lm_points = outputs[NUM_LANDMARKS * 3]
-        self._lm_presence = outputs[1]
+        details = self._landmarker.get_output_details()
+        named = {d["name"]: d["index"] for d in details}
+        sized = {int(np.prod(d["shape"])): d["index"] for d in reversed(details)}  # first of each size wins
+        self._lm_points = named.get("output_mesh_identity", sized[NUM_LANDMARKS * 3])
+        self._lm_presence = named.get("conv_faceflag", sized[1])
+        self._heads = None
+        self._config: dict[str, Any] | None = None
+        if refine:
+            if attention_config is None:
+                attention_config = json.loads((folder / ATTENTION_CONFIG).read_text())
+            self._config = attention_config
+            self._heads = interpreter(models[2])
+            self._lm_named = named
+            self._heads_in = {d["name"]: d["index"] for d in self._heads.get_input_details()}
+            self._heads_out = {d["name"]: d["index"] for d in self._heads.get_output_details()}
         self._anchors = ssd_anchors()
         self.static_image_mode = bool(static_image_mode)
         self.max_num_faces = max(1, int(max_num_faces))
@@ -276,6 +361,7 @@ class LiteRtFaceMesh:
         """Drop the interpreters (the object cannot be used afterwards)."""
         self._detector = None
         self._landmarker = None
+        self._heads = None
         self._tracked = []
 
     def reset(self) -> None:
@@ -334,8 +420,9 @@ class LiteRtFaceMesh:
             rects.append(_rect_from_box(box, kps[i], kps[j], width, height))
         return rects
 
-    def _landmarks(self, rgb: np.ndarray, rect: _Rect) -> tuple[np.ndarray, float]:
-        """(468, 3) normalised landmarks of the face in ``rect`` and its presence score in [0, 1]."""
+    def _landmarks(self, rgb: np.ndarray, rect: _Rect) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
+        """(468, 3) normalised landmarks of the face in ``rect``, its presence score in [0, 1] and the
+        refined regions' points (name -> (n, 2) normalised; empty without refinement)."""
         crop = self._warp(rgb, rect, LANDMARK_SIZE, self._cv2.BORDER_REPLICATE)
         tensor = (crop.astype(np.float32) * (1.0 / 255.0))[None]
         self._landmarker.set_tensor(self._lm_input, tensor)
@@ -343,15 +430,51 @@ class LiteRtFaceMesh:
         raw = self._landmarker.get_tensor(self._lm_points).reshape(NUM_LANDMARKS, 3).astype(np.float64)
         logit = float(self._landmarker.get_tensor(self._lm_presence).reshape(-1)[0])
         presence = 1.0 / (1.0 + math.exp(-max(-SCORE_CLIP, min(SCORE_CLIP, logit))))
+        regions = self._refined_regions() if self._heads is not None else {}
+        for name, points in regions.items():
+            indices = self._region_indices.get(name)
+            if indices is not None:  # LandmarksRefinementCalculator: x, y replaced, z kept
+                raw[indices, :2] = points
         # TensorsToLandmarks (/ 192) then LandmarkProjection: rotate about the crop centre, scale, shift.
-        local = raw / LANDMARK_SIZE
+        out = self._project(raw, rect)
+        return out, presence, {name: self._project(points, rect)[:, :2] for name, points in regions.items()}
+
+    @property
+    def _region_indices(self) -> dict[str, np.ndarray]:
+        assert self._config is not None
+        regions = [r for r in self._config["regions"] if "mesh_indices" in r]
+        return {r["name"]: np.asarray(r["mesh_indices"], dtype=np.int64) for r in regions}
+
+    def _refined_regions(self) -> dict[str, np.ndarray]:
+        """The attention heads on the mesh model's last run: each region's points in 192x192 crop pixels."""
+        assert self._config is not None and self._heads is not None
+        features = self._landmarker.get_tensor(self._lm_named[self._config["features"]])[0].astype(np.float64)
+        back = {}
+        for region in self._config["regions"]:
+            mesh = self._landmarker.get_tensor(self._lm_named[region["mesh_source"]]).reshape(-1, 3)
+            matrix = crop_matrix(mesh, region)
+            crop = crop_features(features, matrix, region["crop_size"])
+            self._heads.set_tensor(self._heads_in[region["crop"]], crop[None].astype(np.float32))
+            self._heads.set_tensor(self._heads_in[region["matrix"]], matrix[None].astype(np.float32))
+        self._heads.invoke()
+        for region in self._config["regions"]:
+            points = self._heads.get_tensor(self._heads_out[region["points"]]).reshape(-1, 2).astype(np.float64)
+            matrix = self._heads.get_tensor(self._heads_out[region["back_matrix"]])[0]
+            back[region["name"]] = transform_points(points, matrix)
+        return back
+
+    @staticmethod
+    def _project(raw: np.ndarray, rect: _Rect) -> np.ndarray:
+        """Crop pixels (n, 2 or 3) of the 192x192 landmark input -> normalised image coordinates."""
+        local = np.asarray(raw, dtype=np.float64) / LANDMARK_SIZE
         dx, dy = local[:, 0] - 0.5, local[:, 1] - 0.5
         c, s = math.cos(rect.rotation), math.sin(rect.rotation)
         out = np.empty_like(local)
         out[:, 0] = (c * dx - s * dy) * rect.w + rect.x
         out[:, 1] = (s * dx + c * dy) * rect.h + rect.y
-        out[:, 2] = local[:, 2] * rect.w
-        return out, presence
+        if local.shape[1] > 2:
+            out[:, 2] = local[:, 2] * rect.w
+        return out
 
     def process(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Face landmarks of one RGB frame (H, W, 3) uint8: a list of (468, 3) float64 arrays in normalised
@@ -375,7 +498,7 @@ class LiteRtFaceMesh:
             rects = kept + tracked
         faces, presences, next_rects = [], [], []
         for rect in rects:
-            points, presence = self._landmarks(image, rect)
+            points, presence, _regions = self._landmarks(image, rect)
             if presence < self.min_tracking_confidence:
                 continue
             faces.append(points)
@@ -384,3 +507,9 @@ class LiteRtFaceMesh:
         self._tracked = next_rects[: self.max_num_faces]
         self.last_presence = presences
         return faces
+
+    def region_points(self, rgb: np.ndarray) -> dict[str, np.ndarray]:
+        """The refined regions' points (name -> (n, 2) normalised image coordinates) of the first face
+        detected in ``rgb`` (no tracking); empty when there is no face or no refinement."""
+        rects = self._detect(np.ascontiguousarray(rgb))
+        return self._landmarks(np.ascontiguousarray(rgb), rects[0])[2] if rects else {}
