@@ -7,7 +7,9 @@ it, rendered with Cycles on the CPU (256 x 256, a 40-degree camera). The head tu
 random combinations inside those limits, fixed seeds), joined by in-between frames so the video moves
 the way a real head does (FaceMesh's tracking mode follows the face from frame to frame; jumps of 90
 degrees between frames are not what it is for). The video (lossless FFV1, so compression plays no part)
-goes through the real pipeline, ``core.video_estimation.estimate_video``, with the camera's true field
+goes through the real pipeline, ``core.video_estimation.estimate_video``, once per face-landmark
+backend that is installed (mediapipe's FaceMesh on Python 3.11; the same networks on LiteRT,
+``core.litert_face``, everywhere, and alone on Python 3.13), with the camera's true field
 of view, the frontal first frame as the neutral pose, no stabiliser and no spike rejection (the motion
 turns sharply at every key pose, which the spike filter is built to remove); the angles measured at the
 key poses must match the ones rendered: for each seed's 30 poses (frontal, extremes and its 23 random
@@ -40,9 +42,12 @@ AXES = ("yaw", "pitch", "roll")
 SEEDS = (20240521, 1, 2)
 
 
+BACKENDS = {"mediapipe": "mediapipe.python.solutions.face_mesh", "litert": "ai_edge_litert.interpreter"}
+
+
 @pytest.fixture(scope="module")
-def measured(ext, tmp_path_factory):
-    """Render the poses once, write the video, estimate; (key poses, their seed sets, errors, result)."""
+def rendered(ext, tmp_path_factory):
+    """Render the poses once and write the video: (video, key poses, their seed sets, key frames, all angles)."""
     import cv2
 
     core = ext.core
@@ -55,7 +60,7 @@ def measured(ext, tmp_path_factory):
     angles, key_frames = face_scene.with_inbetweens(core.rotation, keys)
     folder = tmp_path_factory.mktemp("face_poses")
     frames = face_scene.render_poses(scene, angles, folder)
-    rendered = time.perf_counter()
+    bpy.ops.wm.read_homefile(use_empty=True)
 
     video = folder / "poses.avi"
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"FFV1"), FPS, (SIZE, SIZE))
@@ -64,21 +69,27 @@ def measured(ext, tmp_path_factory):
         assert image is not None and image.shape == (SIZE, SIZE, 3), path
         writer.write(image)
     writer.release()
-
-    estimation = core.video_estimation
-    settings = estimation.EstimationSettings(
-        fov_deg=FOV_DEG, neutral=0, stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9
+    print(
+        f"\nground truth: {len(frames)} frames ({len(keys)} key poses), render "
+        f"{time.perf_counter() - started:.1f} s; bpy {bpy.app.version_string}"
     )
-    result = estimation.estimate_video(video, settings)
-    finished = time.perf_counter()
-    bpy.ops.wm.read_homefile(use_empty=True)
+    return video, keys, sets, key_frames, angles
 
+
+@pytest.fixture(scope="module", params=sorted(BACKENDS))
+def measured(request, ext, rendered):
+    """The rendered video estimated with one landmark backend: (key poses, their seed sets, errors, result)."""
+    pytest.importorskip(BACKENDS[request.param])
+    video, keys, sets, key_frames, angles = rendered
+    estimation = ext.core.video_estimation
+    settings = estimation.EstimationSettings(
+        fov_deg=FOV_DEG, neutral=0, stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9, landmarks=request.param
+    )
+    started = time.perf_counter()
+    result = estimation.estimate_video(video, settings)
     errors = result.raw_angles[key_frames] - keys
     all_errors = result.raw_angles - angles
-    print(
-        f"\nground truth: {len(frames)} frames ({len(keys)} key poses), render {rendered - started:.1f} s, "
-        f"estimate {finished - rendered:.1f} s; bpy {bpy.app.version_string}"
-    )
+    print(f"\n{request.param}: estimate {time.perf_counter() - started:.1f} s")
     for k, axis in enumerate(AXES):
         per_seed = " ".join(f"{np.mean(np.abs(errors[(sets == s) | (sets < 0), k])):.2f}" for s in range(len(SEEDS)))
         print(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core.head_pose import PoseFit, fit_pose
-from core.litert_face import LiteRtFaceMesh, ssd_anchors, weighted_nms
+from core.litert_face import LiteRtFaceMesh, crop_features, crop_matrix, ssd_anchors, transform_points, weighted_nms
 
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("ai_edge_litert")
@@ -154,11 +154,10 @@ def test_same_pipeline_as_facemesh_without_refinement() -> None:
 
 
 def test_landmarks_and_pose_match_mediapipe() -> None:
-    """Against the estimator's FaceMesh(refine_landmarks=True): landmarks within a couple of pixels
-    (median), per-frame head pose within 1 degree on average over the clips once the constant model
-    offset is removed (the estimator reports angles relative to a neutral pose), 2 degrees per clip."""
+    """Against the estimator's FaceMesh(refine_landmarks=True), frame by frame in tracking mode: the 468
+    landmarks (the refined lips and eyes included) within a fraction of a pixel, the per-frame head pose
+    within half a degree on average (0.28 on the hardest clip, below 0.1 on the others)."""
     pytest.importorskip("mediapipe")
-    per_clip = []
     for clip in CLIPS:
         frames = _frames(clip)
         height, width = frames[0].shape[:2]
@@ -167,12 +166,57 @@ def test_landmarks_and_pose_match_mediapipe() -> None:
         both = [(a[:468], b) for a, b in zip(reference, ours, strict=True) if a is not None and b is not None]
         assert len(both) >= 0.9 * len(frames), clip
         scale = np.array([width, height])
-        errors = np.concatenate([np.linalg.norm((a - b) * scale, axis=1) for a, b in both])
-        assert np.median(errors) < 2.0, clip  # pixels
+        errors = np.stack([np.linalg.norm((a - b) * scale, axis=1) for a, b in both])
+        assert np.median(errors) < 0.25, clip  # pixels
+        assert np.percentile(errors, 99) < 2.0, clip
         _raw, centred = _pose_differences(_poses(reference, (width, height)), _poses(ours, (width, height)))
-        assert centred.mean() < 2.0, clip
-        per_clip.append(centred.mean())
-    assert np.mean(per_clip) < 1.0
+        assert centred.mean() < 0.5, clip
+
+
+def test_crop_features_samples_pixel_centres() -> None:
+    """TransformTensorBilinear: a pure shift reads the feature map's own pixels, half a pixel blends two,
+    and samples beyond the map are zero."""
+    rng = np.random.default_rng(3)
+    features = rng.normal(size=(48, 48, 4))
+    shift = np.eye(4)
+    shift[:2, 3] = (5, 7)
+    np.testing.assert_allclose(crop_features(features, shift, (16, 16)), features[7:23, 5:21])
+    shift[0, 3] = 5.5
+    np.testing.assert_allclose(
+        crop_features(features, shift, (16, 16)), 0.5 * (features[7:23, 5:21] + features[7:23, 6:22])
+    )
+    shift[:2, 3] = (40, 0)
+    crop = crop_features(features, shift, (16, 16))
+    np.testing.assert_allclose(crop[:, :8], features[0:16, 40:48])
+    assert not crop[:, 9:].any()
+
+
+def test_crop_matrix_frames_the_region() -> None:
+    """Landmarks2TransformMatrix: the crop is centred on the subset's box, turned with the eye line, and
+    1.5x the box: the subset's points land inside the crop, spanning 1/1.5 of it."""
+    rng = np.random.default_rng(4)
+    angle = math.radians(25.0)
+    turn = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    local = rng.uniform(-4.0, 4.0, size=(20, 2))
+    local[0], local[1] = (-4.0, 0.0), (4.0, 0.0)
+    points = np.zeros((30, 3))
+    points[:20, :2] = local @ turn.T + (20.0, 24.0)
+    region = {
+        "left_rotation_idx": 0,
+        "right_rotation_idx": 1,
+        "target_rotation_radians": 0.0,
+        "subset_idxs": list(range(20)),
+        "scale": [1.5, 1.5],
+        "crop_size": [16, 16],
+    }
+    matrix = crop_matrix(points, region)
+    inverse = np.linalg.inv(matrix)
+    in_crop = points[:20, :2] @ inverse[:2, :2].T + inverse[:2, 3]
+    span = in_crop.max(axis=0) - in_crop.min(axis=0)
+    np.testing.assert_allclose(span, 16 / 1.5, atol=1e-9)
+    np.testing.assert_allclose((in_crop.max(axis=0) + in_crop.min(axis=0)) / 2, 8.0, atol=1e-9)
+    np.testing.assert_allclose(in_crop[1, 1] - in_crop[0, 1], 0.0, atol=1e-9)  # the eye line is level
+    np.testing.assert_allclose(transform_points(in_crop, matrix), points[:20, :2], atol=1e-9)
 
 
 def test_speed_report() -> None:
@@ -187,30 +231,54 @@ def test_speed_report() -> None:
     assert fps > 5.0
 
 
-def test_estimator_uses_litert_when_mediapipe_is_missing():
-    """The whole estimator on a dev clip with mediapipe blocked (as on Python 3.13) vs with mediapipe."""
+ALL_CLIPS = sorted(DEV.glob("*.mp4")) or [DEV / "absent.mp4"]
+
+
+@pytest.mark.parametrize("clip", ALL_CLIPS, ids=[c.stem for c in ALL_CLIPS])
+def test_estimates_match_mediapipe_on_every_dev_clip(clip: Path) -> None:
+    """The whole estimator (default settings) with LiteRT landmarks vs mediapipe's FaceMesh: on every dev
+    clip, the yaw, pitch and roll tracks differ by at most 1 degree on average (per axis; measured: 0.2
+    at most, 0.03 typical), the same frames have a face and the lip gap follows the same curve."""
+    pytest.importorskip("mediapipe")
+    if not clip.is_file():
+        pytest.skip("dev clips not present")
+    from core.video_estimation import EstimationSettings, estimate_video
+
+    ours = estimate_video(clip, EstimationSettings(landmarks="litert"))
+    theirs = estimate_video(clip, EstimationSettings(landmarks="mediapipe"))
+    difference = np.abs(ours.angles - theirs.angles).mean(axis=0)
+    assert difference.max() <= 1.0, f"yaw/pitch/roll mean differences {np.round(difference, 2)}"
+    assert abs(ours.found.mean() - theirs.found.mean()) <= 0.02
+    # The lip gap (the video's speech signal) comes from the refined lips: the same curve.
+    assert np.corrcoef(ours.lip_gap, theirs.lip_gap)[0, 1] > 0.95
+
+
+def test_auto_uses_litert_when_mediapipe_is_missing() -> None:
+    """With mediapipe unimportable (as on Python 3.13) "auto" runs LiteRT, giving exactly what "litert"
+    gives; asking for "mediapipe" then is a clear missing-dependency error."""
     import json
     import subprocess
     import sys
 
-    pytest.importorskip("mediapipe")
-    clip = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev" / "mimictalk_Trump_10s.mp4"
-    if not clip.exists():
+    clip = DEV / "voxceleb2_pcavs_Input_00010.mp4"
+    if not clip.is_file():
         pytest.skip("dev clips not present")
     root = str(Path(__file__).resolve().parents[2])
     code = (
         "import json, sys; sys.modules['mediapipe'] = None; sys.path.insert(0, sys.argv[1]);"
-        "from core.video_estimation import estimate_video;"
+        "from core.errors import MissingDependencyError;"
+        "from core.video_estimation import EstimationSettings, estimate_video;"
         "r = estimate_video(sys.argv[2]);"
-        "print(json.dumps({'angles': [list(r.yaw), list(r.pitch), list(r.roll)], 'missing': r.missing_fraction}))"
+        "error = '';\n"
+        "try: estimate_video(sys.argv[2], EstimationSettings(landmarks='mediapipe'))\n"
+        "except MissingDependencyError as e: error = str(e)\n"
+        "print(json.dumps({'angles': r.angles.tolist(), 'error': error}))"
     )
     done = subprocess.run([sys.executable, "-c", code, root, str(clip)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    litert = json.loads(done.stdout.strip().splitlines()[-1])
-    from core.video_estimation import estimate_video
+    blocked = json.loads(done.stdout.strip().splitlines()[-1])
+    from core.video_estimation import EstimationSettings, estimate_video
 
-    reference = estimate_video(clip)
-    ours = np.array(litert["angles"])
-    theirs = np.stack([reference.yaw, reference.pitch, reference.roll])
-    assert litert["missing"] < 0.02
-    assert np.abs(ours - theirs).mean(axis=1).max() < 1.5, np.abs(ours - theirs).mean(axis=1)
+    litert = estimate_video(clip, EstimationSettings(landmarks="litert"))
+    np.testing.assert_allclose(np.array(blocked["angles"]), litert.angles, atol=1e-9)
+    assert "mediapipe" in blocked["error"]

@@ -7,7 +7,8 @@ The face
     copyrighted in the United States).
 
 The mesh
-    MediaPipe FaceMesh (``static_image_mode=True``, ``refine_landmarks=True``) on the photo gives 478
+    MediaPipe FaceMesh (``static_image_mode=True``, ``refine_landmarks=True``; run once, cached in
+    :data:`FIXTURE` with the tessellation so the scene builds without mediapipe) on the photo gives 478
     landmarks: ``x``, ``y`` normalised image coordinates and ``z`` relative depth in the same units as
     ``x`` (image widths). The 468 face landmarks become the vertices (pixels -> model axes: +x the
     person's left, +y up, +z out of the face). A similarity transform (Umeyama: one scale, a rotation, a
@@ -100,18 +101,49 @@ class FaceScene:
     size: int
 
 
-def astronaut_photo() -> FacePhoto:
-    """The astronaut photograph from scikit-image (public domain, see the module docs) and its landmarks."""
-    from mediapipe.python.solutions import face_mesh
-    from skimage import data
+#: FaceMesh's data for the scene, cached so it builds without mediapipe (Python 3.13 has no wheel):
+#: the astronaut photo's landmarks, the tessellation's edges and the face oval. ``python -m
+#: tests.support.face_scene`` writes it from mediapipe; tests/core/test_face_scene_fixture.py checks it.
+FIXTURE = Path(__file__).resolve().parent / "data" / "astronaut_facemesh.npz"
 
-    image = np.ascontiguousarray(data.astronaut()[:, :, :3])
+
+def facemesh_data() -> dict[str, np.ndarray]:
+    """What the scene takes from MediaPipe FaceMesh, computed now (needs mediapipe 0.10.x):
+
+    ``landmarks`` (478, 3) float64 of the astronaut photo (``static_image_mode=True``,
+    ``refine_landmarks=True``; normalised x, y, z as :class:`FacePhoto`), ``tessellation`` (E, 2) int the
+    sorted edges of ``FACEMESH_TESSELATION``, ``face_oval`` (E, 2) int the directed edges of
+    ``FACEMESH_FACE_OVAL``."""
+    from mediapipe.python.solutions import face_mesh
+    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_FACE_OVAL, FACEMESH_TESSELATION
+
     with face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True) as mesh:
-        result = mesh.process(image)
+        result = mesh.process(_astronaut_image())
     if not result.multi_face_landmarks:
         raise RuntimeError("FaceMesh found no face in skimage.data.astronaut()")
     landmarks = np.array([(p.x, p.y, p.z) for p in result.multi_face_landmarks[0].landmark], dtype=np.float64)
-    return FacePhoto(image, landmarks)
+    return {
+        "landmarks": landmarks,
+        "tessellation": np.array(sorted(tuple(sorted(e)) for e in FACEMESH_TESSELATION), dtype=np.int64),
+        "face_oval": np.array(sorted(FACEMESH_FACE_OVAL), dtype=np.int64),
+    }
+
+
+def cached_facemesh_data() -> dict[str, np.ndarray]:
+    """:func:`facemesh_data` as written to :data:`FIXTURE` (no mediapipe needed)."""
+    with np.load(FIXTURE) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _astronaut_image() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut()[:, :, :3])
+
+
+def astronaut_photo() -> FacePhoto:
+    """The astronaut photograph from scikit-image (public domain, see the module docs) and its landmarks."""
+    return FacePhoto(_astronaut_image(), cached_facemesh_data()["landmarks"])
 
 
 def _similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -127,9 +159,7 @@ def _similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarr
 
 def _face_oval() -> np.ndarray:
     """FaceMesh's face-oval landmark indices in order around the face (a closed polygon)."""
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_FACE_OVAL
-
-    following = dict(FACEMESH_FACE_OVAL)
+    following = {int(a): int(b) for a, b in cached_facemesh_data()["face_oval"]}
     start = min(following)
     loop = [start]
     while following[loop[-1]] != start:
@@ -145,9 +175,7 @@ def _tessellation() -> tuple[np.ndarray, list[np.ndarray]]:
     triangles already (an edge of a surface borders at most two). The boundary edges (bordering one
     triangle) form the outer face oval and the holes of the eyes and the mouth.
     """
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
-
-    edges = {tuple(sorted(e)) for e in FACEMESH_TESSELATION}
+    edges = {(int(a), int(b)) for a, b in cached_facemesh_data()["tessellation"]}
     neighbours: dict[int, set[int]] = {}
     for a, b in edges:
         neighbours.setdefault(a, set()).add(b)
@@ -441,3 +469,10 @@ def render_poses(face_scene: FaceScene, angles: np.ndarray, folder: Path) -> lis
     render.filepath = str(folder / "pose_####")
     bpy.ops.render.render(animation=True, scene=scene.name)
     return [folder / f"pose_{frame:04d}.png" for frame in range(1, len(angles) + 1)]
+
+
+if __name__ == "__main__":
+    # Refresh the fixture (Python 3.11 with mediapipe 0.10.21): python -m tests.support.face_scene
+    FIXTURE.parent.mkdir(exist_ok=True)
+    np.savez_compressed(FIXTURE, **facemesh_data())
+    print(f"wrote {FIXTURE}")
