@@ -1,10 +1,13 @@
 """The third-party distributions Head Motion imports at run time inside Blender, measured rather than guessed.
 
 A subprocess of the test venv's Python (started with ``-S``, so no ``.pth`` hooks run — Blender adds the
-extension wheels to ``sys.path`` the same way) imports what the extension's features import:
+extension wheels to ``sys.path`` the same way) imports what the extension's features import. There is
+one closure per Python the zips are built for (:data:`FLAVOURS`; the running Python picks its own):
 
-* ``import mediapipe`` + ``mediapipe.solutions.face_mesh`` (video head-pose estimation; one FaceMesh
-  is built and run on a blank frame so lazily imported modules are caught too),
+* video head-pose estimation: on Python 3.11 (Blender 4.2-5.0) ``import mediapipe`` +
+  ``mediapipe.solutions.face_mesh``; on Python 3.13 (Blender 5.1+, where mediapipe has no wheel)
+  ``core.litert_face`` on LiteRT (``ai_edge_litert``). One face mesh is built and run on a blank frame so
+  lazily imported modules are caught too,
 * ``import cv2`` (video decoding),
 * ``import onnxruntime`` (PoseGAN inference),
 * every absolute third-party import found in the shipped extension sources (AST scan, including
@@ -12,11 +15,14 @@ extension wheels to ``sys.path`` the same way) imports what the extension's feat
 
 Every module loaded by those imports is mapped to its distribution (``importlib.metadata``), and the
 distributions Blender bundles with its own Python (:data:`BLENDER_BUNDLED`) are removed. The result is
-what ``tools/runtime_wheels.txt`` must list (``make build`` ships exactly that list as wheels).
+what the flavour's pin file (``tools/runtime_wheels.txt``, ``tools/runtime_wheels_py313.txt``) must list
+(``make build`` ships exactly that list as wheels).
 
     python tools/runtime_deps.py            # print the closure (distribution==version, importing modules)
-    python tools/runtime_deps.py --check    # exit 1 when tools/runtime_wheels.txt differs
-    python tools/runtime_deps.py --write    # rewrite the pins of tools/runtime_wheels.txt
+    python tools/runtime_deps.py --check    # exit 1 when the pin file differs
+    python tools/runtime_deps.py --write    # rewrite the pins of the pin file
+
+Run it with the Python of the flavour: ``.venv/py311/bin/python`` or ``tools/setup_py313.sh run python``.
 """
 
 from __future__ import annotations
@@ -29,11 +35,10 @@ import re
 import site
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME_WHEELS = ROOT / "tools" / "runtime_wheels.txt"
-LOCK = ROOT / "requirements" / "test-py311.txt"
 
 # Distributions Blender 4.2-5.0 ship in their bundled Python (`<blender>/<ver>/python/lib/python3.11/
 # site-packages`): an extension must not bundle them (Blender's own copy is imported first anyway).
@@ -100,7 +105,7 @@ BLENDER_MODULES = frozenset(
 )
 
 # What the features import (see the module docstring). Runs in the probe subprocess.
-FEATURE_IMPORTS = """
+_MEDIAPIPE_IMPORTS = """
 import mediapipe
 face_mesh = mediapipe.solutions.face_mesh
 import cv2
@@ -109,13 +114,84 @@ import numpy as np
 with face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True) as mesh:
     mesh.process(np.zeros((64, 64, 3), np.uint8))
 """
+_LITERT_IMPORTS = """
+import sys
+sys.path.insert(0, ROOT)
+import cv2
+import onnxruntime
+import numpy as np
+from core.litert_face import LiteRtFaceMesh
+with LiteRtFaceMesh(static_image_mode=True) as mesh:
+    mesh.process(np.zeros((64, 64, 3), np.uint8))
+sys.path.remove(ROOT)
+"""
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """One set of zips: the Python its wheels are for and the Blender versions that embed it.
+
+    ``blender_min`` / ``blender_max``: the manifest's range (``blender_max`` is the first version NOT
+    supported; None: open); ``label``: what the zip names carry; ``bundled``: distributions that Blender
+    ships in its own Python (never shipped by us); ``unavailable``: third-party modules the sources import
+    that have no wheel for this Python (their features fall back or report the missing library)."""
+
+    python: tuple[int, int]
+    pins: Path
+    lock: Path
+    feature_imports: str
+    blender_min: str
+    blender_max: str | None
+    label: str
+    bundled: frozenset[str]
+    unavailable: frozenset[str] = frozenset()
+
+    @property
+    def tag(self) -> str:
+        """The CPython ABI tag of its wheels (``cp311``)."""
+        return f"cp{self.python[0]}{self.python[1]}"
+
+
+FLAVOURS: dict[tuple[int, int], Flavour] = {
+    (3, 11): Flavour(
+        python=(3, 11),
+        pins=ROOT / "tools" / "runtime_wheels.txt",
+        lock=ROOT / "requirements" / "test-py311.txt",
+        feature_imports=_MEDIAPIPE_IMPORTS,
+        blender_min="4.2.0",
+        blender_max="5.1.0",
+        label="blender4.2-5.0",
+        bundled=BLENDER_BUNDLED,
+    ),
+    (3, 13): Flavour(
+        python=(3, 13),
+        pins=ROOT / "tools" / "runtime_wheels_py313.txt",
+        lock=ROOT / "requirements" / "test-py313.txt",
+        feature_imports=_LITERT_IMPORTS,
+        blender_min="5.1.0",
+        blender_max=None,
+        label="blender5.1-up",
+        # Blender 5.1+ bundles cattrs (and its attrs) besides what 4.2-5.0 bundle (bpy 5.2.3's requirements).
+        bundled=BLENDER_BUNDLED | {"cattrs", "attrs"},
+        unavailable=frozenset({"mediapipe"}),
+    ),
+}
+
+
+def current_flavour() -> Flavour:
+    """The flavour of the running Python."""
+    try:
+        return FLAVOURS[sys.version_info[:2]]
+    except KeyError:
+        version = ".".join(map(str, sys.version_info[:2]))
+        raise SystemExit(f"runtime_deps: no zips are built for Python {version}") from None
 
 _PROBE = r"""
 import importlib, importlib.metadata as md, json, os, sys
 cfg = json.loads(sys.argv[1])
 sys.path.extend(cfg["site_packages"])
 baseline = set(sys.modules)
-exec(compile(cfg["feature_imports"], "<feature imports>", "exec"), {})
+exec(compile(cfg["feature_imports"], "<feature imports>", "exec"), {"ROOT": cfg["root"]})
 for name in cfg["extra_modules"]:
     importlib.import_module(name)
 
@@ -201,12 +277,15 @@ def source_imports(root: Path = ROOT) -> list[str]:
     )
 
 
-def closure(python: str = sys.executable) -> dict[str, dict]:
-    """``{distribution: {"version", "modules", "bundled_by_blender"}}`` for the run-time imports."""
+def closure(flavour: Flavour | None = None, python: str = sys.executable) -> dict[str, dict]:
+    """``{distribution: {"version", "modules", "bundled_by_blender"}}`` for the run-time imports of
+    ``flavour`` (default: the running Python's), measured with ``python``."""
+    flavour = flavour or current_flavour()
     cfg = {
         "site_packages": site.getsitepackages(),
-        "feature_imports": FEATURE_IMPORTS,
-        "extra_modules": source_imports(),
+        "feature_imports": flavour.feature_imports,
+        "extra_modules": [m for m in source_imports() if m not in flavour.unavailable],
+        "root": str(ROOT),
     }
     proc = subprocess.run(
         [python, "-S", "-c", _PROBE, json.dumps(cfg)],
@@ -224,7 +303,7 @@ def closure(python: str = sys.executable) -> dict[str, dict]:
         raise SystemExit(f"runtime_deps: modules owned by no single distribution: {result['unknown']}")
     dists = result["distributions"]
     for name, entry in dists.items():
-        entry["bundled_by_blender"] = canonical(name) in BLENDER_BUNDLED
+        entry["bundled_by_blender"] = canonical(name) in flavour.bundled
     return dict(sorted(dists.items(), key=lambda item: canonical(item[0])))
 
 
@@ -234,28 +313,32 @@ def expected_pins(dists: dict[str, dict]) -> dict[str, tuple[str, str]]:
     }
 
 
-def compare(expected: dict[str, tuple[str, str]], listed: dict[str, tuple[str, str]]) -> list[str]:
+def compare(
+    expected: dict[str, tuple[str, str]], listed: dict[str, tuple[str, str]], flavour: Flavour | None = None
+) -> list[str]:
     """Human-readable differences between the measured closure and a pin file (empty when equal)."""
+    flavour = flavour or current_flavour()
+    pins, lock_path = flavour.pins, flavour.lock
     problems = []
     for key in sorted(expected.keys() - listed.keys()):
-        problems.append(f"missing from {RUNTIME_WHEELS.name}: {expected[key][0]}=={expected[key][1]}")
+        problems.append(f"missing from {pins.name}: {expected[key][0]}=={expected[key][1]}")
     for key in sorted(listed.keys() - expected.keys()):
         problems.append(f"listed but not imported at run time: {listed[key][0]}=={listed[key][1]}")
     for key in sorted(expected.keys() & listed.keys()):
         if expected[key][1] != listed[key][1]:
             problems.append(f"version of {listed[key][0]}: listed {listed[key][1]}, installed {expected[key][1]}")
-    lock = read_pins(LOCK)
+    lock = read_pins(lock_path)
     for key, (name, version) in sorted(listed.items()):
         if key not in lock:
-            problems.append(f"{name} is not pinned in {LOCK.relative_to(ROOT)}")
+            problems.append(f"{name} is not pinned in {lock_path.relative_to(ROOT)}")
         elif lock[key][1] != version:
-            problems.append(f"{name}=={version} but {LOCK.relative_to(ROOT)} pins {lock[key][1]}")
-    for key in sorted(listed.keys() & BLENDER_BUNDLED):
+            problems.append(f"{name}=={version} but {lock_path.relative_to(ROOT)} pins {lock[key][1]}")
+    for key in sorted(listed.keys() & flavour.bundled):
         problems.append(f"{listed[key][0]} is bundled with Blender and must not be shipped")
     return problems
 
 
-def write_pins(expected: dict[str, tuple[str, str]], path: Path = RUNTIME_WHEELS) -> None:
+def write_pins(expected: dict[str, tuple[str, str]], path: Path) -> None:
     """Replace the pins of ``path`` (its leading comment block is kept)."""
     header = []
     if path.exists():
@@ -270,32 +353,34 @@ def write_pins(expected: dict[str, tuple[str, str]], path: Path = RUNTIME_WHEELS
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help=f"exit 1 when {RUNTIME_WHEELS.name} differs")
-    mode.add_argument("--write", action="store_true", help=f"rewrite the pins in {RUNTIME_WHEELS.name}")
+    mode.add_argument("--check", action="store_true", help="exit 1 when the pin file differs")
+    mode.add_argument("--write", action="store_true", help="rewrite the pins of the pin file")
     parser.add_argument("--json", action="store_true", help="print the closure as JSON")
     args = parser.parse_args(argv)
 
-    dists = closure()
+    flavour = current_flavour()
+    pins = flavour.pins
+    dists = closure(flavour)
     if args.json:
         print(json.dumps(dists, indent=2))
     else:
-        print("Run-time import closure (test venv):")
+        print(f"Run-time import closure (Python {flavour.python[0]}.{flavour.python[1]}, {flavour.label} zips):")
         for name, entry in dists.items():
             note = "  [bundled with Blender: not shipped]" if entry["bundled_by_blender"] else ""
             pin = f"{name}=={entry['version']}"
             print(f"  {pin:<44} imports {', '.join(sorted(entry['modules']))}{note}")
     expected = expected_pins(dists)
     if args.write:
-        write_pins(expected)
-        print(f"wrote {len(expected)} pins to {RUNTIME_WHEELS.relative_to(ROOT)}")
+        write_pins(expected, pins)
+        print(f"wrote {len(expected)} pins to {pins.relative_to(ROOT)}")
         return 0
     if args.check:
-        problems = compare(expected, read_pins(RUNTIME_WHEELS))
+        problems = compare(expected, read_pins(pins), flavour)
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         if problems:
             return 1
-        print(f"{RUNTIME_WHEELS.relative_to(ROOT)}: matches the run-time closure ({len(expected)} wheels)")
+        print(f"{pins.relative_to(ROOT)}: matches the run-time closure ({len(expected)} wheels)")
     return 0
 
 

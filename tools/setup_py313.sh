@@ -131,5 +131,8 @@ if [ "${1:-}" = run ]; then
     binds="$repo=$repo"
     # shared/ beside the checkout holds the development clips some tests use (absent: they skip).
     [ -d ../shared ] && binds+=" $(realpath ../shared)=$(realpath ../shared)"
-    in_root "$binds" bash -c 'cd "$1" && shift && exec "$@"' run "$repo" "$@"
+    # The wheelhouses (the packaging test builds the Python 3.13 zip offline from them).
+    wheelhouse_root=$(realpath "$(dirname "$WHEELHOUSE")")
+    binds+=" $wheelhouse_root=/wheelhouse"
+    in_root "$binds" env HEAD_MOTION_WHEELHOUSE=/wheelhouse bash -c 'cd "$1" && shift && exec "$@"' run "$repo" "$@"
 fi

@@ -39,13 +39,19 @@ def _module_file(name: str):
     return str(Path(module.__file__).resolve())
 
 
-def _face_mesh():
-    import mediapipe
+def _face_landmarks(module: str):
+    """The installed extension's face-landmark backend runs (on a blank frame: no face): its name."""
+    import importlib
+
     import numpy as np
 
-    with mediapipe.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1) as mesh:
-        result = mesh.process(np.zeros((32, 32, 3), np.uint8))
-    return result.multi_face_landmarks is None
+    estimation = importlib.import_module(f"{module}.core.video_estimation")
+    landmarker = estimation._Landmarker(estimation.EstimationSettings())
+    try:
+        assert landmarker.process(np.zeros((64, 64, 3), np.uint8)) == []
+        return "mediapipe" if landmarker._mediapipe else "litert"
+    finally:
+        landmarker.close()
 
 
 def main() -> int:
@@ -113,7 +119,7 @@ def main() -> int:
         _attempt(f"import:{name}", lambda name=name: _module_file(name))
         if f"import:{name}" in REPORT:
             REPORT["module_files"][name] = REPORT.pop(f"import:{name}")
-    _attempt("face_mesh_runs", _face_mesh)
+    _attempt("face_landmarks", lambda: _face_landmarks(module))
     REPORT["sys_path"] = sys.path
     print("@@PROBE@@" + json.dumps(REPORT))
     return 0

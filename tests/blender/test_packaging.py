@@ -1,12 +1,14 @@
-"""Packaging: the linux-x64 zip ``make build`` makes is valid, installs, enables and brings its wheels.
+"""Packaging: the linux-x64 zip ``make build`` makes for this Python is valid, installs, enables and brings
+its wheels (Python 3.11: the Blender 4.2-5.0 zip with mediapipe; Python 3.13: the Blender 5.1+ zip with
+LiteRT).
 
 The zip is built offline (wheels from the ``make env`` wheelhouse) with ``tools/build_extension.py``, i.e.
 with Blender's own ``blender_ext.py build`` and ``validate`` of the Blender under test. It is then
 installed with ``bpy.ops.extensions.package_install_files`` in a *subprocess*
 (``packaging_probe.py``): a fresh, empty ``BLENDER_USER_RESOURCES`` and a Python started with ``-S``
 whose ``PYTHONPATH`` holds only ``bpy`` and the distributions Blender bundles (numpy, requests, ...), the
-way Blender's own Python looks. So mediapipe, cv2 and onnxruntime can only be imported from the wheels
-the zip installed, and a wheel missing from ``tools/runtime_wheels.txt`` fails here. This process (where
+way Blender's own Python looks. So mediapipe (or ai_edge_litert), cv2 and onnxruntime can only be
+imported from the wheels the zip installed, and a wheel missing from the pin file fails here. This process (where
 ``conftest.py`` enabled the extension from source) is left untouched.
 """
 
@@ -35,21 +37,25 @@ BLENDER_EXT = "bpy/[0-9]*.[0-9]*/scripts/addons_core/bl_pkg/cli/blender_ext.py"
 BPY_ROOT = next(p for p in Path(bpy.__file__).parents if any(p.glob(BLENDER_EXT)))
 PROBE = Path(__file__).with_name("packaging_probe.py")
 PLATFORM = "linux-x64"
-PROBE_IMPORTS = ("mediapipe", "cv2", "onnxruntime", "matplotlib")
 FORBIDDEN_TOP = {"tests", "tools", "training", "benchmarks", "docs", "dist", "build", "requirements", "demo_output"}
-# The zips bundle cp311 wheels, for Blender 4.2-5.0; mediapipe 0.10.21 has no cp313 wheel for Blender 5.2.
-pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the extension zip is built for Python 3.11")
 
 
 def _load_tool(name: str):
     spec = importlib.util.spec_from_file_location(f"_head_motion_{name}", ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
 runtime_deps = _load_tool("runtime_deps")
 extension_files = runtime_deps.extension_files
+FLAVOUR = runtime_deps.current_flavour()
+#: Modules that must import from the installed wheels, and the landmark backend the zip's estimator runs.
+PROBE_IMPORTS, BACKEND = {
+    (3, 11): (("mediapipe", "cv2", "onnxruntime", "matplotlib"), "mediapipe"),
+    (3, 13): (("ai_edge_litert", "cv2", "onnxruntime"), "litert"),
+}[FLAVOUR.python]
 
 
 def _blender_ext() -> Path:
@@ -74,9 +80,10 @@ def _operator_idnames() -> set[str]:
 
 
 def _blender_python_shim(dest: Path) -> None:
-    """Symlink the venv's copies of what Blender bundles (numpy, ...) into ``dest`` — nothing else."""
+    """Symlink ``bpy`` and the venv's copies of what Blender bundles (numpy, ...) into ``dest``, nothing else."""
     dest.mkdir(parents=True)
-    for name in sorted(runtime_deps.BLENDER_BUNDLED):
+    (dest / "bpy").symlink_to(BPY_ROOT / "bpy", target_is_directory=True)
+    for name in sorted(FLAVOUR.bundled):
         try:
             dist = md.distribution(name)
         except md.PackageNotFoundError:
@@ -97,15 +104,17 @@ def workdir():
 
 @pytest.fixture(scope="module")
 def built(workdir):
-    """(build process, zip path) for an offline linux-x64 build with this Blender's tool."""
+    """(build process, zip path) for an offline linux-x64 build of this Python's zip with this Blender's tool."""
+    python = ".".join(map(str, FLAVOUR.python))
     cmd = [
         sys.executable, str(ROOT / "tools" / "build_extension.py"), "--bpy", str(BPY_ROOT),
         "--dist", str(workdir / "dist"), "--build-dir", str(workdir / "build"),
-        "--platforms", PLATFORM, "--offline",
+        "--platforms", PLATFORM, "--python", python, "--offline",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     manifest = tomllib.loads((ROOT / "blender_manifest.toml").read_text(encoding="utf-8"))
-    return proc, workdir / "dist" / f"{manifest['id']}-{manifest['version']}-{PLATFORM.replace('-', '_')}.zip"
+    name = f"{manifest['id']}-{manifest['version']}-{FLAVOUR.label}-{PLATFORM.replace('-', '_')}.zip"
+    return proc, workdir / "dist" / name
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +133,7 @@ def probe(zip_path, workdir):
     _blender_python_shim(shim)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONSTARTUP", "PYTHONPATH")}
     env["BLENDER_USER_RESOURCES"] = str(user_dir)
-    env["PYTHONPATH"] = os.pathsep.join([str(BPY_ROOT), str(shim)])
+    env["PYTHONPATH"] = str(shim)
     cmd = [sys.executable, "-S", str(PROBE), str(zip_path)]
     cmd += [arg for op in sorted(_operator_idnames()) for arg in ("--op", op)]
     cmd += [arg for name in PROBE_IMPORTS for arg in ("--import", name)]
@@ -138,10 +147,9 @@ def probe(zip_path, workdir):
 
 def test_runtime_wheels_match_the_import_closure():
     measured = runtime_deps.expected_pins(runtime_deps.closure())
-    problems = runtime_deps.compare(measured, runtime_deps.read_pins(runtime_deps.RUNTIME_WHEELS))
-    assert not problems, "tools/runtime_wheels.txt is stale (python tools/runtime_deps.py --write):\n" + "\n".join(
-        problems
-    )
+    problems = runtime_deps.compare(measured, runtime_deps.read_pins(FLAVOUR.pins))
+    stale = f"{FLAVOUR.pins.name} is stale (python tools/runtime_deps.py --write):\n"
+    assert not problems, stale + "\n".join(problems)
 
 
 def test_build_validates_with_blenders_tool(built, zip_path):
@@ -173,10 +181,15 @@ def test_zip_ships_the_sources_and_the_runtime_wheels_only(zip_path):
         name, version, _, _ = parse_wheel_filename(PurePosixPath(wheel).name)
         assert name not in shipped, f"two wheels of {name}"
         shipped[name] = str(version)
-    pins = runtime_deps.read_pins(runtime_deps.RUNTIME_WHEELS)
+    pins = runtime_deps.read_pins(FLAVOUR.pins)
     assert shipped == {canonicalize_name(n): v for n, v in pins.values()}
-    assert not {canonicalize_name(n) for n in runtime_deps.BLENDER_BUNDLED} & shipped.keys()
+    assert not {canonicalize_name(n) for n in FLAVOUR.bundled} & shipped.keys()
+    for wheel in wheels:  # every compiled wheel is for this Python
+        abis = {t.abi for t in parse_wheel_filename(PurePosixPath(wheel).name)[3]}
+        assert abis <= {FLAVOUR.tag, "abi3", "none"}, wheel
 
+    assert manifest["blender_version_min"] == FLAVOUR.blender_min
+    assert manifest.get("blender_version_max") == FLAVOUR.blender_max
     assert manifest["build"]["generated"]["platforms"] == [PLATFORM]
     assert sorted(manifest["build"]["generated"]["wheels"]) == sorted(f"./{w}" for w in wheels)
 
@@ -201,9 +214,10 @@ def test_operators_and_properties_are_registered(probe):
 
 
 def test_bundled_wheels_import_from_the_installed_extension(probe):
-    site_packages = Path(probe["extensions_site_packages"]) / "lib" / "python3.11" / "site-packages"
+    python = "python" + ".".join(map(str, FLAVOUR.python))
+    site_packages = Path(probe["extensions_site_packages"]) / "lib" / python / "site-packages"
     assert site_packages.is_relative_to(Path(probe["user_dir"]))
     for name in PROBE_IMPORTS:
         assert name in probe["module_files"], probe["errors"].get(f"import:{name}", probe["_output"])
         assert Path(probe["module_files"][name]).is_relative_to(site_packages), (name, probe["module_files"][name])
-    assert probe.get("face_mesh_runs") is True, probe["errors"].get("face_mesh_runs", probe["_output"])
+    assert probe.get("face_landmarks") == BACKEND, probe["errors"].get("face_landmarks", probe["_output"])
