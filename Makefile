@@ -1,8 +1,9 @@
 # Head Motion: every target sets itself up (Python 3.11 + make is all a machine needs).
 #   make test   lint + core tests (no Blender) + Blender tests on every bpy version in BPY_VERSIONS
 #   make test-py313  core + Blender tests on Python 3.13 + bpy 5.2.3 (Blender 5.2 LTS), in .env313/
+#                    (.ci/run runs both: make test, then make test-py313)
 #   make demo   build the sample character, bake head motion, write demo_output/
-#   make build  installable extension zips per platform in dist/
+#   make build  installable extension zips in dist/: per platform, for Blender 4.2-5.0 and for Blender 5.1+
 #   make bench  performance benchmarks (ratios against baselines measured in the same run)
 #   make cli ARGS="..."  the batch command (same as blender -b -c head_motion ...) over the bpy module
 #   make train  retrain the bundled PoseGAN model (reproducible; torch in .venv/train)
@@ -43,7 +44,8 @@ test-train:
 test: lint test-core test-blender test-train
 
 # Blender 5.2 LTS: Python 3.13, bpy 5.2.3, numpy 2, in a Debian trixie root (.env313/, tools/setup_py313.sh;
-# needs root). mediapipe has no cp313 wheel yet, so the video-estimation tests skip there.
+# needs root). mediapipe has no cp313 wheel: video estimation runs on LiteRT there (core/litert_face.py), and
+# only the tests that compare against mediapipe itself skip.
 test-py313:
 	@tools/setup_py313.sh
 	@echo "== core tests on Python 3.13 (numpy 2)"
