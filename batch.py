@@ -78,7 +78,8 @@ def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace
     from .anim.video import cache_dir
     from .core.video_estimation import EstimationSettings, estimate_video_cached
 
-    result = estimate_video_cached(path, EstimationSettings(fov_deg=args.fov, mirror=args.mirror), cache_dir())
+    settings = EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks)
+    result = estimate_video_cached(path, settings, cache_dir())
     return result.to_pose_track(start_frame=scene.frame_start)
 
 
@@ -114,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", type=Path, help="posegan method: .onnx model (default: the bundled one)")
     parser.add_argument("--fov", type=float, default=20.0, help="video method: camera field of view, degrees")
     parser.add_argument("--mirror", action="store_true", help="video method: the videos are mirrored (selfie)")
+    parser.add_argument("--landmarks", choices=["auto", "mediapipe", "litert"], default="auto",
+                        help="video method: face-landmark backend (auto: mediapipe where installed, else LiteRT)")
     parser.add_argument("--no-sound", action="store_true", help="do not add the input's sound as a strip")
     parser.add_argument("--preview", action="store_true",
                         help="also render <output>/<input stem>.mp4 (Cycles CPU, small, with sound)")

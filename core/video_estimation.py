@@ -2,17 +2,18 @@
 
 Pipeline (:func:`estimate_video`)
     1. Decode every frame with OpenCV (``cv2.VideoCapture``); the frame rate is the file's.
-    2. MediaPipe FaceMesh in tracking mode (``static_image_mode=False``, ``refine_landmarks=True``,
-       several faces): when more than one face is seen, the one closest to the previous frame's face
-       is followed (the largest one at the start or after losing it). FaceMesh crops each frame where
-       the PREVIOUS frame's landmarks were (or where its face detector found the face, on the first
-       frame and after a loss), and its landmarks lean toward that crop: when the crop was stale (a
-       new detection, or the face's tracking crop moved by more than ``retrack_threshold`` of its
-       size, or turned in the image by more than that many radians, since the previous frame) the
-       same frame is processed again from its own landmarks' crop. On the dev clips that is 0.7% of
-       the frames besides the first ones (at most 5% in one clip); it matters after fast turns and for
-       the first frame, which is often the neutral pose (on rendered ground truth with 15-degree steps
-       between frames it cut the pitch error from 3.3 to 2.7 degrees).
+    2. MediaPipe FaceMesh in tracking mode (``static_image_mode=False``, ``refine_landmarks=True``, several
+       faces; or the same networks and graph on LiteRT, :mod:`core.litert_face`, where mediapipe is not
+       installed, see ``EstimationSettings.landmarks``): when more than one face is seen, the one closest to the
+       previous frame's face is followed (the largest one at the start or after losing it). FaceMesh crops each
+       frame where the PREVIOUS frame's landmarks were (or where its face detector found the face, on the first
+       frame and after a loss), and its landmarks lean toward that crop: when the crop was stale (a new
+       detection, or the face's tracking crop moved by more than ``retrack_threshold`` of its size, or turned in
+       the image by more than that many radians, since the previous frame) the same frame is processed again
+       from its own landmarks' crop. On the dev clips that is 0.7% of the frames besides the first ones (at most
+       5% in one clip); it matters after fast turns and for the first frame, which is often the neutral pose (on
+       rendered ground truth with 15-degree steps between frames it cut the pitch error from 3.3 to 2.7
+       degrees).
     3. :func:`core.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
        gap and lip keypoints (:func:`core.head_pose.lip_signals`).
     4. Frames whose reprojection error is far above the clip's median are rejected.
