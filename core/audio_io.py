@@ -538,22 +538,26 @@ def decode_audio(
     """
     sample_rate = _check_rate(sample_rate, "sample_rate")
     path = _check_file(os.fspath(path))
-    chain = default_decoders() if decoders is None else list(decoders)
+    name, (samples, rate) = _first_that_reads(path, decoders, lambda decoder: decoder(path, sample_rate))
+    data = _mono(samples, path, name)
+    if len(data) == 0:
+        raise _zero_length(path)
+    rate = _check_rate(rate, f"sample rate returned by decoder '{name}'")
+    if rate != sample_rate:
+        data = resample(data, rate, sample_rate)
+    return AudioClip(np.clip(data, -1.0, 1.0), sample_rate, path)
+
+
+def _first_that_reads(path: str, decoders: Sequence[Decoder] | None, read: Callable[[Decoder], Any]) -> tuple[str, Any]:
+    """(name, ``read(decoder)``) for the first decoder of the chain (default :func:`default_decoders`) that
+    reads ``path``; a :class:`MediaError` saying why each one could not when none does."""
     failures: list[tuple[str, DecoderUnavailable]] = []
-    for decoder in chain:
+    for decoder in default_decoders() if decoders is None else list(decoders):
         name = _decoder_name(decoder)
         try:
-            samples, rate = decoder(path, sample_rate)
+            return name, read(decoder)
         except DecoderUnavailable as exc:
             failures.append((name, exc))
-            continue
-        data = _mono(samples, path, name)
-        if len(data) == 0:
-            raise _zero_length(path)
-        rate = _check_rate(rate, f"sample rate returned by decoder '{name}'")
-        if rate != sample_rate:
-            data = resample(data, rate, sample_rate)
-        return AudioClip(np.clip(data, -1.0, 1.0), sample_rate, path)
     raise _failure(path, failures)
 
 
@@ -577,22 +581,16 @@ def iter_audio_blocks(
         raise SettingsError(f"block_s must be a number of seconds > 0, got {block_s!r}.")
     block_n = max(1, round(block_s * sample_rate))
     path = _check_file(os.fspath(path))
-    chain = default_decoders() if decoders is None else list(decoders)
-    failures: list[tuple[str, DecoderUnavailable]] = []
-    for decoder in chain:
-        name = _decoder_name(decoder)
-        try:
-            if hasattr(decoder, "open_stream"):
-                rate, source = decoder.open_stream(path)
-            else:
-                whole, rate = decoder(path, sample_rate)
-                source = iter([whole])
-        except DecoderUnavailable as exc:
-            failures.append((name, exc))
-            continue
-        rate = _check_rate(rate, f"sample rate returned by decoder '{name}'")
-        return _stream(source, path, name, rate, sample_rate, block_n)
-    raise _failure(path, failures)
+
+    def open_stream(decoder: Decoder) -> tuple[int, Iterable[np.ndarray]]:
+        if hasattr(decoder, "open_stream"):
+            return decoder.open_stream(path)
+        whole, rate = decoder(path, sample_rate)
+        return rate, iter([whole])
+
+    name, (rate, source) = _first_that_reads(path, decoders, open_stream)
+    rate = _check_rate(rate, f"sample rate returned by decoder '{name}'")
+    return _stream(source, path, name, rate, sample_rate, block_n)
 
 
 def _stream(
