@@ -33,7 +33,10 @@ def test_voice_to_baked_head(ext, empty_scene, tmp_path):
 
 
 @pytest.mark.skipif(not CLIP.exists(), reason="shared dev clips not present")
-@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed (no cp313 wheel)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mediapipe") is None and importlib.util.find_spec("ai_edge_litert") is None,
+    reason="no face-landmark backend (mediapipe or ai-edge-litert)",
+)
 def test_video_estimate_and_style(ext, empty_scene):
     api = ext.api
     seen = []

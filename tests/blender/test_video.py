@@ -14,8 +14,9 @@ from rigs import RIGS, angle_deg, build_rig, expected_world_delta, head_world_de
 DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev"
 CLIP = DEV / "voxceleb2_pcavs_Pose_Source_00473.mp4"
 pytestmark = pytest.mark.skipif(not CLIP.exists(), reason="shared dev clips not present")
-needs_mediapipe = pytest.mark.skipif(
-    importlib.util.find_spec("mediapipe") is None, reason="mediapipe not installed (0.10.21 has no Python 3.13 wheel)"
+needs_landmarks = pytest.mark.skipif(
+    importlib.util.find_spec("mediapipe") is None and importlib.util.find_spec("ai_edge_litert") is None,
+    reason="no face-landmark backend (mediapipe or ai-edge-litert)",
 )
 
 
@@ -27,7 +28,7 @@ def _prepare(scene, rig_name="rigify_roll"):
     return obj
 
 
-@needs_mediapipe
+@needs_landmarks
 def test_bake_from_video_follows_the_estimate(ext, empty_scene):
     empty_scene.render.fps = 25
     obj = _prepare(empty_scene)
@@ -49,7 +50,7 @@ def test_bake_from_video_follows_the_estimate(ext, empty_scene):
         assert empty_scene.head_motion.voice_input == "STRIP"
 
 
-@needs_mediapipe
+@needs_landmarks
 def test_second_bake_uses_the_cache(ext, empty_scene):
     empty_scene.render.fps = 25
     _prepare(empty_scene, "vrm")
@@ -61,7 +62,7 @@ def test_second_bake_uses_the_cache(ext, empty_scene):
     assert any(ext.anim.video.cache_dir().glob("*.npz"))
 
 
-@pytest.mark.parametrize("kind", ["missing", "garbage", pytest.param("no_face", marks=needs_mediapipe)])
+@pytest.mark.parametrize("kind", ["missing", "garbage", pytest.param("no_face", marks=needs_landmarks)])
 def test_bad_videos_change_nothing(ext, empty_scene, tmp_path, kind):
     obj = _prepare(empty_scene)
     path = tmp_path / "bad.mp4"
@@ -82,7 +83,7 @@ def test_bad_videos_change_nothing(ext, empty_scene, tmp_path, kind):
     assert (len(bpy.data.objects), len(bpy.data.actions)) == (n_objects, n_actions)
 
 
-@needs_mediapipe
+@needs_landmarks
 def test_learn_style_then_generate_in_that_style(ext, empty_scene):
     empty_scene.render.fps = 25
     obj = _prepare(empty_scene)
@@ -117,7 +118,7 @@ def test_import_style_file(ext, empty_scene, tmp_path):
         bpy.ops.head_motion.import_style(filepath=str(bad))
 
 
-@needs_mediapipe
+@needs_landmarks
 def test_silence_from_the_video_lips(ext, empty_scene):
     empty_scene.render.fps = 25
     obj = _prepare(empty_scene, "vrm")
