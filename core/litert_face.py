@@ -339,10 +339,13 @@ class LiteRtFaceMesh:
         self._lm_presence = named.get("conv_faceflag", sized[1])
         self._heads = None
         self._config: dict[str, Any] | None = None
+        self._region_indices: dict[str, np.ndarray] = {}  # region -> the mesh landmarks its points replace
         if refine:
             if attention_config is None:
                 attention_config = json.loads((folder / ATTENTION_CONFIG).read_text())
             self._config = attention_config
+            regions = [r for r in attention_config["regions"] if "mesh_indices" in r]
+            self._region_indices = {r["name"]: np.asarray(r["mesh_indices"], dtype=np.int64) for r in regions}
             self._heads = interpreter(models[2])
             self._lm_named = named
             self._heads_in = {d["name"]: d["index"] for d in self._heads.get_input_details()}
@@ -438,12 +441,6 @@ class LiteRtFaceMesh:
         # TensorsToLandmarks (/ 192) then LandmarkProjection: rotate about the crop centre, scale, shift.
         out = self._project(raw, rect)
         return out, presence, {name: self._project(points, rect)[:, :2] for name, points in regions.items()}
-
-    @property
-    def _region_indices(self) -> dict[str, np.ndarray]:
-        assert self._config is not None
-        regions = [r for r in self._config["regions"] if "mesh_indices" in r]
-        return {r["name"]: np.asarray(r["mesh_indices"], dtype=np.int64) for r in regions}
 
     def _refined_regions(self) -> dict[str, np.ndarray]:
         """The attention heads on the mesh model's last run: each region's points in 192x192 crop pixels."""
