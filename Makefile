@@ -44,7 +44,7 @@ test-train:
 test: lint test-core test-blender test-train
 
 # Blender 5.2 LTS: Python 3.13, bpy 5.2.3, numpy 2, in a Debian trixie root (.env313/, tools/setup_py313.sh;
-# needs root). mediapipe has no cp313 wheel: video estimation runs on LiteRT there (core/litert_face.py), and
+# needs root). mediapipe has no cp313 wheel: video estimation runs on LiteRT there (core/video/litert_face.py), and
 # only the tests that compare against mediapipe itself skip.
 test-py313:
 	@tools/setup_py313.sh

@@ -22,13 +22,13 @@ from .anim import audio as _audio
 from .anim.bake import BakeOptions, BakeResult, bake_track, clear_bake, scene_fps
 from .anim.sample_character import build_sample_character
 from .anim.target import Target, resolve_target
-from .core.audio_io import AudioClip
 from .core.errors import Cancelled, HeadMotionError, MediaError, NoFaceError, SettingsError, TargetError, TrackError
-from .core.speech_motion import SpeechMotionOptions
-from .core.style import Style, load_style, save_style
-from .core.synthetic import PRESETS, SyntheticSettings, generate_synthetic, preset_settings
+from .core.motion.speech import SpeechMotionOptions
+from .core.motion.style import Style, load_style, save_style
+from .core.motion.synthetic import PRESETS, SyntheticSettings, generate_synthetic, preset_settings
 from .core.track import PoseTrack
-from .core.video_estimation import EstimationResult, EstimationSettings
+from .core.video import EstimationResult, EstimationSettings
+from .core.voice.decode import AudioClip
 
 
 def load_audio(path: str | os.PathLike, sample_rate: int = 16000) -> AudioClip:
@@ -84,8 +84,8 @@ def estimate_video(
     ``result.to_pose_track(start_frame)`` to bake it.
     """
     from .anim.video import cache_dir
-    from .core.video_estimation import estimate_video as _estimate
-    from .core.video_estimation import estimate_video_cached
+    from .core.video import estimate_video as _estimate
+    from .core.video import estimate_video_cached
 
     if use_cache:
         return estimate_video_cached(path, settings, cache_dir(), progress=progress)
@@ -94,7 +94,7 @@ def estimate_video(
 
 def learn_style(source: str | os.PathLike | EstimationResult | PoseTrack, name: str = "") -> Style:
     """Fit the synthetic generator to a speaker: from a video file, an estimate, or a pose track."""
-    from .core.style import estimator_noise_deg, fit_style
+    from .core.motion.style_fit import estimator_noise_deg, fit_style
 
     if isinstance(source, PoseTrack):
         return fit_style(source, name=name)

@@ -27,13 +27,14 @@ from .anim.bake import BakeOptions, bake_track, scene_fps
 from .anim.sample_character import build_sample_character
 from .anim.target import bone_infos
 from .core.errors import HeadMotionError, SettingsError, TargetError
-from .core.rig_names import match_head_and_neck
-from .core.synthetic import PRESETS, preset_settings
+from .core.media import MEDIA_EXTENSIONS, TRACK_EXTENSIONS, VIDEO_EXTENSIONS
+from .core.motion.synthetic import PRESETS, preset_settings
+from .core.rig.matching import match_head_and_neck
 from .core.track import PoseTrack
 
-TRACK_SUFFIXES = {".csv", ".json"}
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".mp4", ".mov", ".mkv", ".webm"}
-VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+TRACK_SUFFIXES = set(TRACK_EXTENSIONS)
+AUDIO_SUFFIXES = set(MEDIA_EXTENSIONS)
+VIDEO_SUFFIXES = set(VIDEO_EXTENSIONS)
 
 
 @dataclass
@@ -51,7 +52,7 @@ def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespac
 
 def _settings(args: argparse.Namespace):
     if args.style:
-        from .core.style import load_style
+        from .core.motion.style import load_style
 
         return load_style(args.style).settings_for(args.intensity, args.seed)
     return preset_settings(args.preset, intensity=args.intensity, seed=args.seed)
@@ -59,7 +60,7 @@ def _settings(args: argparse.Namespace):
 
 def _synthetic_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
     from .anim import audio
-    from .core.speech_motion import SpeechMotionOptions
+    from .core.motion.speech import SpeechMotionOptions
 
     clip = audio.load_audio(path)
     options = SpeechMotionOptions(accent_intensity=args.accents)
@@ -76,7 +77,7 @@ def _posegan_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namesp
 
 def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
     from .anim.video import cache_dir
-    from .core.video_estimation import EstimationSettings, estimate_video_cached
+    from .core.video import EstimationSettings, estimate_video_cached
 
     settings = EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks)
     result = estimate_video_cached(path, settings, cache_dir())

@@ -13,11 +13,12 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..core.audio_io import AudioClip, DecoderUnavailable, decode_audio, default_decoders
 from ..core.errors import MediaError, SettingsError
-from ..core.speech_motion import SpeechMotionOptions, align_clip, motion_from_audio
-from ..core.synthetic import SyntheticSettings
+from ..core.motion.speech import SpeechMotionOptions, align_clip, motion_from_audio
+from ..core.motion.synthetic import SyntheticSettings
 from ..core.track import PoseTrack
+from ..core.voice.decode import AudioClip, decode_audio
+from ..core.voice.decoders import DecoderUnavailable, default_decoders
 from .bake import scene_fps
 
 #: Sample rate (Hz) audio is analysed at.
@@ -27,7 +28,7 @@ ANALYSIS_RATE = 16000
 class AudDecoder:
     """Decode with Blender's ``aud`` module, at the file's own rate and channels.
 
-    Mixing to mono and resampling are left to :mod:`core.audio_io`, so features computed inside Blender
+    Mixing to mono and resampling are left to :mod:`core.voice.decode`, so features computed inside Blender
     are the very ones computed for training. ``open_stream`` reads 30-second pieces, which keeps the
     memory of long files bounded.
     """
@@ -56,7 +57,7 @@ class AudDecoder:
         return np.asarray(sound.data(), dtype=np.float32), rate
 
     def open_stream(self, path: str):
-        """(rate, iterator of (n, channels) blocks) — see core.audio_io's decoder protocol."""
+        """(rate, iterator of (n, channels) blocks) — see core.voice.decode's decoder protocol."""
         sound, rate, length = self._open(path)
 
         def blocks():
@@ -149,9 +150,9 @@ def posegan_for_audio(
     ``model_path``: an .onnx PoseGAN model (default: the bundled one). Frames past the end of the voice
     hold the last pose.
     """
-    from ..core.posegan import posegan_track
-    from ..core.speech_motion import require_speech
-    from ..core.vad import speech_mask_from_audio
+    from ..core.motion.posegan import posegan_track
+    from ..core.motion.speech import require_speech
+    from ..core.voice.vad import speech_mask_from_audio
 
     fps = scene_fps(scene)
     require_speech(speech_mask_from_audio(clip.samples, clip.sample_rate, fps), clip)

@@ -1,16 +1,8 @@
 """The one way Head Motion writes a pose track onto a character.
 
 :func:`bake_track` is used by every operator, the batch CLI and the scripting API. It computes every key
-first (pure numpy, through :mod:`core.rotation`) and only then touches Blender data, so any error leaves
-the scene unchanged.
-
-How a track becomes bone rotations (see docs/conventions.md): the track's yaw/pitch/roll (degrees) give a
-rotation ``R`` in the character frame. For a chain of joints (neck bones, then the head) with cumulative
-shares ``c_1 … c_m = 1`` of the rotation, joint ``j`` gets the world-space delta
-``X_j = C (R(c_{j-1}·a)ᵀ R(c_j·a)) Cᵀ``, expressed in its local rest frame and applied on top of its
-current rotation: ``L_new = (Bᵀ X_j B) @ L_current``. With the parents at rest the head then turns by
-exactly ``C R Cᵀ`` in the world, whatever the bone roll, rest orientation, object transform or rotation
-mode.
+first: it reads the joints' current rotations, makes one call to :func:`core.rig.chain.chain_rotations` (the
+maths, pure numpy), and only then writes Blender data, so any error leaves the scene unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +14,7 @@ import numpy as np
 
 from ..core import keyreduce, rotation
 from ..core.errors import SettingsError, TargetError
+from ..core.rig.chain import ChainJoint, chain_rotations, to_matrices
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
 from . import fcurves
@@ -114,69 +107,20 @@ def _current_local(obj, base_channels, joint: Joint, frames: np.ndarray) -> np.n
     return np.stack(cols, axis=1)
 
 
-def _to_matrices(values: np.ndarray, mode: str) -> np.ndarray:
-    if mode == "QUATERNION":
-        q = values / np.maximum(np.linalg.norm(values, axis=1, keepdims=True), 1e-12)
-        return rotation.matrix_from_quat(q)
-    if mode == "AXIS_ANGLE":
-        return rotation.matrix_from_axis_angle(values)
-    return rotation.matrix_from_euler(values, mode)
-
-
-def _from_matrices(delta: np.ndarray, current: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """Compose ``delta @ current`` and encode it in ``mode``; returns (values, matrices)."""
-    if mode == "QUATERNION":
-        # Multiply quaternions so the sign (hemisphere) of the user's existing keys is preserved.
-        qd = rotation.quat_from_matrix(delta)
-        qd = np.where(qd[:, :1] < 0.0, -qd, qd)
-        values = rotation.quat_make_continuous(rotation.quat_multiply(qd, current))
-        return values, _to_matrices(values, mode)
-    new = delta @ _to_matrices(current, mode)
-    if mode == "AXIS_ANGLE":
-        values = rotation.axis_angle_from_matrix(new)
-    else:
-        values = rotation.euler_from_matrix(new, mode, reference=current[0])
-    return values, new
-
-
-def _joint_shares(n_joints: int, neck_share: float) -> np.ndarray:
-    """Cumulative share of the rotation reached after each joint (last = 1)."""
-    n_necks = n_joints - 1
-    if n_necks == 0:
-        return np.array([1.0])
-    return np.append(neck_share * np.arange(1, n_necks + 1) / n_necks, 1.0)
-
-
 def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float = 0.0) -> list[_JointKeys]:
-    """All rotation keys of a bake, computed without changing Blender data."""
-    angles = track.angles
+    """All rotation keys of a bake, computed without changing Blender data: read each joint's current
+    values, one call to :func:`core.rig.chain.chain_rotations`, nothing written."""
     frames = track.frames.astype(np.float64)
-    shares = _joint_shares(len(target.joints), neck_share)
-    previous = np.broadcast_to(np.eye(3), (len(frames), 3, 3))
+    joints = [
+        ChainJoint(joint.rest_world, joint.rotation_mode, _current_local(target.obj, channels, joint, frames))
+        for joint in target.joints
+    ]
+    rotations = chain_rotations(track.angles, target.basis, joints, neck_share)
     out = []
-    for joint, share in zip(target.joints, shares, strict=True):
-        cumulative = rotation.character_rotation(*(angles * share).T)
-        world_delta_c = np.swapaxes(previous, 1, 2) @ cumulative
-        previous = cumulative
-        k = target.basis.T @ joint.rest_world
-        delta = rotation.local_delta(k, world_delta_c)
-        current = _current_local(target.obj, channels, joint, frames)
-        values, matrices = _from_matrices(delta, current, joint.rotation_mode)
-        if not np.all(np.isfinite(values)):
-            raise SettingsError("The bake produced invalid rotations (NaN); nothing was changed.")
+    for joint, (values, matrices) in zip(target.joints, rotations, strict=True):
         prop, _ = rotation_channel(joint.rotation_mode)
         out.append(_JointKeys(joint, joint.data_path_prefix + prop, values, matrices))
     return out
-
-
-def _worst_of_each_run(error: np.ndarray, tolerance: float) -> np.ndarray:
-    """Index of the largest error in every run of consecutive frames whose error exceeds ``tolerance``."""
-    bad = error > tolerance
-    if not bad.any():
-        return np.empty(0, dtype=np.int64)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
-    runs = zip(edges[0::2], edges[1::2], strict=True)
-    return np.array([start + int(np.argmax(error[start:stop])) for start, stop in runs])
 
 
 def _write_reduced(curves, keys: _JointKeys, frames: np.ndarray, tolerance_deg: float) -> int:
@@ -191,8 +135,8 @@ def _write_reduced(curves, keys: _JointKeys, frames: np.ndarray, tolerance_deg: 
         for i, fc in enumerate(curves):
             fcurves.write_keys(fc, frames[keep], keys.values[keep, i], replace_range=(frames[0], frames[-1]))
         evaluated = np.stack([fcurves.evaluate(fc, frames, 0.0) for fc in curves], axis=1)
-        error = rotation.angle_between(_to_matrices(evaluated, keys.joint.rotation_mode), keys.matrices)
-        worst = _worst_of_each_run(error, tolerance_deg)
+        error = rotation.angle_between(to_matrices(evaluated, keys.joint.rotation_mode), keys.matrices)
+        worst = keyreduce.worst_of_each_run(error, tolerance_deg)
         if len(worst) == 0:
             return len(keep)
         if np.isin(worst, keep).all():  # below float precision: keep every frame

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
-from ..core import rotation
 from ..core.errors import TargetError
-from ..core.rig_names import BoneInfo, match_head_and_neck
+from ..core.rig.chain import character_basis
+from ..core.rig.matching import BoneInfo, match_head_and_neck
 
 #: World axes offered as facing overrides.
 FACING_VECTORS = {
@@ -138,11 +138,11 @@ def _world_basis(obj_rot: np.ndarray, forward_local: np.ndarray, up_local: np.nd
         up = np.array([0.0, 0.0, 1.0])
     else:
         forward = obj_rot @ forward_local
-    return rotation.character_basis(forward, up)
+    return character_basis(forward, up)
 
 
 def bone_infos(armature: bpy.types.Armature) -> list[BoneInfo]:
-    """Bone facts for :func:`core.rig_names.match_head_and_neck`."""
+    """Bone facts for :func:`core.rig.matching.match_head_and_neck`."""
     return [
         BoneInfo(name=b.name, parent=b.parent.name if b.parent else None, deform=b.use_deform, length=b.length)
         for b in armature.bones

@@ -1,6 +1,6 @@
 """Blender side of reference videos: where estimates are cached, and the video shown beside the character.
 
-The estimation itself is pure (``core.video_estimation``); this module only knows Blender: the user
+The estimation itself is pure (``core.video.estimation``); this module only knows Blender: the user
 cache folder of the extension and a textured plane that plays the video in sync with the scene, so the
 animator can scrub and compare the baked head with the reference.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import bpy
 
 from ..core.errors import Cancelled, MediaError
-from ..core.video_estimation import EstimationResult, EstimationSettings, estimate_video_cached
+from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
 from .user_data import user_folder
 
 #: Name of the plane object showing the reference video.

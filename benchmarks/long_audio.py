@@ -19,9 +19,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio_features import FeatureConfig, iter_audio_features  # noqa: E402
-from core.audio_io import decode_audio, iter_audio_blocks  # noqa: E402
-from core.vad import speech_mask_from_blocks  # noqa: E402
+from core.voice.decode import decode_audio, iter_audio_blocks  # noqa: E402
+from core.voice.features import FeatureConfig, iter_audio_features  # noqa: E402
+from core.voice.vad import speech_mask_from_blocks  # noqa: E402
 
 FPS = 30.0
 SECONDS = 3600

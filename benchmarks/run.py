@@ -75,7 +75,8 @@ def _fresh_rig():
 def bench_bake() -> Result:
     """Bake 18,000 frames (10 min at 30 fps) vs a keyframe_insert loop over the same frames."""
     n = 18_000
-    track = EXT.core.synthetic.generate_synthetic(n, 30.0, EXT.core.synthetic.preset_settings("CONVERSATIONAL"))
+    synthetic = EXT.core.motion.synthetic
+    track = synthetic.generate_synthetic(n, 30.0, synthetic.preset_settings("CONVERSATIONAL"))
 
     def ours():
         obj, _ = _fresh_rig()
@@ -97,8 +98,8 @@ def bench_bake() -> Result:
 def bench_generate() -> Result:
     """Generate one hour of synthetic motion at 30 fps vs numpy drawing the same number of random samples."""
     n = 30 * 3600
-    settings = EXT.core.synthetic.preset_settings("CONVERSATIONAL")
-    seconds = best_of(lambda: EXT.core.synthetic.generate_synthetic(n, 30.0, settings))
+    settings = EXT.core.motion.synthetic.preset_settings("CONVERSATIONAL")
+    seconds = best_of(lambda: EXT.core.motion.synthetic.generate_synthetic(n, 30.0, settings))
     rng = np.random.default_rng(0)
     baseline = best_of(lambda: np.sin(rng.standard_normal((n, 3))))
     return Result("generate 1 hour (108,000 frames)", seconds, "numpy sin(randn) same size", baseline,
@@ -110,7 +111,7 @@ def _speech_clip(seconds: float):
     clip = EXT.anim.audio.load_audio(ROOT / "samples" / "speech_sample.ogg")
     reps = int(np.ceil(seconds * clip.sample_rate / len(clip.samples)))
     samples = np.tile(clip.samples, reps)[: int(seconds * clip.sample_rate)]
-    return EXT.core.audio_io.AudioClip(samples, clip.sample_rate, "speech_sample x" + str(reps))
+    return EXT.core.voice.decode.AudioClip(samples, clip.sample_rate, "speech_sample x" + str(reps))
 
 
 def bench_audio() -> Result:
@@ -119,11 +120,11 @@ def bench_audio() -> Result:
 
     clip = _speech_clip(600.0)
     fps = 25.0
-    config = EXT.core.audio_features.FeatureConfig()
+    config = EXT.core.voice.features.FeatureConfig()
 
     def ours():
-        EXT.core.audio_features.audio_features(clip.samples, config, fps)
-        EXT.core.vad.speech_mask_from_audio(clip.samples, clip.sample_rate, fps)
+        EXT.core.voice.features.audio_features(clip.samples, config, fps)
+        EXT.core.voice.vad.speech_mask_from_audio(clip.samples, clip.sample_rate, fps)
 
     seconds = best_of(ours, 2)
     baseline = best_of(lambda: librosa.feature.melspectrogram(
@@ -154,15 +155,15 @@ def bench_beat_align() -> Result:
 
     fps = 25.0
     clips = [ROOT / "samples" / "speech_sample.ogg", *sorted(DEV.glob("*.mp4"))[:8]]
-    settings = EXT.core.synthetic.preset_settings("CONVERSATIONAL", seed=1)
+    settings = EXT.core.motion.synthetic.preset_settings("CONVERSATIONAL", seed=1)
     scores = {0.0: [], 1.0: []}
     for path in clips:
         clip = EXT.anim.audio.load_audio(path)
         hop = int(clip.sample_rate / fps)
         onsets = librosa.onset.onset_detect(y=clip.samples, sr=clip.sample_rate, hop_length=hop, units="frames")
         for accents in scores:
-            options = EXT.core.speech_motion.SpeechMotionOptions(accent_intensity=accents)
-            track = EXT.core.speech_motion.motion_from_audio(clip, fps, settings, options)
+            options = EXT.core.motion.speech.SpeechMotionOptions(accent_intensity=accents)
+            track = EXT.core.motion.speech.motion_from_audio(clip, fps, settings, options)
             onsets_in = onsets[onsets < len(track)]
             scores[accents].append(EXT.core.metrics.beat_align_score(onsets_in, track.angles, sigma_frames=3))
     without, with_ = float(np.mean(scores[0.0])), float(np.mean(scores[1.0]))
@@ -177,9 +178,9 @@ def bench_video() -> Result:
     import cv2
 
     clip = DEV / "mimictalk_German_20s.mp4"
-    settings = EXT.core.video_estimation.EstimationSettings()
+    settings = EXT.core.video.EstimationSettings()
     t0 = time.perf_counter()
-    result = EXT.core.video_estimation.estimate_video(clip, settings)
+    result = EXT.core.video.estimate_video(clip, settings)
     seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     capture = cv2.VideoCapture(str(clip))
@@ -195,14 +196,14 @@ def bench_video() -> Result:
 
 def bench_posegan() -> Result:
     """10 minutes of audio features -> PoseGAN poses (excluding feature extraction) vs the synthetic generator."""
-    posegan = EXT.core.posegan
+    posegan = EXT.core.motion.posegan
     model = posegan.load_model()
     fps = float(model.metadata.fps)
     n = int(600 * fps)
     features = np.random.default_rng(0).standard_normal((n, model.metadata.feature_dim)).astype(np.float32)
     seconds = best_of(lambda: posegan.generate_pose(features, model), 2)
-    settings = EXT.core.synthetic.preset_settings("CONVERSATIONAL")
-    baseline = best_of(lambda: EXT.core.synthetic.generate_synthetic(n, fps, settings), 2)
+    settings = EXT.core.motion.synthetic.preset_settings("CONVERSATIONAL")
+    baseline = best_of(lambda: EXT.core.motion.synthetic.generate_synthetic(n, fps, settings), 2)
     return Result("PoseGAN 10 min features -> poses", seconds, "synthetic generator same length", baseline,
                   "< 3 s", seconds < 3.0)
 

@@ -187,3 +187,13 @@ def _as_indices(items: Iterable[int] | np.ndarray, name: str) -> np.ndarray:
         raise TrackError(f"{name} must be >= 0, got {int(out.min())}.")
     return out
 
+
+
+def worst_of_each_run(error: np.ndarray, tolerance: float) -> np.ndarray:
+    """Index of the largest error in every run of consecutive frames whose ``error`` exceeds ``tolerance``."""
+    bad = np.asarray(error) > tolerance
+    if not bad.any():
+        return np.empty(0, dtype=np.int64)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], bad.astype(np.int8), [0]])))
+    runs = zip(edges[0::2], edges[1::2], strict=True)
+    return np.array([start + int(np.argmax(error[start:stop])) for start, stop in runs])

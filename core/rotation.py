@@ -55,17 +55,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .errors import SettingsError
-
 __all__ = [
     "EULER_ORDERS",
     "angle_between",
     "axis_angle_from_matrix",
     "character_angles",
-    "character_basis",
     "character_rotation",
     "euler_from_matrix",
-    "local_delta",
     "matrix_from_axis_angle",
     "matrix_from_euler",
     "matrix_from_quat",
@@ -90,7 +86,7 @@ _TWO_PI = 2.0 * np.pi
 # --------------------------------------------------------------------------------------------------
 
 
-def _batch(x: npt.ArrayLike, item_shape: tuple[int, ...], name: str) -> tuple[np.ndarray, bool]:
+def as_batch(x: npt.ArrayLike, item_shape: tuple[int, ...], name: str) -> tuple[np.ndarray, bool]:
     """Return ``x`` as a float64 batch ``(N, *item_shape)`` and whether it was a single item."""
     arr = np.asarray(x, dtype=np.float64)
     if arr.shape == item_shape:
@@ -102,7 +98,7 @@ def _batch(x: npt.ArrayLike, item_shape: tuple[int, ...], name: str) -> tuple[np
     )
 
 
-def _unbatch(arr: np.ndarray, single: bool) -> np.ndarray:
+def from_batch(arr: np.ndarray, single: bool) -> np.ndarray:
     return arr[0] if single else arr
 
 
@@ -151,7 +147,7 @@ def matrix_from_quat(q: npt.ArrayLike) -> np.ndarray:
     Quaternions are normalised first, so any non-zero scale is accepted; a zero quaternion raises
     ``ValueError``.
     """
-    qb, single = _batch(q, (4,), "q")
+    qb, single = as_batch(q, (4,), "q")
     norm = np.linalg.norm(qb, axis=1)
     if np.any(norm == 0.0) or not np.all(np.isfinite(norm)):
         raise ValueError("Quaternions must be finite and non-zero")
@@ -169,7 +165,7 @@ def matrix_from_quat(q: npt.ArrayLike) -> np.ndarray:
     m[:, 2, 0] = 2.0 * (xz - wy)
     m[:, 2, 1] = 2.0 * (yz + wx)
     m[:, 2, 2] = 1.0 - 2.0 * (xx + yy)
-    return _unbatch(m, single)
+    return from_batch(m, single)
 
 
 def quat_from_matrix(m: npt.ArrayLike) -> np.ndarray:
@@ -180,7 +176,7 @@ def quat_from_matrix(m: npt.ArrayLike) -> np.ndarray:
     the other components come from off-diagonal sums/differences divided by it, which is accurate for
     every rotation, including 180 degree turns.
     """
-    mb, single = _batch(m, (3, 3), "m")
+    mb, single = as_batch(m, (3, 3), "m")
     m00, m01, m02 = mb[:, 0, 0], mb[:, 0, 1], mb[:, 0, 2]
     m10, m11, m12 = mb[:, 1, 0], mb[:, 1, 1], mb[:, 1, 2]
     m20, m21, m22 = mb[:, 2, 0], mb[:, 2, 1], mb[:, 2, 2]
@@ -201,7 +197,7 @@ def quat_from_matrix(m: npt.ArrayLike) -> np.ndarray:
     row = p[np.arange(len(mb)), best]  # 4 * q_best * q  (a multiple of q)
     q = row / np.linalg.norm(row, axis=1, keepdims=True)
     q *= np.where(q[:, :1] < 0.0, -1.0, 1.0)
-    return _unbatch(q, single)
+    return from_batch(q, single)
 
 
 def quat_make_continuous(q: npt.ArrayLike, reference: npt.ArrayLike | None = None) -> np.ndarray:
@@ -212,7 +208,7 @@ def quat_make_continuous(q: npt.ArrayLike, reference: npt.ArrayLike | None = Non
     lies in the hemisphere of frame ``i - 1`` (and frame 0 in that of ``reference``, a ``(4,)``
     quaternion, when given). Magnitudes are left unchanged.
     """
-    qb, single = _batch(q, (4,), "q")
+    qb, single = as_batch(q, (4,), "q")
     if len(qb) == 0:
         return qb.copy()
     flip = np.empty(len(qb), dtype=bool)
@@ -222,7 +218,7 @@ def quat_make_continuous(q: npt.ArrayLike, reference: npt.ArrayLike | None = Non
         flip[0] = float(np.dot(qb[0], np.asarray(reference, dtype=np.float64))) < 0.0
     flip[1:] = np.einsum("ij,ij->i", qb[1:], qb[:-1]) < 0.0
     sign = np.where(np.cumsum(flip) % 2 == 1, -1.0, 1.0)
-    return _unbatch(qb * sign[:, None], single)
+    return from_batch(qb * sign[:, None], single)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -237,7 +233,7 @@ def matrix_from_euler(e: npt.ArrayLike, order: str = "XYZ") -> np.ndarray:
     same as ``mathutils.Euler(e, order).to_matrix()``. ``(3,) -> (3, 3)``, ``(N, 3) -> (N, 3, 3)``.
     """
     i, j, k, parity = _check_order(order)
-    eb, single = _batch(e, (3,), "e")
+    eb, single = as_batch(e, (3,), "e")
     # In coordinates permuted so that (i, j, k) -> (0, 1, 2), the rotation is Rz(c) Ry(b) Rx(a);
     # an odd permutation is a reflection, which reverses the sense of every angle.
     a, b, c = parity * eb[:, i], parity * eb[:, j], parity * eb[:, k]
@@ -254,11 +250,11 @@ def matrix_from_euler(e: npt.ArrayLike, order: str = "XYZ") -> np.ndarray:
     mp[:, 2, 1] = sa * cb
     mp[:, 2, 2] = ca * cb
     if (i, j, k) == (0, 1, 2):
-        return _unbatch(mp, single)
+        return from_batch(mp, single)
     perm = np.array([i, j, k])
     m = np.empty_like(mp)
     m[:, perm[:, None], perm[None, :]] = mp
-    return _unbatch(m, single)
+    return from_batch(m, single)
 
 
 def _euler_principal(
@@ -309,7 +305,7 @@ def euler_from_matrix(
     defined; the last angle then keeps its previous value (or 0 for the first frame without a
     reference), so no NaN appears and the curves stay continuous.
     """
-    mb, single = _batch(m, (3, 3), "m")
+    mb, single = as_batch(m, (3, 3), "m")
     _check_order(order)
     if len(mb) == 0:
         return np.zeros((0, 3))
@@ -340,7 +336,7 @@ def euler_from_matrix(
     chosen = np.unwrap(np.vstack([start, chosen]), axis=0)[len(start) :]
     out = np.empty_like(chosen)
     out[:, perm] = parity * chosen
-    return _unbatch(out, single)
+    return from_batch(out, single)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -354,7 +350,7 @@ def matrix_from_axis_angle(aa: npt.ArrayLike) -> np.ndarray:
     ``(4,) -> (3, 3)``, ``(N, 4) -> (N, 3, 3)``. The axis is normalised; a zero axis gives the
     identity (as in Blender). Rotation is right-handed about the axis (Rodrigues' formula).
     """
-    ab, single = _batch(aa, (4,), "aa")
+    ab, single = as_batch(aa, (4,), "aa")
     angle = ab[:, 0]
     axis = ab[:, 1:]
     length = np.linalg.norm(axis, axis=1)
@@ -374,7 +370,7 @@ def matrix_from_axis_angle(aa: npt.ArrayLike) -> np.ndarray:
     m[:, 2, 0] = t * x * z - s * y
     m[:, 2, 1] = t * y * z + s * x
     m[:, 2, 2] = c + t * z * z
-    return _unbatch(m, single)
+    return from_batch(m, single)
 
 
 def axis_angle_from_matrix(m: npt.ArrayLike, reference: npt.ArrayLike | None = None) -> np.ndarray:
@@ -392,7 +388,7 @@ def axis_angle_from_matrix(m: npt.ArrayLike, reference: npt.ArrayLike | None = N
     ``reference`` (a ``(4,)`` axis-angle, e.g. the bone's current value) makes frame 0 compatible
     with it in the same way.
     """
-    mb, single = _batch(m, (3, 3), "m")
+    mb, single = as_batch(m, (3, 3), "m")
     if len(mb) == 0:
         return np.zeros((0, 4))
     q = quat_from_matrix(mb)
@@ -431,7 +427,7 @@ def axis_angle_from_matrix(m: npt.ArrayLike, reference: npt.ArrayLike | None = N
     angle = 2.0 * np.arctan2(np.einsum("ij,ij->i", v, axes), w)
     start = angle[:0] if ref is None else ref[:1]
     angle = np.unwrap(np.concatenate([start, angle]))[len(start) :]
-    return _unbatch(np.column_stack([angle, axes]), single)
+    return from_batch(np.column_stack([angle, axes]), single)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -466,7 +462,7 @@ def character_angles(R: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarr
     |pitch| = 90 (face straight up or down) yaw and roll turn about the same axis; the whole turn is
     then reported as yaw and roll is 0, so the result is exact and never NaN.
     """
-    mb, single = _batch(R, (3, 3), "R")
+    mb, single = as_batch(R, (3, 3), "R")
     abc, _, _, _, parity, perm = _euler_principal(mb, "YXZ", free_first=True)
     xyz = np.empty_like(abc)
     xyz[:, perm] = parity * abc
@@ -475,57 +471,6 @@ def character_angles(R: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if single:
         return yaw[0], pitch[0], roll[0]
     return yaw, pitch, roll
-
-
-def character_basis(forward: npt.ArrayLike, up: npt.ArrayLike) -> np.ndarray:
-    """Character basis ``C`` (3, 3) whose columns are ``r, f, u`` in world (or parent) coordinates.
-
-    ``up`` is normalised and wins; ``forward`` is made perpendicular to it (Gram-Schmidt) and
-    normalised; ``r = f x u`` completes the right-handed basis (so ``r x f = u``). For Blender's
-    default character, ``character_basis((0, -1, 0), (0, 0, 1))`` has columns ``-X, -Y, +Z``.
-    A vector in character coordinates ``v_c`` is ``C @ v_c`` in world coordinates.
-
-    Raises :class:`~.errors.SettingsError` if either vector is zero/not finite or they are parallel.
-    """
-    f = np.asarray(forward, dtype=np.float64)
-    u = np.asarray(up, dtype=np.float64)
-    if f.shape != (3,) or u.shape != (3,):
-        raise ValueError(f"forward and up must be 3-vectors, got shapes {f.shape} and {u.shape}")
-    f_len, u_len = np.linalg.norm(f), np.linalg.norm(u)
-    if not (np.isfinite(f_len) and np.isfinite(u_len)) or f_len < 1e-12 or u_len < 1e-12:
-        raise SettingsError("The forward and up directions must be non-zero vectors.")
-    u = u / u_len
-    f = f / f_len
-    f = f - np.dot(f, u) * u
-    f_len = np.linalg.norm(f)
-    if f_len < 1e-6:
-        raise SettingsError(
-            "The forward and up directions are parallel; choose a forward axis perpendicular to up."
-        )
-    f = f / f_len
-    r = np.cross(f, u)
-    return np.column_stack([r, f, u])
-
-
-def local_delta(K: npt.ArrayLike, R_char: npt.ArrayLike) -> np.ndarray:
-    """Express character-frame rotations in a bone's local (rest) frame: ``D = K.T @ R_char @ K``.
-
-    ``K`` (3, 3) takes bone-local rest coordinates to character coordinates, ``K = C.T @ B`` with
-    ``B`` the bone's rest rotation in world space and ``C`` the character basis. Why: a rotation
-    ``W`` applied in world space to a bone whose rest world rotation is ``B`` equals the local
-    pre-rotation ``B^-1 @ W @ B`` (``B @ D == W @ B``); with ``W = C @ R_char @ C.T`` that is
-    ``K.T @ R_char @ K``. ``D`` is what goes into the pose bone's rotation (as a matrix, before
-    converting to the bone's rotation mode). ``R_char`` (3, 3) gives (3, 3), (N, 3, 3) gives (N, 3, 3).
-    """
-    k = np.asarray(K, dtype=np.float64)
-    if k.shape != (3, 3):
-        raise ValueError(f"K must have shape (3, 3), got {k.shape}")
-    rb, single = _batch(R_char, (3, 3), "R_char")
-    n = len(rb)
-    # Two flat (3N x 3) @ (3 x 3) products instead of a batched matmul (several times faster).
-    right = (rb.reshape(-1, 3) @ k).reshape(n, 3, 3)  # R_char @ K, frame by frame
-    both = (right.transpose(0, 2, 1).reshape(-1, 3) @ k).reshape(n, 3, 3)  # (K.T @ R_char @ K).T
-    return _unbatch(both.transpose(0, 2, 1).copy(), single)
 
 
 def angle_between(m1: npt.ArrayLike, m2: npt.ArrayLike) -> np.ndarray:

@@ -9,9 +9,9 @@ from bpy_extras.io_utils import ImportHelper
 
 from ..anim import audio
 from ..anim.bake import scene_fps
-from ..core.audio_io import MEDIA_EXTENSIONS
-from ..core.speech_motion import frames_for_audio, require_speech
-from ..core.vad import speech_mask_from_audio
+from ..core.media import MEDIA_EXTENSIONS
+from ..core.motion.speech import frames_for_audio, require_speech
+from ..core.voice.vad import speech_mask_from_audio
 from . import common
 
 

@@ -10,8 +10,8 @@ import numpy as np
 from ..anim import fcurves
 from ..anim.bake import BakeOptions
 from ..core.errors import HeadMotionError, SettingsError, TargetError
-from ..core.synthetic import SyntheticSettings, preset_settings
-from ..core.video_estimation import EstimationSettings
+from ..core.motion.synthetic import SyntheticSettings, preset_settings
+from ..core.video import EstimationSettings
 
 
 def target_object(context: bpy.types.Context) -> bpy.types.Object | None:
@@ -61,7 +61,7 @@ def synthetic_settings(scene: bpy.types.Scene) -> SyntheticSettings:
     s = scene.head_motion
     if s.style:
         from ..anim.user_data import style_path
-        from ..core.style import load_style
+        from ..core.motion.style import load_style
 
         path = style_path(s.style)
         if not path.exists():
@@ -138,14 +138,14 @@ def video_lip_speech(scene: bpy.types.Scene, start: int, n_frames: int) -> np.nd
 def generate_track(scene: bpy.types.Scene, start: int, n_frames: int):
     """The synthetic track the panel describes for frames ``start``…, shaped by the voice and silence."""
     from ..anim.bake import scene_fps
-    from ..core.speech_motion import SpeechMotionOptions
-    from ..core.synthetic import generate_synthetic
+    from ..core.motion.speech import SpeechMotionOptions
+    from ..core.motion.synthetic import generate_synthetic
 
     s = scene.head_motion
     fps = scene_fps(scene)
     speech = None
     if s.silence_source == "CHANNEL":
-        from ..core.silence import speech_from_lip_signal
+        from ..core.motion.silence import speech_from_lip_signal
 
         signal = lip_channel_signal(scene, np.arange(start, start + n_frames, dtype=float))
         speech = speech_from_lip_signal(signal, fps)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from ..anim.target import bone_infos
-from ..core.rig_names import match_head_and_neck
+from ..core.rig.matching import match_head_and_neck
 from . import common
 
 

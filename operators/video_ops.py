@@ -18,7 +18,7 @@ from bpy_extras.io_utils import ImportHelper
 from ..anim import audio, video
 from ..anim.bake import bake_track
 from ..core.errors import Cancelled, HeadMotionError, MediaError
-from ..core.video_estimation import EstimationResult, EstimationSettings, estimate_video_cached
+from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
 from . import common
 
 
@@ -59,7 +59,8 @@ def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> s
 def learn_style_from(context: bpy.types.Context, result: EstimationResult) -> str:
     """Fit a style to an estimate, save it under the panel's style name and select it; returns a report."""
     from ..anim.user_data import style_path
-    from ..core.style import estimator_noise_deg, fit_style, save_style
+    from ..core.motion.style import save_style
+    from ..core.motion.style_fit import estimator_noise_deg, fit_style
 
     s = context.scene.head_motion
     name = s.style_name.strip() or "My Speaker"
@@ -198,7 +199,7 @@ class HEADMOTION_OT_import_style(bpy.types.Operator, ImportHelper):
     def execute(self, context):
         def run():
             from ..anim.user_data import style_path
-            from ..core.style import load_style, save_style
+            from ..core.motion.style import load_style, save_style
 
             style = load_style(self.filepath)  # validates before anything is written
             path = style_path(style.name or Path(self.filepath).stem)

@@ -7,7 +7,7 @@ Blender 4.2-5.0 embed Python 3.11 and Blender 5.1+ Python 3.13 (numpy 2), and co
 one Python, so there are two sets of zips (``runtime_deps.FLAVOURS``), named
 ``head_motion-<version>-blender4.2-5.0-<platform>.zip`` (mediapipe for the face landmarks; manifest
 ``blender_version_min = "4.2.0"``, ``blender_version_max = "5.1.0"``, the first version NOT supported) and
-``head_motion-<version>-blender5.1-up-<platform>.zip`` (LiteRT for the face landmarks, ``core/litert_face.py``;
+``head_motion-<version>-blender5.1-up-<platform>.zip`` (LiteRT for the face landmarks, ``core/video/litert_face.py``;
 ``blender_version_min = "5.1.0"``, no maximum). For each set:
 
 1. For each platform, find a wheel of every pin in the set's pin file (``tools/runtime_wheels.txt``,

@@ -1,6 +1,6 @@
 """Measure FaceMesh's under-reported head turns on rendered ground truth: the video estimator's turn gains.
 
-``core.head_pose.DEFAULT_YAW_GAIN`` / ``DEFAULT_PITCH_GAIN`` come from this script. Run it (bpy importable)
+``core.video.head_pose.DEFAULT_YAW_GAIN`` / ``DEFAULT_PITCH_GAIN`` come from this script. Run it (bpy importable)
 after changing MediaPipe, the landmark set or the tracker:
 
     PYTHONPATH=.venv/bpy-5.0.1 .venv/py311/bin/python tools/calibrate_turn_gains.py [--cache DIR] [--quick]
@@ -8,8 +8,8 @@ after changing MediaPipe, the landmark set or the tracker:
 Each face (the astronaut photo of ``tests/support/face_scene.py``, and frames of the dev clips in
 ``../shared/data/dev`` when they are there) is rendered with Cycles through the key poses of several seeds
 (``face_scene.key_poses``) with 40-degree cameras, plus 20 and 60 degrees for two seeds, and a 512 px video
-of one seed; FaceMesh follows it with the pipeline's own tracker (``core.video_estimation._FaceTracker``)
-and the canonical face is fitted (``core.head_pose.fit_pose``, told the true field of view). Printed: the
+of one seed; FaceMesh follows it with the pipeline's own tracker (``core.video.landmarks.FaceTracker``)
+and the canonical face is fitted (``core.video.head_pose.fit_pose``, told the true field of view). Printed: the
 slope of fitted vs true yaw/pitch/roll (no correction) per face and per field of view, the gains that
 minimise the mean yaw + pitch key-pose error over all videos (angles relative to the frontal first frame,
 as in ``tests/blender/test_estimation_accuracy.py``), the gains fitted without each face and that face's
@@ -70,8 +70,9 @@ def render_and_track(photo, seed: int, fov: float, size: int, folder: Path) -> d
     import cv2
     from support import face_scene
 
-    from core import face_model, rotation
-    from core import video_estimation as ve
+    from core import rotation
+    from core.video import EstimationSettings, face_model
+    from core.video.landmarks import FaceTracker, Landmarker
 
     bpy.ops.wm.read_homefile(use_empty=True)
     geometry = face_scene.face_geometry(photo, face_model.canonical_face(), face_model.RIGID_LANDMARKS)
@@ -81,7 +82,8 @@ def render_and_track(photo, seed: int, fov: float, size: int, folder: Path) -> d
     keys, _ = face_scene.key_poses((seed,))
     angles, key_frames = face_scene.with_inbetweens(rotation, keys)
     frames = face_scene.render_poses(scene, angles, folder)
-    tracker = ve._FaceTracker(ve._import_mediapipe(), ve.EstimationSettings())
+    settings = EstimationSettings()
+    tracker = FaceTracker(Landmarker(settings), settings)
     landmarks = []
     try:
         for path in frames:
@@ -97,7 +99,7 @@ def render_and_track(photo, seed: int, fov: float, size: int, folder: Path) -> d
 
 def geometric_fits(data: dict) -> tuple[np.ndarray, np.ndarray]:
     """Camera-from-face rotations and translations of every frame (gains 1), like the pipeline's fits."""
-    from core import head_pose
+    from core.video import head_pose
 
     settings = head_pose.PoseFitSettings(fov_deg=float(data["fov"]), yaw_gain=1.0, pitch_gain=1.0)
     size = (int(data["size"]), int(data["size"]))
@@ -115,7 +117,7 @@ class Video:
         self.rotations, self.translations = geometric_fits(data)
 
     def angles(self, yaw_gain: float, pitch_gain: float) -> np.ndarray:
-        from core import head_pose
+        from core.video import head_pose
 
         rotations = head_pose.turn_corrected(self.rotations, self.translations, yaw_gain, pitch_gain)
         return np.column_stack(head_pose.head_angles(rotations, rotations[0]))
@@ -152,7 +154,7 @@ def main() -> None:
 
     from support import face_scene
 
-    from core import head_pose
+    from core.video import head_pose
 
     faces = {"astronaut": face_scene.astronaut_photo}
     for clip, index in DEV_FACES:

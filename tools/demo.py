@@ -42,13 +42,13 @@ def make_tracks(ext, scene, seed: int) -> dict:
     speech = tracks["Synthetic (voice + accents)"].speech
     posegan_model = ROOT / "models" / "posegan" / "default.onnx"
     if posegan_model.exists():
-        posegan = _module(ext, "core.posegan")
+        posegan = _module(ext, "core.motion.posegan")
         track = posegan.posegan_track(clip.samples, clip.sample_rate, ext.api.scene_fps(scene), posegan_model,
                                       1.5, 1)  # the panel's default PoseGAN intensity
         track.speech = speech[: len(track)] if len(track) <= len(speech) else None
         tracks["PoseGAN (audio model)"] = track
     if REFERENCE_VIDEO.exists():
-        estimation = _module(ext, "core.video_estimation")
+        estimation = _module(ext, "core.video")
         result = estimation.estimate_video(REFERENCE_VIDEO, estimation.EstimationSettings())
         track = result.to_pose_track(start_frame=1)
         track.speech = None

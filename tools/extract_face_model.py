@@ -1,6 +1,6 @@
 """Extract MediaPipe's canonical face geometry (468 vertices) into ``models/face/canonical_face_468.npy``.
 
-The 3D reference face used by the video pose estimator (``core/face_model.py``) is MediaPipe's
+The 3D reference face used by the video pose estimator (``core/video/face_model.py``) is MediaPipe's
 "canonical face model" (Apache-2.0, © The MediaPipe Authors). Its vertex ``i`` is FaceMesh landmark
 ``i``; units are centimetres; axes: +x toward the person's LEFT, +y up, +z out of the face (toward a
 camera the face looks at).

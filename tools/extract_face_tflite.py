@@ -1,6 +1,6 @@
 """Copy MediaPipe's face detection and face landmark TFLite models into ``models/face/``.
 
-The LiteRT landmark backend (``core/litert_face.py``, used where mediapipe has no wheel, e.g. Python
+The LiteRT landmark backend (``core/video/litert_face.py``, used where mediapipe has no wheel, e.g. Python
 3.13) runs the same networks MediaPipe FaceMesh(refine_landmarks=True) runs, taken from the installed
 mediapipe 0.10.21 wheel (Apache-2.0, (c) The MediaPipe Authors):
 
@@ -9,7 +9,7 @@ mediapipe 0.10.21 wheel (Apache-2.0, (c) The MediaPipe Authors):
 * ``mediapipe/modules/face_landmark/face_landmark_with_attention.tflite`` (the attention mesh, 192x192),
   split in two around its three MediaPipe custom operators (Landmarks2TransformMatrix,
   TransformTensorBilinear, TransformLandmarks), which LiteRT does not have and which
-  ``core/litert_face.py`` computes in numpy between the two parts:
+  ``core/video/litert_face.py`` computes in numpy between the two parts:
 
   - ``face_landmark_attention_mesh.tflite``: the image to the 468-point mesh, the face flag, the
     mesh scaled to feature-map units that each region's crop is computed from, and the 48x48 feature map
@@ -196,7 +196,7 @@ def refinement_indices(config: dict, model_dir: Path) -> dict:
     from mediapipe.python.solutions import face_mesh
     from skimage import data as images
 
-    from core.litert_face import LiteRtFaceMesh
+    from core.video.litert_face import LiteRtFaceMesh
 
     image = np.ascontiguousarray(images.astronaut()[:, :, :3])
     with face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True) as mesh:

@@ -6,7 +6,7 @@ one closure per Python the zips are built for (:data:`FLAVOURS`; the running Pyt
 
 * video head-pose estimation: on Python 3.11 (Blender 4.2-5.0) ``import mediapipe`` +
   ``mediapipe.solutions.face_mesh``; on Python 3.13 (Blender 5.1+, where mediapipe has no wheel)
-  ``core.litert_face`` on LiteRT (``ai_edge_litert``). One face mesh is built and run on a blank frame so
+  ``core.video.litert_face`` on LiteRT (``ai_edge_litert``). One face mesh is built and run on a blank frame so
   lazily imported modules are caught too,
 * ``import cv2`` (video decoding),
 * ``import onnxruntime`` (PoseGAN inference),
@@ -120,7 +120,7 @@ sys.path.insert(0, ROOT)
 import cv2
 import onnxruntime
 import numpy as np
-from core.litert_face import LiteRtFaceMesh
+from core.video.litert_face import LiteRtFaceMesh
 with LiteRtFaceMesh(static_image_mode=True) as mesh:
     mesh.process(np.zeros((64, 64, 3), np.uint8))
 sys.path.remove(ROOT)

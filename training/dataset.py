@@ -1,14 +1,14 @@
 """PoseGAN dataset from talking videos: head poses (our estimator + the paper's Gaussian filter) and audio
-features (core.audio_features, exactly as at inference), cut into fixed windows.
+features (core.voice.features, exactly as at inference), cut into fixed windows.
 
 Per clip (:func:`extract_clip`)
-    * poses: :func:`core.video_estimation.estimate_video_cached` with the stabiliser OFF (Hampel spike
+    * poses: :func:`core.video.estimation.estimate_video_cached` with the stabiliser OFF (Hampel spike
       rejection and gap filling stay on), then the paper's Gaussian filter along time
       (:func:`core.filters.gaussian_smooth`, ``pose_sigma_s`` seconds) -> yaw/pitch/roll in degrees,
       relative to the clip's median head rotation. A video whose frame rate differs from the model's
       ``fps`` is resampled to it (Catmull-Rom in time), so every clip lives on the model's frame grid.
-    * features: :func:`core.audio_io.decode_audio` at the feature sample rate, then
-      :func:`core.audio_features.audio_features` with one row per model frame.
+    * features: :func:`core.voice.decode.decode_audio` at the feature sample rate, then
+      :func:`core.voice.features.audio_features` with one row per model frame.
 
 Normalisation (:func:`fit_normalisation`, stored in the model's metadata)
     * poses are CENTRED PER CLIP (each clip is one speaker: subtracting the clip's mean pose puts every
@@ -41,10 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.audio_features import FeatureConfig, audio_features, frame_count  # noqa: E402
-from core.audio_io import decode_audio  # noqa: E402
 from core.filters import gaussian_smooth, interp_cubic  # noqa: E402
-from core.video_estimation import EstimationSettings, estimate_video_cached  # noqa: E402
+from core.video import EstimationSettings, estimate_video_cached  # noqa: E402
+from core.voice.decode import decode_audio  # noqa: E402
+from core.voice.features import FeatureConfig, audio_features, frame_count  # noqa: E402
 
 AXES = ("yaw", "pitch", "roll")
 DEFAULT_CACHE = Path(os.environ.get("HEAD_MOTION_CACHE", Path.home() / ".cache" / "head-motion")) / "posegan"
@@ -100,7 +100,7 @@ def extract_clip(path: str | os.PathLike, config: DataConfig, cache_dir: Path | 
     feature_config = config.feature_config()
     cache = None if cache_dir is None else Path(cache_dir) / "estimates"
     if cache is None:
-        from core.video_estimation import estimate_video
+        from core.video import estimate_video
 
         result = estimate_video(path, estimation_settings())
     else:

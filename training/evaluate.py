@@ -12,8 +12,8 @@ paper's Gaussian filter), centred on its mean as in training. Methods:
   over ``--draws`` draws);
 * nearest neighbour: for each successive block of ``train_window_frames`` test frames, the poses of the
   training window whose audio features are closest (mean squared distance of the normalised features);
-* synthetic: core.synthetic (CONVERSATIONAL preset, energy-VAD speech mask; averaged over the draws);
-* PoseGAN: core.posegan.generate_pose from the rest pose (exactly what the add-on runs).
+* synthetic: core.motion.synthetic (CONVERSATIONAL preset, energy-VAD speech mask; averaged over the draws);
+* PoseGAN: core.motion.posegan.generate_pose from the rest pose (exactly what the add-on runs).
 
 Metrics (frames pooled over the test clips, except where said):
 
@@ -23,7 +23,7 @@ Metrics (frames pooled over the test clips, except where said):
 * std ratio: per-axis std of the generated track / std of the real one (per clip, then the mean);
 * speed W1: Wasserstein distance (deg/s) between the head-speed distributions (core.metrics), per clip mean;
 * mean speed (deg/s) and Beat Align (core.metrics.beat_align_score with the stressed-syllable onsets of
-  core.accents), per clip mean.
+  core.voice.accents), per clip mean.
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 
 from core import metrics
-from core.accents import accent_frames
-from core.audio_io import decode_audio
-from core.posegan import generate_pose, load_model
-from core.synthetic import generate_synthetic, preset_settings
-from core.vad import speech_mask_from_audio
+from core.motion.posegan import generate_pose, load_model
+from core.motion.synthetic import generate_synthetic, preset_settings
+from core.voice.accents import accent_frames
+from core.voice.decode import decode_audio
+from core.voice.vad import speech_mask_from_audio
 
 from .dataset import DEFAULT_CACHE, ROOT, Clip, DataConfig, Normalisation, list_videos, load_clips
 

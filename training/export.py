@@ -1,4 +1,4 @@
-"""Export a trained PoseGAN generator to ONNX + metadata JSON (what core/posegan.py loads).
+"""Export a trained PoseGAN generator to ONNX + metadata JSON (what core/motion/posegan.py loads).
 
 The ONNX graph maps normalised inputs to normalised outputs:
 
@@ -9,7 +9,7 @@ The ONNX graph maps normalised inputs to normalised outputs:
 
 The metadata (a dict, see :func:`build_metadata`) is written twice: as ``<model>.json`` beside the model
 (readable, diffable) and inside the ONNX file as the metadata property ``head_motion.posegan`` (so a
-lone .onnx file still works). core/posegan.py refuses a model whose two copies disagree.
+lone .onnx file still works). core/motion/posegan.py refuses a model whose two copies disagree.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def build_metadata(
     data_summary: dict,
     training: dict,
 ) -> dict:
-    """The metadata dict core/posegan.py validates (``format``/``version`` first)."""
+    """The metadata dict core/motion/posegan.py validates (``format``/``version`` first)."""
     fps = float(data_config["fps"])
     return {
         "format": FORMAT,

@@ -52,7 +52,7 @@ def _signature_graph(fill: float):
 def metadata_for_tests() -> dict:
     """Minimal valid metadata for D = 80 log-mel features at 25 fps."""
     sys.path.insert(0, str(ROOT))
-    from core.audio_features import FeatureConfig
+    from core.voice.features import FeatureConfig
 
     return {
         "format": "head_motion.posegan",

@@ -151,7 +151,7 @@ def l2_losses(pred: torch.Tensor, real: torch.Tensor, p: torch.Tensor) -> tuple[
 
 
 class ExportWrapper(nn.Module):
-    """What the ONNX file holds: G in eval mode, inputs named as core/posegan.py expects."""
+    """What the ONNX file holds: G in eval mode, inputs named as core/motion/posegan.py expects."""
 
     def __init__(self, generator: Generator):
         super().__init__()

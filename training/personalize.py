@@ -6,7 +6,7 @@
 As in the paper (section 5.1): the pre-trained PoseGAN is fine-tuned on the reference video(s) for 20
 epochs with batch size 16, all other settings unchanged (loss weights, Adam 1e-4, windows of the base
 model's training length with stride 5). The poses come from our video estimator + the paper's Gaussian
-filter and the features from core.audio_features, exactly as for the base model; the base model's
+filter and the features from core.voice.features, exactly as for the base model; the base model's
 normalisation is kept (the network's weights expect it), poses are centred per video.
 
 ``--base`` is a PyTorch checkpoint (``.pt``, written by training.train / this script). An ``.onnx`` base

@@ -20,7 +20,7 @@ from bpy.props import (
     StringProperty,
 )
 
-from ..core import synthetic
+from ..core.motion import synthetic
 
 FACING_ITEMS = [
     ("AUTO", "Auto", "Detect from eye bones or the rig's rest pose (default: -Y, Blender's front view)"),

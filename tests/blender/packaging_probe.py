@@ -45,8 +45,9 @@ def _face_landmarks(module: str):
 
     import numpy as np
 
-    estimation = importlib.import_module(f"{module}.core.video_estimation")
-    landmarker = estimation._Landmarker(estimation.EstimationSettings())
+    video = importlib.import_module(f"{module}.core.video")
+    landmarks = importlib.import_module(f"{module}.core.video.landmarks")
+    landmarker = landmarks.Landmarker(video.EstimationSettings())
     try:
         assert landmarker.process(np.zeros((64, 64, 3), np.uint8)) == []
         return "mediapipe" if landmarker._mediapipe else "litert"

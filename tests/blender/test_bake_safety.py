@@ -224,8 +224,8 @@ def test_key_reduction_stays_within_tolerance(ext, empty_scene):
 
     obj = build_rig(RIGS["cc_zxy"])
     n = 480
-    settings = ext.core.synthetic.preset_settings("CONVERSATIONAL", seed=1)
-    track = ext.core.synthetic.generate_synthetic(n, 24.0, settings)
+    settings = ext.core.motion.synthetic.preset_settings("CONVERSATIONAL", seed=1)
+    track = ext.core.motion.synthetic.generate_synthetic(n, 24.0, settings)
     result = ext.anim.bake.bake_track(obj, track, ext.anim.bake.BakeOptions(key_tolerance_deg=0.5))
     per_channel = result.keys_written // 3
     assert per_channel < n / 2

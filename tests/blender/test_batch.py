@@ -25,8 +25,8 @@ def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 def _write_tracks(ext, folder: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
-        track = ext.core.synthetic.generate_synthetic(50 + 10 * i, 25.0, ext.core.synthetic.preset_settings(
-            "CONVERSATIONAL", seed=i))
+        synthetic = ext.core.motion.synthetic
+        track = synthetic.generate_synthetic(50 + 10 * i, 25.0, synthetic.preset_settings("CONVERSATIONAL", seed=i))
         path = folder / f"take_{i}.csv"
         track.save(path)
         paths.append(path)

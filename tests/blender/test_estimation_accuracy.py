@@ -7,15 +7,15 @@ it, rendered with Cycles on the CPU (256 x 256, a 40-degree camera). The head tu
 random combinations inside those limits, fixed seeds), joined by in-between frames so the video moves
 the way a real head does (FaceMesh's tracking mode follows the face from frame to frame; jumps of 90
 degrees between frames are not what it is for). The video (lossless FFV1, so compression plays no part)
-goes through the real pipeline, ``core.video_estimation.estimate_video``, once per face-landmark
+goes through the real pipeline, ``core.video.estimation.estimate_video``, once per face-landmark
 backend that is installed (mediapipe's FaceMesh on Python 3.11; the same networks on LiteRT,
-``core.litert_face``, everywhere, and alone on Python 3.13), with the camera's true field
+``core.video.litert_face``, everywhere, and alone on Python 3.13), with the camera's true field
 of view, the frontal first frame as the neutral pose, no stabiliser and no spike rejection (the motion
 turns sharply at every key pose, which the spike filter is built to remove); the angles measured at the
 key poses must match the ones rendered: for each seed's 30 poses (frontal, extremes and its 23 random
 ones), mean absolute error at most 3 degrees on each axis.
 
-The estimator's turn gains (``core.head_pose.DEFAULT_YAW_GAIN`` / ``DEFAULT_PITCH_GAIN``) were calibrated
+The estimator's turn gains (``core.video.head_pose.DEFAULT_YAW_GAIN`` / ``DEFAULT_PITCH_GAIN``) were calibrated
 on renders like these of five faces (this one and four frames of the dev clips, several pose sets and
 fields of view), so this is a regression check, not an independent measurement; calibrated without this
 face, the gains (0.90 / 0.84) give it the same errors within 0.1 degree.
@@ -54,7 +54,8 @@ def rendered(ext, tmp_path_factory):
     started = time.perf_counter()
     bpy.ops.wm.read_homefile(use_empty=True)
     photo = face_scene.astronaut_photo()
-    geometry = face_scene.face_geometry(photo, core.face_model.canonical_face(), core.face_model.RIGID_LANDMARKS)
+    face_model = core.video.face_model
+    geometry = face_scene.face_geometry(photo, face_model.canonical_face(), face_model.RIGID_LANDMARKS)
     scene = face_scene.build_scene(bpy.context.scene, photo, geometry, fov_deg=FOV_DEG, size=SIZE)
     keys, sets = face_scene.key_poses(SEEDS)
     angles, key_frames = face_scene.with_inbetweens(core.rotation, keys)
@@ -81,7 +82,7 @@ def measured(request, ext, rendered):
     """The rendered video estimated with one landmark backend: (key poses, their seed sets, errors, result)."""
     pytest.importorskip(BACKENDS[request.param])
     video, keys, sets, key_frames, angles = rendered
-    estimation = ext.core.video_estimation
+    estimation = ext.core.video
     settings = estimation.EstimationSettings(
         fov_deg=FOV_DEG, neutral=0, stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9, landmarks=request.param
     )

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from core import rotation  # noqa: E402
+from core.rig import chain  # noqa: E402
 
 bpy = pytest.importorskip("bpy")
 mathutils = pytest.importorskip("mathutils")  # import after bpy: it ships with Blender
@@ -153,7 +154,7 @@ def test_character_rotation_is_blender_euler_yxz():
 
 def test_character_basis_default_blender_character():
     """A default character faces -Y with +Z up: a +yaw turns its face toward world +X (its left)."""
-    c = rotation.character_basis((0, -1, 0), (0, 0, 1))
+    c = chain.character_basis((0, -1, 0), (0, 0, 1))
     world_turn = (
         Matrix(c.tolist()) @ Matrix(rotation.character_rotation(30, 0, 0).tolist()) @ Matrix(c.T.tolist())
     )

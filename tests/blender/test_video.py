@@ -34,7 +34,7 @@ def test_bake_from_video_follows_the_estimate(ext, empty_scene):
     obj = _prepare(empty_scene)
     assert bpy.ops.head_motion.bake_video() == {"FINISHED"}
     settings = ext.operators.common.estimation_settings(empty_scene)
-    result = ext.core.video_estimation.estimate_video_cached(CLIP, settings, ext.anim.video.cache_dir())
+    result = ext.core.video.estimate_video_cached(CLIP, settings, ext.anim.video.cache_dir())
     assert result.n_frames > 100 and result.missing_fraction < 0.02
     track = result.to_pose_track(start_frame=1)
     assert (empty_scene.frame_start, empty_scene.frame_end) == (1, result.n_frames)
@@ -92,10 +92,11 @@ def test_learn_style_then_generate_in_that_style(ext, empty_scene):
     assert bpy.ops.head_motion.learn_style() == {"FINISHED"}
     path = ext.anim.user_data.style_path("Test Speaker")
     assert path.exists() and s.style == "Test Speaker"
-    style = ext.core.style.load_style(path)
+    style = ext.core.motion.style.load_style(path)
     empty_scene.frame_start, empty_scene.frame_end = 1, 1500
     assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
-    track = ext.core.synthetic.generate_synthetic(1500, 25.0, ext.operators.common.synthetic_settings(empty_scene))
+    settings = ext.operators.common.synthetic_settings(empty_scene)
+    track = ext.core.motion.synthetic.generate_synthetic(1500, 25.0, settings)
     std = track.angles.std(axis=0)
     assert np.all(std > 0.5 * np.asarray(style.stats.std_deg)) and np.all(std < 2.0 * np.asarray(style.stats.std_deg))
     assert obj.animation_data.action is not None
@@ -105,10 +106,10 @@ def test_learn_style_then_generate_in_that_style(ext, empty_scene):
 
 
 def test_import_style_file(ext, empty_scene, tmp_path):
-    style = ext.core.style.Style("Imported", ext.core.synthetic.preset_settings("ANIMATED"),
-                                 ext.core.style.StyleStats())
+    style = ext.core.motion.style.Style("Imported", ext.core.motion.synthetic.preset_settings("ANIMATED"),
+                                 ext.core.motion.style.StyleStats())
     path = tmp_path / "mine.json"
-    ext.core.style.save_style(style, path)
+    ext.core.motion.style.save_style(style, path)
     assert bpy.ops.head_motion.import_style(filepath=str(path)) == {"FINISHED"}
     assert empty_scene.head_motion.style == "Imported"
     assert "Imported" in ext.anim.user_data.style_names()

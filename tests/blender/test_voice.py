@@ -56,7 +56,7 @@ def test_head_moves_while_talking_and_settles_in_pauses(ext, empty_scene):
     assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
     clip = ext.anim.audio.load_audio(SPEECH)
     n = empty_scene.frame_end
-    speech = ext.core.vad.speech_mask_from_audio(clip.samples, clip.sample_rate, 24.0, n_frames=n)
+    speech = ext.core.voice.vad.speech_mask_from_audio(clip.samples, clip.sample_rate, 24.0, n_frames=n)
     speed = _head_speed(obj, "head", range(1, n + 1))
     talking, silent = speech[1:] > 0.5, speech[1:] < 0.5
     assert 0.5 < talking.mean() < 0.95
@@ -148,7 +148,7 @@ def test_head_turns_are_still_exact_with_a_voice(ext, empty_scene):
     # The voice shapes the track; the bake of that track stays exact.
     obj = build_rig(RIGS["cc_zxy"])
     clip = ext.anim.audio.load_audio(SPEECH)
-    settings = ext.core.synthetic.preset_settings("ANIMATED", seed=4)
+    settings = ext.core.motion.synthetic.preset_settings("ANIMATED", seed=4)
     track = ext.anim.audio.motion_for_audio(clip, empty_scene, settings, start_frame=1)
     ext.anim.bake.bake_track(obj, track)
     for i in (0, 100, 300):

@@ -1,4 +1,4 @@
-"""Tests of core.accents: onset strength, stressed-syllable detection, and accent nods on a pose track."""
+"""Tests of core.voice.accents: onset strength, stressed-syllable detection, and accent nods on a pose track."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from speechlike import speech_like
 
-from core.accents import accent_bump, accent_frames, add_accents, onset_strength
 from core.errors import SettingsError
 from core.metrics import beat_align_score, speed_minima
-from core.synthetic import SyntheticSettings, generate_synthetic
+from core.motion.synthetic import SyntheticSettings, generate_synthetic
 from core.track import PoseTrack
-from core.vad import speech_mask_from_audio
+from core.voice.accents import accent_bump, accent_frames, add_accents, onset_strength
+from core.voice.vad import speech_mask_from_audio
 
 RATE = 16000
 

@@ -1,4 +1,4 @@
-"""Tests of core.audio_features: per-video-frame log-mel / MFCC features, checked against librosa.
+"""Tests of core.voice.features: per-video-frame log-mel / MFCC features, checked against librosa.
 
 Tolerances: librosa is the reference at integer hops (``center=True``, ``pad_mode="constant"``). Our
 features agree to < 1e-3 dB for log-mel and < 1e-2 for MFCC (measured: 4e-6 dB and 3e-5 - float32
@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 from speechlike import speech_like
 
-from core.audio_features import (
+from core.errors import SettingsError
+from core.voice.decode import AudioClip, decode_audio, iter_audio_blocks
+from core.voice.decoders import find_ffmpeg
+from core.voice.features import (
     FEATURE_VERSION,
     AudioFeatureStream,
     FeatureConfig,
@@ -24,9 +27,7 @@ from core.audio_features import (
     iter_audio_features,
     mel_filterbank,
 )
-from core.audio_io import AudioClip, decode_audio, find_ffmpeg, iter_audio_blocks
-from core.errors import SettingsError
-from core.vad import speech_mask_from_audio
+from core.voice.vad import speech_mask_from_audio
 
 RATE = 16000
 DEV_CLIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev" / "mimictalk_German_20s.mp4"

@@ -1,4 +1,4 @@
-"""Tests of core.audio_io: decoding real files of every supported format, resampling, streaming, errors.
+"""Tests of core.voice.decode: decoding real files of every supported format, resampling, streaming, errors.
 
 The media files are generated once per session from the speech-like test signal: soundfile writes wav,
 flac, ogg and mp3; an ffmpeg binary (imageio-ffmpeg's) writes m4a, raw aac, and mp4/mov/mkv/webm with a
@@ -15,19 +15,11 @@ import pytest
 import soundfile as sf
 from speechlike import speech_like
 
-from core.audio_io import (
-    AudioClip,
-    DecoderUnavailable,
-    FfmpegDecoder,
-    Resampler,
-    SoundfileDecoder,
-    decode_audio,
-    find_ffmpeg,
-    iter_audio_blocks,
-    resample,
-)
 from core.errors import MediaError, SettingsError
-from core.vad import speech_mask_from_audio
+from core.voice.decode import AudioClip, decode_audio, iter_audio_blocks
+from core.voice.decoders import DecoderUnavailable, FfmpegDecoder, SoundfileDecoder, find_ffmpeg
+from core.voice.resample import Resampler, resample
+from core.voice.vad import speech_mask_from_audio
 
 RATE = 16000
 FFMPEG = find_ffmpeg()

@@ -27,7 +27,7 @@ def test_fixture_matches_mediapipe() -> None:
 
 def test_scene_geometry_builds_from_the_fixture() -> None:
     """The mesh is made from the cached data alone: a closed-up face surface over all 468 landmarks."""
-    from core import face_model
+    from core.video import face_model
 
     photo = face_scene.astronaut_photo()
     geometry = face_scene.face_geometry(photo, face_model.canonical_face(), face_model.RIGID_LANDMARKS)

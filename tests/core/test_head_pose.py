@@ -8,7 +8,8 @@ import pytest
 pytest.importorskip("cv2")
 
 from core.errors import NoFaceError, SettingsError
-from core.face_model import (
+from core.rotation import angle_between, character_rotation
+from core.video.face_model import (
     CHARACTER_FROM_MODEL,
     LIP_KEYPOINTS,
     LOWER_LIP_INNER,
@@ -19,7 +20,7 @@ from core.face_model import (
     interocular_distance_cm,
     model_points,
 )
-from core.head_pose import (
+from core.video.head_pose import (
     DEFAULT_FOV_DEG,
     DEFAULT_PITCH_GAIN,
     DEFAULT_YAW_GAIN,
@@ -35,7 +36,6 @@ from core.head_pose import (
     project,
     turn_corrected,
 )
-from core.rotation import angle_between, character_rotation
 
 SIZE = (512, 512)
 #: FaceMesh's lip landmarks (mediapipe.solutions.face_mesh_connections.FACEMESH_LIPS).

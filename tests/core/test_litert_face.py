@@ -1,4 +1,4 @@
-"""The LiteRT landmark backend (core.litert_face) against MediaPipe FaceMesh on the dev clips."""
+"""The LiteRT landmark backend (core.video.litert_face) against MediaPipe FaceMesh on the dev clips."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.head_pose import PoseFit, fit_pose
-from core.litert_face import LiteRtFaceMesh, crop_features, crop_matrix, ssd_anchors, transform_points, weighted_nms
+from core.video.head_pose import PoseFit, fit_pose
+from core.video.litert_face import LiteRtFaceMesh, ssd_anchors, weighted_nms
+from core.video.litert_ops import crop_features, crop_matrix, transform_points
 
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("ai_edge_litert")
@@ -242,7 +243,7 @@ def test_estimates_match_mediapipe_on_every_dev_clip(clip: Path) -> None:
     pytest.importorskip("mediapipe")
     if not clip.is_file():
         pytest.skip("dev clips not present")
-    from core.video_estimation import EstimationSettings, estimate_video
+    from core.video import EstimationSettings, estimate_video
 
     ours = estimate_video(clip, EstimationSettings(landmarks="litert"))
     theirs = estimate_video(clip, EstimationSettings(landmarks="mediapipe"))
@@ -267,7 +268,7 @@ def test_auto_uses_litert_when_mediapipe_is_missing() -> None:
     code = (
         "import json, sys; sys.modules['mediapipe'] = None; sys.path.insert(0, sys.argv[1]);"
         "from core.errors import MissingDependencyError;"
-        "from core.video_estimation import EstimationSettings, estimate_video;"
+        "from core.video import EstimationSettings, estimate_video;"
         "r = estimate_video(sys.argv[2]);"
         "error = '';\n"
         "try: estimate_video(sys.argv[2], EstimationSettings(landmarks='mediapipe'))\n"
@@ -277,7 +278,7 @@ def test_auto_uses_litert_when_mediapipe_is_missing() -> None:
     done = subprocess.run([sys.executable, "-c", code, root, str(clip)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     blocked = json.loads(done.stdout.strip().splitlines()[-1])
-    from core.video_estimation import EstimationSettings, estimate_video
+    from core.video import EstimationSettings, estimate_video
 
     litert = estimate_video(clip, EstimationSettings(landmarks="litert"))
     np.testing.assert_allclose(np.array(blocked["angles"]), litert.angles, atol=1e-9)

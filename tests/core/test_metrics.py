@@ -19,7 +19,7 @@ from core.metrics import (
     speed_histogram_distance,
     speed_minima,
 )
-from core.synthetic import generate_synthetic
+from core.motion.synthetic import generate_synthetic
 from core.track import PoseTrack
 
 FPS = 25.0

@@ -1,4 +1,4 @@
-"""PoseGAN inference (core/posegan.py) with the shipped default model and tiny broken models.
+"""PoseGAN inference (core/motion/posegan.py) with the shipped default model and tiny broken models.
 
 The broken models in tests/data/ are written by ``training/make_test_models.py`` (the test venv has
 onnxruntime but not the ``onnx`` package that builds them).
@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from speechlike import speech_like
 
-from core.audio_features import FeatureConfig, audio_features
 from core.errors import MissingDependencyError, ModelError, SettingsError
-from core.posegan import default_model_path, generate_pose, load_model, posegan_track, window_starts
+from core.motion.posegan import generate_pose, posegan_track, window_starts
+from core.motion.posegan_model import default_model_path, load_model
 from core.track import PoseTrack
+from core.voice.features import FeatureConfig, audio_features
 
 pytest.importorskip("onnxruntime")
 
@@ -189,7 +190,7 @@ def test_sidecar_metadata_must_match_the_model(tmp_path):
 
 
 def test_invalid_metadata_values():
-    from core.posegan import PoseGanMetadata
+    from core.motion.posegan_model import PoseGanMetadata
 
     good = json.loads(Path(default_model_path()).with_suffix(".json").read_text())
     PoseGanMetadata.from_dict(good)

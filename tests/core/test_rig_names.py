@@ -1,4 +1,4 @@
-"""Tests of core.rig_names: canonical names and head/neck/eye detection on realistic rigs.
+"""Tests of core.rig (names and matching): canonical names and head/neck/eye detection on realistic rigs.
 
 Rigs are written as text, one bone per line: ``child <- parent`` (a root bone has no arrow). Lines
 holding ``{S}`` are written once per side with ``{S}`` replaced by the rig's left and right markers
@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from core.rig_names import (
+from core.rig.matching import (
     TIER_EXACT,
     TIER_FALLBACK,
     TIER_STRUCTURE,
     TIER_WORD,
-    BoneInfo,
-    RigMatch,
-    canonical,
     head_candidates,
     match_head_and_neck,
-    parse_name,
 )
+from core.rig.names import BoneInfo, RigMatch, canonical, parse_name
 
 
 def rig(text: str, sides: tuple[str, str] = ("L", "R")) -> list[BoneInfo]:

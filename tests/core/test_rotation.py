@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 
 from core.errors import SettingsError
+from core.rig.chain import character_basis, local_delta
 from core.rotation import (
     EULER_ORDERS,
     angle_between,
     axis_angle_from_matrix,
     character_angles,
-    character_basis,
     character_rotation,
     euler_from_matrix,
-    local_delta,
     matrix_from_axis_angle,
     matrix_from_euler,
     matrix_from_quat,

@@ -1,4 +1,4 @@
-"""Tests of core.silence: speech mask from lip motion, and the settle weight."""
+"""Tests of core.motion.silence: speech mask from lip motion, and the settle weight."""
 
 import time
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.errors import SettingsError, TrackError
-from core.silence import lip_speed, settle_weights, speech_from_lip_signal
+from core.motion.silence import lip_speed, settle_weights, speech_from_lip_signal
 
 FPS = 25.0
 #: (start, end, moving) sections of the test clip, in seconds.

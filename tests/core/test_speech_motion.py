@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from speechlike import speech_like
 
-from core.audio_io import AudioClip, decode_audio
 from core.errors import MediaError, SettingsError
-from core.speech_motion import SpeechMotionOptions, align_clip, frames_for_audio, motion_from_audio
-from core.synthetic import preset_settings
+from core.motion.speech import SpeechMotionOptions, align_clip, frames_for_audio, motion_from_audio
+from core.motion.synthetic import preset_settings
+from core.voice.decode import AudioClip, decode_audio
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "data" / "dev"

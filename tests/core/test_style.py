@@ -1,4 +1,4 @@
-"""Tests of core.style: learning generator settings from a track, on synthetic and real speakers; style files."""
+"""Tests of core.motion.style: learning generator settings from a track, on synthetic and real speakers; style files."""
 
 from __future__ import annotations
 
@@ -13,20 +13,9 @@ import pytest
 from core.errors import SettingsError, TrackError
 from core.filters import lowpass_noise, moving_average
 from core.metrics import mean_speed, speech_silence_motion_ratio
-from core.style import (
-    FORMAT,
-    MIN_DURATION_S,
-    VIDEO_NOISE_DEG,
-    Style,
-    StyleStats,
-    estimator_noise_deg,
-    fit_style,
-    load_style,
-    save_style,
-    style_from_dict,
-    style_to_dict,
-)
-from core.synthetic import PRESETS, AxisMotion, SyntheticSettings, generate_synthetic
+from core.motion.style import FORMAT, Style, StyleStats, load_style, save_style, style_from_dict, style_to_dict
+from core.motion.style_fit import MIN_DURATION_S, VIDEO_NOISE_DEG, estimator_noise_deg, fit_style
+from core.motion.synthetic import PRESETS, AxisMotion, SyntheticSettings, generate_synthetic
 from core.track import PoseTrack
 
 FPS = 25.0
@@ -178,7 +167,7 @@ def real_styles():
     pytest.importorskip("cv2")
     if importlib.util.find_spec("mediapipe") is None and importlib.util.find_spec("ai_edge_litert") is None:
         pytest.skip("no face-landmark backend (mediapipe or ai-edge-litert)")
-    from core.video_estimation import estimate_video
+    from core.video import estimate_video
 
     out = {}
     for name in REAL_CLIPS:

@@ -1,4 +1,4 @@
-"""Tests of core.synthetic: realism against measured speakers, continuity, determinism, silence, errors."""
+"""Tests of core.motion.synthetic: realism against measured speakers, continuity, determinism, silence, errors."""
 
 import dataclasses
 import json
@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import SettingsError
 from core.filters import moving_average
-from core.synthetic import (
+from core.motion.synthetic import (
     PRESET_DESCRIPTIONS,
     PRESETS,
     AxisMotion,

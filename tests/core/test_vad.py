@@ -1,4 +1,4 @@
-"""Tests of core.vad: speech/silence per video frame from audio energy."""
+"""Tests of core.voice.vad: speech/silence per video frame from audio energy."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from speechlike import speech_like
 
-from core.audio_io import decode_audio, find_ffmpeg
 from core.errors import SettingsError
-from core.vad import (
+from core.voice.decode import decode_audio
+from core.voice.decoders import find_ffmpeg
+from core.voice.vad import (
     VadConfig,
     band_energy_db,
     speech_levels,

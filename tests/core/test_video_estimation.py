@@ -12,18 +12,12 @@ import pytest
 
 from core.errors import Cancelled, MediaError, NoFaceError, SettingsError
 from core.rotation import character_rotation, matrix_from_axis_angle
-from core.stabilize import fill_gaps, find_gaps, hampel, one_euro, stabilize
 from core.track import PoseTrack
-from core.video_estimation import (
-    EstimationResult,
-    EstimationSettings,
-    _choose_face,
-    _crop_change,
-    _measure,
-    estimate_video,
-    estimate_video_cached,
-    median_rotation,
-)
+from core.video import EstimationResult, EstimationSettings, estimate_video, estimate_video_cached
+from core.video.estimation import _measure
+from core.video.landmarks import _choose_face, _crop_change
+from core.video.neutral import median_rotation
+from core.video.stabilize import fill_gaps, find_gaps, hampel, one_euro, stabilize
 
 cv2 = pytest.importorskip("cv2")
 if importlib.util.find_spec("mediapipe") is None and importlib.util.find_spec("ai_edge_litert") is None:

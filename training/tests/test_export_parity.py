@@ -39,7 +39,7 @@ def _random_generator(seed: int = 0) -> Generator:
 
 
 def _metadata(config: ModelConfig) -> dict:
-    from core.audio_features import FeatureConfig
+    from core.voice.features import FeatureConfig
 
     return build_metadata(
         config,
@@ -76,7 +76,7 @@ def test_export_writes_matching_metadata(tmp_path):
     path = export_onnx(generator, _metadata(generator.config), tmp_path / "g.onnx")
     embedded = {p.key: p.value for p in onnx.load(str(path)).metadata_props}["head_motion.posegan"]
     assert json.loads(embedded) == json.loads(path.with_suffix(".json").read_text())
-    from core.posegan import load_model
+    from core.motion.posegan_model import load_model
 
     model = load_model(path, use_cache=False)
     assert model.metadata.feature_dim == 80 and model.metadata.window_frames == 256
@@ -85,7 +85,7 @@ def test_export_writes_matching_metadata(tmp_path):
 @pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file(), reason="no default checkpoint")
 def test_default_model_matches_its_checkpoint_on_a_real_window():
     """The shipped ONNX model = the shipped checkpoint, on a window of real (dev-clip) audio features."""
-    from core.posegan import load_model
+    from core.motion.posegan_model import load_model
 
     checkpoint = load_checkpoint(DEFAULT_CHECKPOINT)
     generator = Generator(ModelConfig.from_dict(checkpoint["model_config"]))
@@ -96,8 +96,8 @@ def test_default_model_matches_its_checkpoint_on_a_real_window():
     assert checkpoint["metadata"] == meta.raw, "default.onnx was not exported from training/checkpoints/default.pt"
     video = ROOT.parent / "shared" / "data" / "dev" / "mimictalk_German_20s.mp4"
     if video.is_file():
-        from core.audio_features import audio_features
-        from core.audio_io import decode_audio
+        from core.voice.decode import decode_audio
+        from core.voice.features import audio_features
 
         audio = decode_audio(str(video), meta.feature_config.sample_rate)
         features = audio_features(audio.samples, meta.feature_config, meta.fps)[:256]

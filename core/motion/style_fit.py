@@ -1,13 +1,8 @@
-"""Learned motion styles: fit the synthetic generator's settings to a measured head-motion track.
-
-A :class:`Style` is a :class:`~core.synthetic.SyntheticSettings` (seed 0, intensity 1) fitted so that
-:func:`~core.synthetic.generate_synthetic` moves like the speaker of a track (typically one estimated
-from a video, :mod:`core.video_estimation`), plus the statistics measured on that track. Any new audio
-then gets fresh, non-repeating motion in that speaker's style (a different seed gives different motion).
+"""Fitting a :class:`~core.motion.style.Style` to a measured head-motion track, by simulation.
 
 Units: angles in DEGREES, times in SECONDS, frequencies in HERTZ, speeds in DEGREES PER SECOND.
 
-Fitting (:func:`fit_style`)
+Method (:func:`fit_style`)
     1. The per-axis median is removed: estimated tracks are relative to a neutral pose already, so the
        style moves around the rest pose (``bias_deg`` = 0) and the median offset is only reported.
     2. Target features are measured on the track: per axis the variance, the effective frequency
@@ -45,22 +40,29 @@ Files (:func:`save_style` / :func:`load_style`) are JSON::
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import SettingsError, TrackError
-from .filters import gaussian_sigma_s, gaussian_smooth, lowpass_noise
-from .metrics import angular_speed, dominant_frequency, mean_speed, speech_silence_motion_ratio
+from ..errors import SettingsError, TrackError
+from ..metrics import dominant_frequency, mean_speed, speech_silence_motion_ratio
+from ..track import PoseTrack
+from .style import AXES, Style, StyleStats
+from .style_features import (
+    FREQUENCY_FACTOR,
+    MIN_PHASE_S,
+    SPEECH_THRESHOLD,
+    Features,
+    Target,
+    measure_target,
+    peak_spread,
+    signals,
+    spectral_width,
+    window_peaks,
+)
 from .synthetic import MIN_SEGMENT_S, AxisMotion, SyntheticSettings, generate_synthetic
-from .track import PoseTrack
 
 FORMAT = "head_motion.style"
 VERSION = 1
@@ -73,30 +75,15 @@ MIN_FPS = 5.0
 #: the dev clips' white landmark noise (0.1-0.8 deg per frame, median 0.3) after the default Gaussian
 #: stabiliser (sigma 1.5 frames keeps 0.43 of it), rounded up.
 VIDEO_NOISE_DEG = 0.15
-#: -3 dB cut-off (Hz) of the modelled estimator noise: the default stabiliser at 25 fps.
-NOISE_CUTOFF_HZ = 2.2
-#: Cut-off (Hz) of the low band whose effective frequency sets the periods.
-LOW_BAND_HZ = 1.0
-#: Band (Hz) whose spectral percentiles measure the width of the period range.
-SPECTRUM_BAND_HZ = (0.1, 2.0)
-#: Window (seconds) whose peak |angle| is one "movement size" sample for the amplitude spread.
-SPREAD_WINDOW_S = 2.5
 #: Length (seconds) of each calibration run of the generator; seeds of the runs that fit the shape
 #: (periods, spreads, floor) and of the many more runs that fix the amplitudes and jitter (the std of
 #: one 60 s run varies by ~15 % from seed to seed; 32 runs bring the mean within ~3 %).
 CALIBRATION_S = 60.0
 SHAPE_SEEDS = tuple(range(7101, 7107))
 AMPLITUDE_SEEDS = tuple(range(7201, 7233))
-#: Frames with a speech weight >= this count as speaking.
-SPEECH_THRESHOLD = 0.5
-#: Speech and silence must each last at least this long (seconds) for the silence floor to be learned.
-MIN_PHASE_S = 1.0
-#: An axis whose (noise-corrected) std is below this (degrees) is taken as still.
-STILL_DEG = 0.02
 #: Jitter may supply at most this fraction of the variance of the least-moving axis.
 MAX_JITTER_SHARE = 0.8
 #: Evidence (windows / cycles) at which a short track's spread / width features weigh half.
-_SHRINK_WINDOWS = 3.0
 _SHRINK_CYCLES = 6.0
 #: The width of the period range is learned only from axes with this many cycles in the track.
 MIN_WIDTH_CYCLES = 8.0
@@ -106,200 +93,6 @@ _MIN_PERIOD_RATIO = 1.5
 _MAX_PERIOD_RATIO = 6.0
 _MIN_AMPLITUDE_RATIO = 0.02
 _FLOOR_LIMITS = (0.02, 1.0)
-
-_AXES = ("yaw", "pitch", "roll")
-
-
-# --------------------------------------------------------------------------------------------------
-# Data
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StyleStats:
-    """What was measured on the source track, and what the fitted settings reproduce.
-
-    ``std_deg``: (yaw, pitch, roll) std of the source in degrees. ``dominant_hz``: its dominant motion
-    frequency (:func:`core.metrics.dominant_frequency`), None if undefined. ``mean_speed_deg_s``: its
-    mean angular speed (deg/s). ``speech_silence_ratio``: mean speed while speaking / while silent (None
-    without a usable speech mask). ``duration_s``, ``fps``: length (seconds) and frame rate of the source.
-    ``median_deg``: median angle per axis that was removed (the source's offset from its neutral pose).
-    ``noise_deg``: estimator noise per axis (std, degrees) discounted from the source. ``fitted_*``: the
-    same quantities measured on the calibration runs of the fitted settings (>= 60 s each).
-    """
-
-    std_deg: tuple[float, float, float] | None = None
-    dominant_hz: float | None = None
-    mean_speed_deg_s: float | None = None
-    speech_silence_ratio: float | None = None
-    duration_s: float | None = None
-    fps: float | None = None
-    median_deg: tuple[float, float, float] | None = None
-    noise_deg: tuple[float, float, float] | None = None
-    fitted_std_deg: tuple[float, float, float] | None = None
-    fitted_mean_speed_deg_s: float | None = None
-    fitted_speech_silence_ratio: float | None = None
-
-
-_TRIPLE_STATS = {"std_deg", "median_deg", "noise_deg", "fitted_std_deg"}
-
-
-@dataclass(frozen=True)
-class Style:
-    """A named motion style: generator ``settings`` (seed 0, intensity 1) and the ``stats`` of its source."""
-
-    name: str
-    settings: SyntheticSettings
-    stats: StyleStats = field(default_factory=StyleStats)
-
-    def settings_for(self, intensity: float = 1.0, seed: int = 0) -> SyntheticSettings:
-        """The style's settings with ``intensity`` (0 = rest pose, 1 = as learned) and ``seed`` (>= 0)."""
-        return replace(self.settings, intensity=intensity, seed=seed).validate()
-
-
-# --------------------------------------------------------------------------------------------------
-# Features
-# --------------------------------------------------------------------------------------------------
-
-#: f = mean |x'| / (4 sqrt(2) std(x)) for a sine of frequency f: the effective frequency in hertz.
-_FREQUENCY_FACTOR = 1.0 / (4.0 * math.sqrt(2.0))
-
-
-def _velocity(a: np.ndarray, fps: float) -> np.ndarray:
-    """Per-frame change along axis 0 in units per second (as :func:`core.metrics.mean_speed` measures)."""
-    return np.diff(a, axis=0) * fps
-
-
-def _lowpass(a: np.ndarray, fps: float) -> np.ndarray:
-    """Zero-phase Gaussian low-pass at :data:`LOW_BAND_HZ` along axis 0."""
-    return gaussian_smooth(a, gaussian_sigma_s(LOW_BAND_HZ) * fps)
-
-
-def _signals(a: np.ndarray, fps: float) -> dict[str, np.ndarray]:
-    """The linear transforms of an (N, 3) track the features are measured on: the angles, their velocity
-    (deg/s), the low band and its velocity."""
-    low = _lowpass(a, fps)
-    return {"raw": a, "vel": _velocity(a, fps), "low": low, "low_vel": _velocity(low, fps)}
-
-
-@dataclass
-class _Features:
-    """Motion features of one track: per-axis variance (deg^2), mean speed (deg/s, norm over the axes),
-    per-axis variance of the low band (deg^2) and mean |velocity| of the low band (deg/s)."""
-
-    var: np.ndarray
-    speed: float
-    low_var: np.ndarray
-    low_speed: np.ndarray
-
-    @classmethod
-    def of(cls, signals: dict[str, np.ndarray]) -> _Features:
-        return cls(
-            var=signals["raw"].var(axis=0),
-            speed=float(np.linalg.norm(signals["vel"], axis=1).mean()),
-            low_var=signals["low"].var(axis=0),
-            low_speed=np.abs(signals["low_vel"]).mean(axis=0),
-        )
-
-
-@lru_cache(maxsize=8)
-def _unit_noise(fps: float) -> np.ndarray:
-    """(N, 3) unit-std estimator noise at ``fps``: Gaussian low-pass noise at :data:`NOISE_CUTOFF_HZ`
-    (a deterministic 400 s draw, read-only)."""
-    cutoff = min(NOISE_CUTOFF_HZ, 0.4 * fps)
-    rng = np.random.default_rng(20240611)
-    n = round(400.0 * fps)
-    noise = np.column_stack([lowpass_noise(n, fps, cutoff, rng) for _ in range(3)])
-    noise /= noise.std(axis=0)
-    noise.flags.writeable = False
-    return noise
-
-
-def _without_noise(value: np.ndarray | float, noise_value: np.ndarray | float, squared: bool = False):
-    """``value`` with independent noise of size ``noise_value`` removed: variances subtract, mean speeds
-    (``squared=False``) subtract in quadrature (exact for Gaussian motion). At least 5 % of the variance
-    is kept, so a track at the noise level still gives a small positive number."""
-    v = np.asarray(value, dtype=np.float64)
-    if squared:
-        return np.maximum(v - noise_value, 0.05 * v)
-    return np.sqrt(np.maximum(v * v - np.asarray(noise_value) ** 2, 0.05 * v * v))
-
-
-def _window_peaks(x: np.ndarray, fps: float) -> np.ndarray:
-    """(n_windows, 3) peak |x| of consecutive :data:`SPREAD_WINDOW_S` windows (a shorter track is one window)."""
-    width = max(2, round(SPREAD_WINDOW_S * fps))
-    if len(x) < width:
-        return np.abs(x).max(axis=0, keepdims=True)
-    n = len(x) // width
-    return np.abs(x[: n * width].reshape(n, width, x.shape[1])).max(axis=1)
-
-
-def _spread(peaks: np.ndarray) -> np.ndarray:
-    """Per-axis movement-size spread p10 / p90 of window peaks (3,), in (0, 1]."""
-    p10, p90 = np.percentile(peaks, [10.0, 90.0], axis=0)
-    return np.clip(p10 / np.maximum(p90, 1e-9), 1e-3, 1.0)
-
-
-def _spectral_width(x: np.ndarray, fps: float) -> np.ndarray:
-    """Per-axis log(f80 / f20) of the power between :data:`SPECTRUM_BAND_HZ` (Hann window, zero-padded)."""
-    n = len(x)
-    size = 1 << max(4 * n - 1, 1).bit_length()
-    centred = x - x.mean(axis=0)
-    power = np.abs(np.fft.rfft(centred * np.hanning(n)[:, None], n=size, axis=0)) ** 2
-    freqs = np.fft.rfftfreq(size, 1.0 / fps)
-    band = (freqs >= SPECTRUM_BAND_HZ[0]) & (freqs <= SPECTRUM_BAND_HZ[1])
-    freqs, power = freqs[band], power[band]
-    out = np.zeros(x.shape[1])
-    for axis in range(x.shape[1]):
-        cumulative = np.cumsum(power[:, axis])
-        if cumulative[-1] <= 0.0:
-            continue
-        f20, f80 = np.interp([0.2, 0.8], cumulative / cumulative[-1], freqs)
-        out[axis] = math.log(max(f80, 1e-6) / max(f20, 1e-6))
-    return out
-
-
-@dataclass
-class _Target:
-    """Noise-corrected features of the source track (see :func:`_measure_target`)."""
-
-    var: np.ndarray  # (3,) deg^2; 0 for a still axis
-    speed: float  # mean speed, deg/s
-    freq: np.ndarray  # (3,) Hz, effective frequency of the low band
-    spread: np.ndarray  # (3,) p10 / p90 of window peaks
-    spread_weight: float  # 0..1, trust in ``spread``
-    width: np.ndarray  # (3,) log(f80 / f20)
-    cycles: np.ndarray  # (3,) cycles of the effective frequency in the track
-    moving: np.ndarray  # (3,) bool
-    ratio: float | None  # speech / silence mean-speed ratio (noise-corrected), None if not measurable
-
-
-def _measure_target(x: np.ndarray, fps: float, mask: np.ndarray | None, noise: np.ndarray) -> _Target:
-    """Features of the median-free track ``x`` (N, 3) with the estimator ``noise`` (std per axis) removed."""
-    measured = _Features.of(_signals(x, fps))
-    noise_track = _unit_noise(fps) * noise
-    floor = _Features.of(_signals(noise_track, fps))
-    moving = measured.var - floor.var > STILL_DEG**2
-    var = np.where(moving, _without_noise(measured.var, floor.var, squared=True), 0.0)
-    speed = float(_without_noise(measured.speed, floor.speed))
-    low_var = _without_noise(measured.low_var, floor.low_var, squared=True)
-    low_speed = _without_noise(measured.low_speed, floor.low_speed)
-    freq = _FREQUENCY_FACTOR * low_speed / np.sqrt(np.maximum(low_var, 1e-12))
-    peaks = _window_peaks(_lowpass(x, fps), fps)
-    spread_weight = len(peaks) / (len(peaks) + _SHRINK_WINDOWS) if len(peaks) >= 2 else 0.0
-    ratio = None
-    if mask is not None:
-        speaking = mask >= SPEECH_THRESHOLD
-        if min(int(speaking.sum()), int((~speaking).sum())) >= MIN_PHASE_S * fps:
-            speed_per_frame = angular_speed(x * moving, fps)
-            noise_speed = float(angular_speed(noise_track * moving, fps).mean())
-            talk = _without_noise(float(speed_per_frame[speaking].mean()), noise_speed)
-            quiet = _without_noise(float(speed_per_frame[~speaking].mean()), noise_speed)
-            ratio = float(talk / max(float(quiet), 1e-9))
-    return _Target(
-        var=var, speed=speed, freq=freq, spread=_spread(peaks), spread_weight=spread_weight,
-        width=_spectral_width(x, fps), cycles=len(x) / fps * freq, moving=moving, ratio=ratio,
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -324,7 +117,7 @@ class _Params:
 
 
 def _base_params(base: SyntheticSettings) -> _Params:
-    axes = [getattr(base, name) for name in _AXES]
+    axes = [getattr(base, name) for name in AXES]
     centre = np.array([math.sqrt(a.period_s[0] * a.period_s[1]) for a in axes])
     width = np.array([max(a.period_s[1] / a.period_s[0], _MIN_PERIOD_RATIO) for a in axes])
     ratio = np.array([a.amplitude_deg[0] / a.amplitude_deg[1] if a.amplitude_deg[1] > 0 else 0.5 for a in axes])
@@ -372,8 +165,8 @@ class _Components:
     several seeds, with every feature signal precomputed so any (k, J) is evaluated without generating."""
 
     def __init__(self, oscillation: list[np.ndarray], jitter: list[np.ndarray], fps: float):
-        self.o = [_signals(a, fps) for a in oscillation]
-        self.j = [_signals(a, fps) for a in jitter]
+        self.o = [signals(a, fps) for a in oscillation]
+        self.j = [signals(a, fps) for a in jitter]
         gram = np.zeros((3, 2, 2))
         for so, sj in zip(self.o, self.j, strict=True):
             a = so["raw"] - so["raw"].mean(axis=0)
@@ -396,13 +189,13 @@ class _Components:
         k = (-b + np.sqrt(np.maximum(b * b - a * c, 0.0))) / a
         return np.where(moving, np.maximum(k, 0.0), 0.0)
 
-    def features(self, k: np.ndarray, jitter: float) -> _Features:
+    def features(self, k: np.ndarray, jitter: float) -> Features:
         """Features of k O + J j, averaged over the seeds."""
         per_seed = [
-            _Features.of({key: k * so[key] + jitter * sj[key] for key in so})
+            Features.of({key: k * so[key] + jitter * sj[key] for key in so})
             for so, sj in zip(self.o, self.j, strict=True)
         ]
-        return _Features(
+        return Features(
             var=np.mean([f.var for f in per_seed], axis=0),
             speed=float(np.mean([f.speed for f in per_seed])),
             low_var=np.mean([f.low_var for f in per_seed], axis=0),
@@ -435,17 +228,17 @@ class _Simulator:
 
     def shape_features(self, comp: _Components, k: np.ndarray, jitter: float) -> tuple[np.ndarray, np.ndarray]:
         """Spread (from the low band) and spectral width (on source-long chunks) of k O + J j."""
-        spread = np.mean([_spread(_window_peaks(low, self.fps)) for low in comp.combine("low", k, jitter)], axis=0)
+        spread = np.mean([peak_spread(window_peaks(low, self.fps)) for low in comp.combine("low", k, jitter)], axis=0)
         outputs = comp.combine("raw", k, jitter)
         widths = [
-            _spectral_width(out[start : start + self.n_source], self.fps)
+            spectral_width(out[start : start + self.n_source], self.fps)
             for out in outputs
             for start in range(0, len(out) - self.n_source + 1, self.n_source)
         ]
         return spread, np.mean(widths, axis=0)
 
 
-def _solve_amplitudes(comp: _Components, target: _Target) -> tuple[np.ndarray, float]:
+def _solve_amplitudes(comp: _Components, target: Target) -> tuple[np.ndarray, float]:
     """Per-axis amplitudes k and the shared jitter J: every axis gets the target variance exactly, and J
     (bisection) brings the mean speed to the target's, within [0, the jitter that would supply
     :data:`MAX_JITTER_SHARE` of the variance of the least-moving axis]."""
@@ -472,7 +265,7 @@ def _solve_amplitudes(comp: _Components, target: _Target) -> tuple[np.ndarray, f
     return comp.scales(target.var, target.moving, jitter), jitter
 
 
-def _calibrate_shape(sim: _Simulator, p: _Params, target: _Target, base_p: _Params, iterations: int) -> _Params:
+def _calibrate_shape(sim: _Simulator, p: _Params, target: Target, base_p: _Params, iterations: int) -> _Params:
     """Update the periods, amplitude spreads and period widths until the generated features match the
     target's (amplitudes and jitter re-solved at every step).
 
@@ -490,7 +283,7 @@ def _calibrate_shape(sim: _Simulator, p: _Params, target: _Target, base_p: _Para
         comp = sim.components(p)
         p.scale, p.jitter = _solve_amplitudes(comp, target)
         generated = comp.features(p.scale, p.jitter)
-        freq = _FREQUENCY_FACTOR * generated.low_speed / np.sqrt(np.maximum(generated.low_var, 1e-12))
+        freq = FREQUENCY_FACTOR * generated.low_speed / np.sqrt(np.maximum(generated.low_var, 1e-12))
         step = np.where(target.moving & (freq > 0.0), freq / np.maximum(target.freq, 1e-6), 1.0)
         p.centre = p.centre * step
         spread, width = sim.shape_features(comp, p.scale, p.jitter)
@@ -615,7 +408,7 @@ def fit_style(
     angles = track.angles
     median = np.median(angles, axis=0)
     x = angles - median
-    target = _measure_target(x, fps, mask, noise)
+    target = measure_target(x, fps, mask, noise)
     if not target.moving.any():
         raise TrackError(
             f"The track barely moves (std {np.round(angles.std(axis=0), 3).tolist()} degrees, at most the "
@@ -684,148 +477,3 @@ def estimator_noise_deg(raw_angles: np.ndarray, stabiliser_sigma_frames: float) 
     gain = 1.0 if sigma < 0.05 else min(1.0, 1.0 / math.sqrt(2.0 * math.sqrt(math.pi) * sigma))
     return _triple(white * gain)
 
-
-# --------------------------------------------------------------------------------------------------
-# Files
-# --------------------------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with tuples as lists and numpy scalars as Python numbers (what JSON reads back)."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def style_to_dict(style: Style) -> dict[str, Any]:
-    """JSON-serialisable form of ``style`` (see the module docs); seed and intensity are not stored."""
-    if not isinstance(style, Style):
-        raise SettingsError(f"Expected a Style, got {type(style).__name__}.")
-    settings = _plain(asdict(style.settings))
-    settings.pop("seed", None)
-    settings.pop("intensity", None)
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": style.name,
-        "settings": settings,
-        "stats": _plain(asdict(style.stats)),
-    }
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _pair(value: Any, where: str) -> tuple[float, float]:
-    if not isinstance(value, list) or len(value) != 2 or not all(_is_number(v) for v in value):
-        raise SettingsError(f"{where} must be a [low, high] pair of numbers, got {value!r}.")
-    return (float(value[0]), float(value[1]))
-
-
-def _settings_from_dict(data: Any) -> SyntheticSettings:
-    if not isinstance(data, dict):
-        raise SettingsError("'settings' must be an object.")
-    defaults = SyntheticSettings()
-    values: dict[str, Any] = {}
-    for name in _AXES:
-        axis = data.get(name)
-        if not isinstance(axis, dict):
-            raise SettingsError(f"settings.{name} must be an object with amplitude_deg and period_s.")
-        for key in ("amplitude_deg", "period_s"):
-            if key not in axis:
-                raise SettingsError(f"settings.{name} is missing '{key}'.")
-        bias = axis.get("bias_deg", 0.0)
-        if not _is_number(bias):
-            raise SettingsError(f"settings.{name}.bias_deg must be a number, got {bias!r}.")
-        values[name] = AxisMotion(
-            _pair(axis["amplitude_deg"], f"settings.{name}.amplitude_deg"),
-            _pair(axis["period_s"], f"settings.{name}.period_s"),
-            float(bias),
-        )
-    if "segment_s" in data:
-        values["segment_s"] = _pair(data["segment_s"], "settings.segment_s")
-    for key in ("jitter_deg", "jitter_cutoff_hz", "settle_s", "silence_floor", "rest_s"):
-        if key in data:
-            if not _is_number(data[key]):
-                raise SettingsError(f"settings.{key} must be a number, got {data[key]!r}.")
-            values[key] = float(data[key])
-    return replace(defaults, **values, intensity=1.0, seed=0).validate()
-
-
-def _stats_from_dict(data: Any) -> StyleStats:
-    if data is None:
-        return StyleStats()
-    if not isinstance(data, dict):
-        raise SettingsError("'stats' must be an object.")
-    values: dict[str, Any] = {}
-    for item in fields(StyleStats):
-        value = data.get(item.name)
-        if value is None:
-            continue
-        if item.name in _TRIPLE_STATS:
-            if not isinstance(value, list) or len(value) != 3 or not all(_is_number(v) for v in value):
-                raise SettingsError(f"stats.{item.name} must be a list of 3 numbers, got {value!r}.")
-            values[item.name] = (float(value[0]), float(value[1]), float(value[2]))
-        elif _is_number(value):
-            values[item.name] = float(value)
-        else:
-            raise SettingsError(f"stats.{item.name} must be a number or null, got {value!r}.")
-    return StyleStats(**values)
-
-
-def style_from_dict(data: Any) -> Style:
-    """:class:`Style` from the form written by :func:`style_to_dict`.
-
-    Settings fields other than the three axes may be left out (the CONVERSATIONAL defaults fill them);
-    unknown keys are ignored; ``stats`` may be missing. Raises :class:`SettingsError` naming the first
-    problem (not a style, a newer version, a missing or invalid field).
-    """
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SettingsError(f'not a Head Motion style (missing "format": "{FORMAT}").')
-    version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise SettingsError(f"invalid version {version!r}.")
-    if version > VERSION:
-        raise SettingsError(f"version {version} is newer than this Head Motion reads ({VERSION}); update the add-on.")
-    name = data.get("name", "")
-    if not isinstance(name, str):
-        raise SettingsError(f"'name' must be a string, got {name!r}.")
-    if "settings" not in data:
-        raise SettingsError("missing 'settings'.")
-    return Style(name, _settings_from_dict(data["settings"]), _stats_from_dict(data.get("stats")))
-
-
-def save_style(style: Style, path: str | os.PathLike) -> None:
-    """Write ``style`` to ``path`` as JSON (indented, UTF-8). Raises :class:`SettingsError` if it cannot."""
-    path = Path(path)
-    style.settings.validate()
-    try:
-        text = json.dumps(style_to_dict(style), indent=2, allow_nan=False) + "\n"
-    except ValueError as exc:
-        raise SettingsError(f"Cannot save style '{path}': {exc}.") from None
-    try:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise SettingsError(f"Cannot write style file '{path}': {exc.strerror or exc}.") from None
-
-
-def load_style(path: str | os.PathLike) -> Style:
-    """Read a style written by :func:`save_style`. Raises :class:`SettingsError` naming the file and problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise SettingsError(f"Cannot read style file '{path}': {reason}.") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise SettingsError(f"Malformed style file '{path}': not valid JSON ({exc}).") from None
-    try:
-        return style_from_dict(data)
-    except SettingsError as exc:
-        raise SettingsError(f"Malformed style file '{path}': {exc}") from None

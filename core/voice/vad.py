@@ -19,7 +19,7 @@ Algorithm (all levels in dB relative to a full-scale signal's mean square, times
    end of the audio are silent.
 
 The result is a 0/1 float mask per video frame (1 = speech); smooth it with
-:func:`core.silence.settle_weights`. Step 1 needs only a window of audio at a time: for long files feed
+:func:`core.motion.silence.settle_weights`. Step 1 needs only a window of audio at a time: for long files feed
 blocks to :func:`speech_mask_from_blocks` (memory: the 100-values-per-second level track), which returns
 exactly what :func:`speech_mask_from_audio` returns for the whole signal.
 """
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio_features import FrameStream, frame_count
-from .errors import SettingsError
+from ..errors import SettingsError
+from .features import FrameStream, frame_count
 
 #: Level (dB) given to a band with no energy at all.
 SILENCE_DB = -120.0
@@ -238,7 +238,7 @@ def speech_mask_from_audio(
 ) -> np.ndarray:
     """Speech mask per video frame (n_frames,), 1.0 = speech, 0.0 = silence, from mono audio.
 
-    ``audio``: an :class:`core.audio_io.AudioClip` or a 1-D sample array at ``sample_rate`` Hz. Frame k
+    ``audio``: an :class:`core.voice.decode.AudioClip` or a 1-D sample array at ``sample_rate`` Hz. Frame k
     is the video frame at k / ``fps`` seconds from the first sample; ``n_frames`` defaults to
     ``ceil(duration * fps)``. A silent or constant-noise recording gives all zeros.
     """
@@ -257,7 +257,7 @@ def speech_mask_from_blocks(
     n_frames: int | None = None,
     config: VadConfig | None = None,
 ) -> np.ndarray:
-    """:func:`speech_mask_from_audio` of audio arriving in blocks (e.g. :func:`core.audio_io.iter_audio_blocks`).
+    """:func:`speech_mask_from_audio` of audio arriving in blocks (e.g. :func:`core.voice.decode.iter_audio_blocks`).
 
     Only the band-level track (100 values per second) is kept, so memory does not grow with the
     audio; the mask equals the one-shot result for the concatenated blocks.

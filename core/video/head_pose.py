@@ -15,7 +15,7 @@ Camera (OpenCV)
     ``fx = fy = (width / 2) / tan(fov / 2)``.
 
 Face model
-    :mod:`core.face_model`: centimetres, +x toward the person's LEFT, +y up, +z out of the face.
+    :mod:`core.video.face_model`: centimetres, +x toward the person's LEFT, +y up, +z out of the face.
 
 Fit result
     ``rotation`` is camera-from-face: a model point ``p`` is at ``rotation @ p + translation`` in
@@ -67,7 +67,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import MissingDependencyError, NoFaceError, SettingsError
+from ..errors import MissingDependencyError, NoFaceError, SettingsError
+from ..rotation import character_angles
 from .face_model import (
     CHARACTER_FROM_MODEL,
     LEFT_EYE_INNER,
@@ -82,11 +83,10 @@ from .face_model import (
     canonical_face,
     interocular_distance_cm,
 )
-from .rotation import character_angles
 
 #: Default horizontal field of view in degrees (focal length = 2.84 x the image width): where the rigid
 #: fit's reprojection error on the dev clips (talking-head crops) is lowest. See the module docs of
-#: :mod:`core.video_estimation` for the measurements and the gains when the real camera differs.
+#: :mod:`core.video.estimation` for the measurements and the gains when the real camera differs.
 DEFAULT_FOV_DEG = 20.0
 
 #: FaceMesh + PnP's measured turn gains (fitted / true out-of-plane turn; see the module docs): the
@@ -294,7 +294,7 @@ def turn_corrected(
     swing's rotation vector is divided by ``yaw_gain`` about the face's up axis and by ``pitch_gain``
     about its left-right axis, the twist is kept (see the module docs). Gains of 1 return the input.
     """
-    from .rotation import matrix_from_quat, quat_from_matrix, quat_multiply
+    from ..rotation import matrix_from_quat, quat_from_matrix, quat_multiply
 
     r = np.asarray(rotation, dtype=np.float64)
     single = r.ndim == 2
@@ -361,7 +361,7 @@ def angles_to_camera_rotation(
     yaw: float, pitch: float, roll: float, neutral: np.ndarray | None = None, mirror: bool = False
 ) -> np.ndarray:
     """Inverse of :func:`head_angles` for one frame: the camera-from-face rotation (3, 3)."""
-    from .rotation import character_rotation
+    from ..rotation import character_rotation
 
     h = character_rotation(yaw, pitch, roll)
     if mirror:
@@ -376,7 +376,7 @@ class LipSignals(NamedTuple):
     ``gap``: distance between the inner upper (13) and lower (14) lip, divided by the face's
     inter-ocular distance (both in centimetres at the lips' depth, so head turns do not change it;
     about 0 closed, 0.3-0.6 wide open). ``keypoints`` (4, 2): the lip keypoints of
-    :data:`core.face_model.LIP_KEYPOINTS` (inner upper, inner lower, outer upper, outer lower) as
+    :data:`core.video.face_model.LIP_KEYPOINTS` (inner upper, inner lower, outer upper, outer lower) as
     offsets from where the rigid head pose puts the closed-mouth canonical lips, in inter-ocular units,
     along the eye line (person's left = +, before mirroring) and down the face (+ = down).
     """

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import positive_number
-from .errors import SettingsError
-from .filters import gaussian_smooth
+from ..checks import positive_number
+from ..errors import SettingsError
+from ..filters import gaussian_smooth
 
 STABILIZERS: tuple[str, ...] = ("gaussian", "one_euro", "none")
 

@@ -32,10 +32,10 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from .errors import SettingsError
-from .filters import bspline_cubic, gaussian_sigma_s, lowpass_noise
+from ..errors import SettingsError
+from ..filters import bspline_cubic, gaussian_sigma_s, lowpass_noise
+from ..track import PoseTrack
 from .silence import settle_weights
-from .track import PoseTrack
 
 #: Jitter knots per second = this x the jitter cut-off; the knots are joined by a cubic B-spline.
 _KNOTS_PER_CUTOFF = 12.0
@@ -277,7 +277,7 @@ def generate_synthetic(
     """Generate ``n_frames`` frames of head motion at ``fps`` frames per second.
 
     ``settings`` defaults to the CONVERSATIONAL preset. ``speech`` is an optional per-frame weight in
-    [0, 1] (1 = speaking; e.g. from :func:`core.silence.speech_from_lip_signal`); None = speaking
+    [0, 1] (1 = speaking; e.g. from :func:`core.motion.silence.speech_from_lip_signal`); None = speaking
     throughout. Returns a :class:`PoseTrack` (degrees) starting at ``start_frame`` that carries the
     speech mask and, in ``meta``, the settings used. Raises :class:`SettingsError` for n_frames < 1,
     fps <= 0 or non-finite, invalid settings, or a speech mask of the wrong length or range.

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accents import accent_frames, add_accents
-from .audio_io import AudioClip
-from .errors import MediaError, SettingsError
+from ..errors import MediaError, SettingsError
+from ..track import PoseTrack
+from ..voice.accents import accent_frames, add_accents
+from ..voice.decode import AudioClip
+from ..voice.vad import speech_mask_from_audio
 from .synthetic import SyntheticSettings, generate_synthetic
-from .track import PoseTrack
-from .vad import speech_mask_from_audio
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from .checks import positive_number
-from .errors import SettingsError, TrackError
-from .filters import causal_filter, moving_average
+from ..checks import positive_number
+from ..errors import SettingsError, TrackError
+from ..filters import causal_filter, moving_average
 
 #: Adaptive threshold = ADAPTIVE_FRACTION x the ADAPTIVE_PERCENTILE-th percentile of the lip speed.
 #: A high percentile (not the maximum) ignores single-frame detector glitches, and still lands inside

@@ -27,10 +27,10 @@ import math
 
 import numpy as np
 
-from .audio_features import FrameStream, frame_count, mel_filterbank, power_to_db
-from .checks import positive_number
-from .errors import SettingsError
-from .track import PoseTrack
+from ..checks import positive_number
+from ..errors import SettingsError
+from ..track import PoseTrack
+from .features import FrameStream, frame_count, mel_filterbank, power_to_db
 from .vad import VadConfig, band_energy_db, mono_samples, speech_mask_from_energy
 
 #: Onset analysis: step and window (seconds), mel bands, flux lag (steps).
@@ -112,7 +112,7 @@ def accent_frames(
     """Video-frame indices (sorted int64) of stressed syllables.
 
     ``speech_mask`` (n_frames,) in [0, 1] limits accents to frames >= 0.5; ``None`` runs the energy VAD
-    (:mod:`core.vad`, ``vad_config``) on the same audio. ``min_spacing_s``: least time between two
+    (:mod:`core.voice.vad`, ``vad_config``) on the same audio. ``min_spacing_s``: least time between two
     accents (seconds). ``threshold``: weakest accent kept, as a fraction of the 90th percentile of the
     scores of all peaks in speech (0 keeps every peak). ``lookahead_s``: how far after an onset its
     syllable's loudness is looked for (seconds). Silence (or no speech) gives an empty array.

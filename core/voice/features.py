@@ -12,8 +12,8 @@ norm="slaney"``) -> ``10 log10(max(amin, power))`` in dB (librosa ``power_to_db`
 its own window) -> optionally an orthonormal DCT-II (MFCC). No state crosses rows, so features computed
 block by block (:class:`AudioFeatureStream`) equal the one-shot result.
 
-:class:`FrameStream` is the shared framing engine (also used by :mod:`core.vad` and
-:mod:`core.accents` at their own frame rates). Rates are in Hz, times in seconds, levels in dB.
+:class:`FrameStream` is the shared framing engine (also used by :mod:`core.voice.vad` and
+:mod:`core.voice.accents` at their own frame rates). Rates are in Hz, times in seconds, levels in dB.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .checks import positive_number
-from .errors import SettingsError
+from ..checks import positive_number
+from ..errors import SettingsError
 
 #: Bumped whenever the feature definition changes, so a model can refuse features it was not trained on.
 FEATURE_VERSION = 1
@@ -350,7 +350,7 @@ def _samples_at(audio: object, sample_rate: int) -> np.ndarray:
     if rate is not None:
         samples = np.asarray(audio.samples)
         if int(rate) != int(sample_rate):
-            from .audio_io import resample
+            from .decode import resample
 
             samples = resample(samples, int(rate), int(sample_rate))
     else:
@@ -367,7 +367,7 @@ def audio_features(
 ) -> np.ndarray:
     """Features (n_frames, config.dim) float32, row k for the audio around time k / ``fps`` seconds.
 
-    ``samples``: mono audio at ``config.sample_rate`` Hz (1-D array), or an :class:`core.audio_io.AudioClip`
+    ``samples``: mono audio at ``config.sample_rate`` Hz (1-D array), or an :class:`core.voice.decode.AudioClip`
     (resampled if its rate differs). ``n_frames`` defaults to ``ceil(duration * fps)``; rows past the end
     of the audio describe silence.
     """
@@ -381,7 +381,7 @@ def audio_features(
 def iter_audio_features(
     blocks: Iterable[np.ndarray], config: FeatureConfig | None = None, fps: float = 25.0, n_frames: int | None = None
 ) -> Iterator[np.ndarray]:
-    """Features of audio arriving in blocks (e.g. :func:`core.audio_io.iter_audio_blocks`), as row chunks.
+    """Features of audio arriving in blocks (e.g. :func:`core.voice.decode.iter_audio_blocks`), as row chunks.
 
     Concatenated, the chunks equal :func:`audio_features` of the concatenated blocks.
     """

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import HeadMotionError
+from ..errors import HeadMotionError
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "face"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "face"
 CANONICAL_FACE_FILE = MODEL_DIR / "canonical_face_468.npy"
 N_LANDMARKS = 468
 

@@ -1,0 +1,248 @@
+"""Head motion of a person in a video: FaceMesh landmarks -> PnP head pose -> clean, stable angle track.
+
+Pipeline (:func:`estimate_video`)
+    1. Decode every frame with OpenCV (``cv2.VideoCapture``); the frame rate is the file's.
+    2. Face landmarks of the followed face (:mod:`core.video.landmarks`; stale crops are processed again).
+    3. :func:`core.video.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
+       gap and lip keypoints (:func:`core.video.head_pose.lip_signals`).
+    4. Frames whose reprojection error is far above the clip's median are rejected.
+    5. FaceMesh's under-reported out-of-plane turns are corrected (:func:`core.video.head_pose.turn_corrected`);
+       every frame's rotation is taken relative to the neutral pose (:mod:`core.video.neutral`) and converted
+       to yaw/pitch/roll (degrees, project convention), unwrapped in time.
+    6. Hampel outlier rejection on the angles; missing and rejected frames are interpolated (``found`` keeps
+       them marked; gaps longer than ``max_gap_frames`` are reported in ``warnings``).
+    7. Stabiliser: zero-phase Gaussian (default), 1€, or none (:mod:`core.video.stabilize`).
+
+Settings are :class:`~core.video.settings.EstimationSettings`, the result an
+:class:`~core.video.result.EstimationResult`; :mod:`core.video.cache` keeps results between runs. The
+field-of-view default and other measured choices are in docs/decisions.md ("Video estimation").
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import Cancelled, MediaError, MissingDependencyError, NoFaceError
+from .face_model import LIP_KEYPOINTS
+from .head_pose import PoseFit, fit_pose, import_cv2, lip_signals, turn_corrected
+from .landmarks import FaceTracker, Landmarker, open_video
+from .neutral import frame_text, neutral_rotation, relative_angles
+from .result import EstimationResult
+from .settings import EstimationSettings
+from .stabilize import fill_gaps, find_gaps, hampel, stabilize
+
+ProgressCallback = Callable[[int, int], None]
+CancelCallback = Callable[[], bool]
+
+
+@dataclass
+class _Raw:
+    """Per-frame measurements before clean-up."""
+
+    rotation: list[np.ndarray] = field(default_factory=list)
+    translation: list[np.ndarray] = field(default_factory=list)
+    error: list[float] = field(default_factory=list)
+    lip_gap: list[float] = field(default_factory=list)
+    lip_keypoints: list[np.ndarray] = field(default_factory=list)
+    detected: list[bool] = field(default_factory=list)
+    faces_seen: int = 0
+    retracked: int = 0
+
+    def add_missing(self, detected: bool = False) -> None:
+        self.rotation.append(np.full((3, 3), np.nan))
+        self.translation.append(np.full(3, np.nan))
+        self.error.append(np.nan)
+        self.lip_gap.append(np.nan)
+        self.lip_keypoints.append(np.full((len(LIP_KEYPOINTS), 2), np.nan))
+        self.detected.append(detected)
+
+
+
+def _measure(
+    path: Path,
+    settings: EstimationSettings,
+    progress: ProgressCallback | None,
+    cancel: CancelCallback | None,
+) -> tuple[_Raw, float, tuple[int, int], int]:
+    cv2 = import_cv2()
+    capture, fps, total = open_video(path)  # file errors first: they are the user's to fix
+    try:
+        landmarker = Landmarker(settings)
+    except MissingDependencyError:
+        capture.release()
+        raise
+    fit_settings = settings.pose_fit_settings()
+    raw = _Raw()
+    size = (0, 0)
+    previous_fit: PoseFit | None = None
+    tracker = FaceTracker(landmarker, settings)
+    try:
+        while True:
+            if cancel is not None and cancel():
+                raise Cancelled(f"Head-motion estimation of '{path.name}' was cancelled.")
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                break
+            height, width = frame.shape[:2]
+            size = (int(width), int(height))
+            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            rgb.flags.writeable = False
+            face = tracker(rgb)
+            if face is None:
+                raw.add_missing()
+                previous_fit = None
+            else:
+                try:
+                    fit = fit_pose(face, size, fit_settings, previous_fit)
+                except NoFaceError:
+                    raw.add_missing(detected=True)
+                    previous_fit = None
+                else:
+                    lips = lip_signals(face, fit, size, fit_settings)
+                    raw.rotation.append(fit.rotation)
+                    raw.translation.append(fit.translation)
+                    raw.error.append(fit.error_px)
+                    raw.lip_gap.append(lips.gap)
+                    raw.lip_keypoints.append(lips.keypoints)
+                    raw.detected.append(True)
+                    previous_fit = fit
+            if progress is not None:
+                done = len(raw.error)
+                progress(done, max(total, done))
+    finally:
+        tracker.close()
+        capture.release()
+    raw.faces_seen, raw.retracked = tracker.faces_seen, tracker.retracked
+    n = len(raw.error)
+    if progress is not None and n:
+        progress(n, n)
+    return raw, fps, size, n
+
+
+
+def estimate_video(
+    path: str | os.PathLike,
+    settings: EstimationSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCallback | None = None,
+) -> EstimationResult:
+    """Measure the head motion of the person in the video at ``path`` (see the module docs).
+
+    ``progress(done_frames, total_frames)`` is called after every decoded frame (``total_frames`` is
+    the container's estimate, never below ``done_frames``) and once at the end with equal numbers.
+    ``cancel()`` is polled before every frame; returning True raises :class:`~core.errors.Cancelled`.
+
+    Raises :class:`~core.errors.MediaError` for a missing, unreadable, still-image or zero-length file,
+    :class:`~core.errors.NoFaceError` when no face is found in any frame,
+    :class:`~core.errors.MissingDependencyError` without OpenCV/MediaPipe, and
+    :class:`~core.errors.SettingsError` for bad settings.
+    """
+    settings = (settings or EstimationSettings()).validate()
+    path = Path(path)
+    raw, fps, size, n = _measure(path, settings, progress, cancel)
+    if n == 0:
+        raise MediaError(f"'{path.name}' holds no video frames (zero length, or not a video).", str(path), "empty")
+    if n == 1:
+        raise MediaError(
+            f"'{path.name}' is a still image (1 frame); head motion needs a video.", str(path), "unsupported"
+        )
+    warnings: list[str] = []
+    if not (math.isfinite(fps) and fps > 0.0):
+        warnings.append(f"'{path.name}' does not state its frame rate; 25 fps was assumed.")
+        fps = 25.0
+    translation = np.array(raw.translation)
+    rotations = np.array(raw.rotation)  # the geometric fits; NaN without a face
+    fitted = np.isfinite(translation[:, 0])
+    if fitted.any():
+        rotations[fitted] = turn_corrected(
+            rotations[fitted], translation[fitted], settings.yaw_gain, settings.pitch_gain
+        )
+    error = np.array(raw.error)
+    detected = np.array(raw.detected, dtype=bool)
+    found = np.isfinite(error)
+    if not found.any():
+        raise NoFaceError(
+            f"No face was found in '{path.name}' ({n} frames). Use a video in which one person's face "
+            "is clearly visible.",
+            str(path),
+            "no_face",
+        )
+    if raw.faces_seen > 1:
+        warnings.append(f"Up to {raw.faces_seen} faces were seen; the head motion follows one of them.")
+
+    # Frames whose landmarks fit the rigid face much worse than usual (occlusion, wrong face, motion blur).
+    median_error = float(np.median(error[found]))
+    limit = settings.max_error_ratio * max(median_error, 1e-6)
+    bad_fit = found & (error > limit)
+    if bad_fit.any():
+        found &= ~bad_fit
+        warnings.append(f"{int(bad_fit.sum())} frame(s) were rejected for a poor landmark fit (> {limit:.1f} px RMS).")
+    if not found.any():
+        raise NoFaceError(f"No usable face was found in '{path.name}'.", str(path), "no_face")
+
+    neutral = neutral_rotation(rotations, found, settings.neutral, fps, warnings)
+    angles = relative_angles(rotations, found, neutral, settings.mirror)
+
+    spikes = hampel(angles, settings.hampel_half_window, settings.hampel_sigmas, settings.hampel_floor_deg)
+    spikes &= found
+    if spikes.any():
+        found &= ~spikes
+        warnings.append(f"{int(spikes.sum())} frame(s) were rejected as sudden jumps of the measured angles.")
+        angles[spikes] = np.nan
+
+    missing = int((~found).sum())
+    if missing:
+        long_gaps = [g for g in find_gaps(found) if g.length > settings.max_gap_frames]
+        for gap in long_gaps[:5]:
+            warnings.append(
+                f"No usable face for {gap.length} frames ({gap.length / fps:.1f} s) from "
+                f"{frame_text(gap.start, fps)}; the motion there is interpolated."
+            )
+        if len(long_gaps) > 5:
+            warnings.append(f"... and {len(long_gaps) - 5} more long gap(s) without a usable face.")
+    raw_angles = fill_gaps(angles, found)
+    translation_filled = fill_gaps(translation, found)
+    if settings.mirror:
+        translation_filled[:, 0] *= -1.0
+    lip_ok = found & np.isfinite(np.array(raw.lip_gap))
+    lip_gap = fill_gaps(np.array(raw.lip_gap), lip_ok)
+    lip_keypoints = fill_gaps(np.array(raw.lip_keypoints), lip_ok)
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        return stabilize(
+            x,
+            fps,
+            settings.stabiliser,
+            sigma_frames=settings.gaussian_sigma_frames,
+            min_cutoff=settings.one_euro_min_cutoff_hz,
+            beta=settings.one_euro_beta,
+            d_cutoff=settings.one_euro_d_cutoff_hz,
+            zero_phase=settings.one_euro_zero_phase,
+        )
+
+    stable = smooth(raw_angles)
+    return EstimationResult(
+        yaw=stable[:, 0],
+        pitch=stable[:, 1],
+        roll=stable[:, 2],
+        raw_angles=raw_angles,
+        translation=smooth(translation_filled),
+        lip_gap=lip_gap,
+        lip_keypoints=lip_keypoints,
+        found=found,
+        detected=detected,
+        reprojection_error_px=error,
+        fps=float(fps),
+        image_size=size,
+        neutral_rotation=neutral,
+        warnings=warnings,
+        settings=settings,
+        source=str(path),
+    )
+

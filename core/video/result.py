@@ -1,0 +1,135 @@
+"""The result of a video estimation (:class:`EstimationResult`): per-frame angles, lips, found flags and
+warnings, its conversion to a :class:`~core.track.PoseTrack`, and its ``.npz`` storage (no pickles)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..track import PoseTrack
+from .settings import EstimationSettings
+
+#: Bumped whenever the estimator's results change, so older cache files are recomputed.
+CACHE_VERSION = 2
+
+
+@dataclass(eq=False)
+class EstimationResult:
+    """Head motion measured in a video, one sample per video frame.
+
+    ``yaw``, ``pitch``, ``roll``: (N,) degrees, relative to the neutral pose, stabilised, with gaps
+    filled. ``raw_angles``: (N, 3) the same before stabilisation. ``translation``: (N, 3) position of the
+    head (model origin) in camera coordinates, centimetres of the canonical face (x right, y down,
+    z away from the camera; x negated when mirrored), gaps filled, stabilised like the angles.
+    ``lip_gap``: (N,) inner lip gap / inter-ocular distance; ``lip_keypoints``: (N, 4, 2) (see
+    :class:`core.video.head_pose.LipSignals`), both gap-filled, not smoothed. ``found``: (N,) True where a face
+    was seen AND accepted (False = interpolated). ``detected``: (N,) True where FaceMesh saw a face.
+    ``reprojection_error_px``: (N,) NaN without a face. ``fps``: frames per second of the file;
+    ``image_size``: (width, height) pixels; ``neutral_rotation``: camera-from-face rotation of the
+    neutral pose (turn-corrected, :func:`core.video.head_pose.turn_corrected`); ``warnings``: messages for the
+    user.
+    """
+
+    yaw: np.ndarray
+    pitch: np.ndarray
+    roll: np.ndarray
+    raw_angles: np.ndarray
+    translation: np.ndarray
+    lip_gap: np.ndarray
+    lip_keypoints: np.ndarray
+    found: np.ndarray
+    detected: np.ndarray
+    reprojection_error_px: np.ndarray
+    fps: float
+    image_size: tuple[int, int]
+    neutral_rotation: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+    settings: EstimationSettings = field(default_factory=EstimationSettings)
+    source: str = ""
+
+    @property
+    def n_frames(self) -> int:
+        """Number of video frames (samples)."""
+        return int(self.yaw.shape[0])
+
+    @property
+    def angles(self) -> np.ndarray:
+        """(N, 3) [yaw, pitch, roll] in degrees (stabilised)."""
+        return np.column_stack([self.yaw, self.pitch, self.roll])
+
+    @property
+    def missing_fraction(self) -> float:
+        """Fraction of frames without an accepted face (0..1)."""
+        return float(np.mean(~self.found)) if self.n_frames else 1.0
+
+    def speech_mask(self, **kwargs: Any) -> np.ndarray:
+        """Per-frame speech weight in [0, 1] from the lip gap (:func:`core.motion.silence.speech_from_lip_signal`)."""
+        from ..motion.silence import speech_from_lip_signal
+
+        return speech_from_lip_signal(self.lip_gap, self.fps, **kwargs)
+
+    def to_pose_track(self, start_frame: int = 1, speech: bool | np.ndarray | None = None) -> PoseTrack:
+        """The angles as a :class:`~core.track.PoseTrack` at the video's fps, first sample at ``start_frame``.
+
+        ``speech``: ``None``/``False`` for none, ``True`` to derive it from the lips
+        (:meth:`speech_mask`), or an explicit (N,) array.
+        """
+        if speech is True:
+            mask = self.speech_mask()
+        elif speech is None or speech is False:
+            mask = None
+        else:
+            mask = np.asarray(speech, dtype=np.float64)
+        meta = {
+            "source": "video",
+            "video": os.path.basename(self.source),
+            "missing_fraction": round(self.missing_fraction, 6),
+            "settings": self.settings.to_dict(),
+        }
+        return PoseTrack(self.yaw, self.pitch, self.roll, self.fps, start_frame, mask, meta).validate()
+
+    # -- cache files ------------------------------------------------------------------------------------
+
+    _ARRAYS = (
+        "yaw", "pitch", "roll", "raw_angles", "translation", "lip_gap", "lip_keypoints", "found", "detected",
+        "reprojection_error_px", "neutral_rotation",
+    )  # fmt: skip
+
+    def save_npz(self, path: str | os.PathLike) -> None:
+        """Write the result to ``path`` (.npz, no pickles), atomically."""
+        meta = {
+            "version": CACHE_VERSION,
+            "fps": self.fps,
+            "image_size": list(self.image_size),
+            "warnings": list(self.warnings),
+            "settings": self.settings.to_dict(),
+            "source": self.source,
+        }
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as handle:
+            np.savez(handle, meta=np.array(json.dumps(meta)), **{k: getattr(self, k) for k in self._ARRAYS})
+        os.replace(tmp, path)
+
+    @classmethod
+    def load_npz(cls, path: str | os.PathLike) -> EstimationResult:
+        """Read a result written by :meth:`save_npz` (raises ``ValueError``/``OSError``/``KeyError`` if bad)."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("version") != CACHE_VERSION:
+                raise ValueError(f"cache version {meta.get('version')} != {CACHE_VERSION}")
+            arrays = {k: data[k] for k in cls._ARRAYS}
+        return cls(
+            **arrays,
+            fps=float(meta["fps"]),
+            image_size=(int(meta["image_size"][0]), int(meta["image_size"][1])),
+            warnings=list(meta["warnings"]),
+            settings=EstimationSettings.from_dict(meta["settings"]),
+            source=str(meta["source"]),
+        )
+
