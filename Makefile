@@ -1,5 +1,5 @@
 # Head Motion: every target sets itself up (Python 3.11 + make is all a machine needs).
-#   make test   lint + core tests (no Blender) + Blender tests on every bpy version in BPY_VERSIONS
+#   make test   lint (ruff, mypy) + core tests (no Blender) + Blender tests on every bpy version in BPY_VERSIONS
 #   make test-py313  core + Blender tests on Python 3.13 + bpy 5.2.3 (Blender 5.2 LTS), in .env313/
 #                    (.ci/run runs both: make test, then make test-py313)
 #   make demo   build the sample character, bake head motion, write demo_output/
@@ -26,6 +26,7 @@ env:
 lint: env
 	@$(PY) -m ruff check .
 	@echo "ruff: clean"
+	@$(PY) -m mypy
 
 test-core: env
 	@echo "== core tests (no Blender)"

@@ -23,7 +23,8 @@ from .anim.bake import BakeOptions, BakeResult, bake_track, clear_bake, scene_fp
 from .anim.sample_character import build_sample_character
 from .anim.target import Target, resolve_target
 from .core.errors import Cancelled, HeadMotionError, MediaError, NoFaceError, SettingsError, TargetError, TrackError
-from .core.motion.speech import SpeechMotionOptions
+from .core.motion.builder import MotionSpec
+from .core.motion.builder import build_motion as _build_motion
 from .core.motion.style import Style, load_style, save_style
 from .core.motion.synthetic import PRESETS, SyntheticSettings, generate_synthetic, preset_settings
 from .core.track import PoseTrack
@@ -34,6 +35,24 @@ from .core.voice.decode import AudioClip
 def load_audio(path: str | os.PathLike, sample_rate: int = 16000) -> AudioClip:
     """Decode the sound of an audio or video file to mono float32 at ``sample_rate`` Hz."""
     return _audio.load_audio(path, sample_rate)
+
+
+def build_motion(
+    spec: MotionSpec,
+    voice: str | os.PathLike | AudioClip | None = None,
+    scene: bpy.types.Scene | None = None,
+    start_frame: int = 1,
+    n_frames: int | None = None,
+    voice_start_frame: float | None = None,
+) -> PoseTrack:
+    """The motion ``spec`` describes (the panel's and the batch command's options), at the scene's frame rate.
+
+    ``voice``: an audio/video file or an :class:`AudioClip` whose first sample plays at ``voice_start_frame``
+    (default ``start_frame``); with a voice the track covers it unless ``n_frames`` is given.
+    """
+    clip = voice if isinstance(voice, AudioClip) or voice is None else load_audio(voice)
+    fps = scene_fps(scene or bpy.context.scene)
+    return _build_motion(spec, fps, start_frame, n_frames, clip, voice_start_frame)
 
 
 def motion_for_voice(
@@ -49,12 +68,10 @@ def motion_for_voice(
 
     ``voice``: an audio/video file or an :class:`AudioClip` whose first sample plays at ``start_frame``;
     ``settings`` default to the Conversational preset; the track is at the scene's frame rate and covers
-    the voice unless ``n_frames`` is given.
+    the voice unless ``n_frames`` is given. Same as :func:`build_motion` with a synthetic :class:`MotionSpec`.
     """
-    clip = voice if isinstance(voice, AudioClip) else load_audio(voice)
-    options = SpeechMotionOptions(use_silence=use_silence, accent_intensity=accent_intensity)
-    return _audio.motion_for_audio(clip, scene or bpy.context.scene, settings or preset_settings("CONVERSATIONAL"),
-                                   start_frame, n_frames, options=options)
+    spec = MotionSpec(settings=settings, use_silence=use_silence, accent_intensity=accent_intensity)
+    return build_motion(spec, voice, scene, start_frame, n_frames)
 
 
 def posegan_for_voice(
@@ -66,9 +83,8 @@ def posegan_for_voice(
     n_frames: int | None = None,
 ) -> PoseTrack:
     """Head motion from a voice with a PoseGAN model (default: the bundled one), at the scene's frame rate."""
-    clip = voice if isinstance(voice, AudioClip) else load_audio(voice)
-    return _audio.posegan_for_audio(clip, scene or bpy.context.scene, start_frame, n_frames, None,
-                                    str(model_path) if model_path else None, intensity)
+    spec = MotionSpec(method="posegan", intensity=intensity, posegan_model=str(model_path) if model_path else None)
+    return build_motion(spec, voice, scene, start_frame, n_frames)
 
 
 def estimate_video(
@@ -94,13 +110,12 @@ def estimate_video(
 
 def learn_style(source: str | os.PathLike | EstimationResult | PoseTrack, name: str = "") -> Style:
     """Fit the synthetic generator to a speaker: from a video file, an estimate, or a pose track."""
-    from .core.motion.style_fit import estimator_noise_deg, fit_style
+    from .core.motion.style_fit import fit_style, style_from_estimate
 
     if isinstance(source, PoseTrack):
         return fit_style(source, name=name)
     result = source if isinstance(source, EstimationResult) else estimate_video(source)
-    noise = estimator_noise_deg(result.raw_angles, result.settings.gaussian_sigma_frames)
-    return fit_style(result.to_pose_track(speech=True), name=name, noise_deg=noise)
+    return style_from_estimate(result, name)
 
 
 def load_track(path: str) -> PoseTrack:
@@ -123,6 +138,7 @@ __all__ = [
     "EstimationSettings",
     "HeadMotionError",
     "MediaError",
+    "MotionSpec",
     "NoFaceError",
     "PoseTrack",
     "SettingsError",
@@ -132,6 +148,7 @@ __all__ = [
     "TargetError",
     "TrackError",
     "bake_track",
+    "build_motion",
     "build_sample_character",
     "clear_bake",
     "estimate_video",

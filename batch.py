@@ -24,11 +24,13 @@ from pathlib import Path
 import bpy
 
 from .anim.bake import BakeOptions, bake_track, scene_fps
+from .anim.compat import register_cli_command
 from .anim.sample_character import build_sample_character
 from .anim.target import bone_infos
 from .core.errors import HeadMotionError, SettingsError, TargetError
 from .core.media import MEDIA_EXTENSIONS, TRACK_EXTENSIONS, VIDEO_EXTENSIONS
-from .core.motion.synthetic import PRESETS, preset_settings
+from .core.motion.builder import MotionSpec, build_motion
+from .core.motion.synthetic import PRESETS
 from .core.rig.matching import match_head_and_neck
 from .core.track import PoseTrack
 
@@ -50,29 +52,29 @@ def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespac
     return PoseTrack.load(path)
 
 
-def _settings(args: argparse.Namespace):
+def motion_spec(args: argparse.Namespace, method: str) -> MotionSpec:
+    """The MotionSpec the command line describes (the same options as the panel and the API)."""
+    style = None
     if args.style:
         from .core.motion.style import load_style
 
-        return load_style(args.style).settings_for(args.intensity, args.seed)
-    return preset_settings(args.preset, intensity=args.intensity, seed=args.seed)
+        style = load_style(args.style)
+    return MotionSpec(
+        method=method, preset=args.preset, style=style, intensity=args.intensity, seed=args.seed,
+        axis_scale=(args.yaw_scale, args.pitch_scale, args.roll_scale), tempo=args.tempo,
+        use_silence=not args.no_silence, accent_intensity=args.accents,
+        posegan_model=str(args.model) if args.model else None,
+    ).validate()
 
 
-def _synthetic_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
-    from .anim import audio
-    from .core.motion.speech import SpeechMotionOptions
+def _motion_for_audio(method: str) -> Callable[[Path, bpy.types.Scene, argparse.Namespace], PoseTrack]:
+    def make(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+        from .anim import audio
 
-    clip = audio.load_audio(path)
-    options = SpeechMotionOptions(accent_intensity=args.accents)
-    return audio.motion_for_audio(clip, scene, _settings(args), scene.frame_start, options=options)
+        spec = motion_spec(args, method)
+        return build_motion(spec, scene_fps(scene), scene.frame_start, None, audio.load_voice(path))
 
-
-def _posegan_for_audio(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
-    from .anim import audio
-
-    clip = audio.load_audio(path)
-    model = str(args.model) if args.model else None
-    return audio.posegan_for_audio(clip, scene, scene.frame_start, model_path=model, intensity=args.intensity)
+    return make
 
 
 def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
@@ -85,9 +87,10 @@ def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace
 
 
 METHODS: dict[str, Method] = {
-    "synthetic": Method(AUDIO_SUFFIXES, _synthetic_for_audio,
+    "synthetic": Method(AUDIO_SUFFIXES, _motion_for_audio("synthetic"),
                         "synthetic motion that follows the voice's speech and pauses (audio or video files)"),
-    "posegan": Method(AUDIO_SUFFIXES, _posegan_for_audio, "PoseGAN audio-to-pose model (--model, --intensity)"),
+    "posegan": Method(AUDIO_SUFFIXES, _motion_for_audio("posegan"),
+                      "PoseGAN audio-to-pose model (--model, --intensity)"),
     "track": Method(TRACK_SUFFIXES, _track_from_file, "bake pose track files (.csv/.json, degrees)"),
     "video": Method(VIDEO_SUFFIXES, _video_estimate, "head pose estimated from reference videos of a person"),
 }
@@ -109,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--intensity", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--accents", type=float, default=1.0, help="speech accent intensity (0 = off)")
+    parser.add_argument("--yaw-scale", type=float, default=1.0, help="scale of left/right turns (synthetic)")
+    parser.add_argument("--pitch-scale", type=float, default=1.0, help="scale of nods (synthetic)")
+    parser.add_argument("--roll-scale", type=float, default=1.0, help="scale of side tilts (synthetic)")
+    parser.add_argument("--tempo", type=float, default=1.0, help="speed of the movements (2 = twice as fast)")
+    parser.add_argument("--no-silence", action="store_true", help="keep moving in the voice's pauses")
     parser.add_argument("--fps", type=float,
                         help="frame rate of the built-in sample character's scene (default 25; --rig keeps its own)")
     parser.add_argument("--neck-share", type=float, default=0.3)
@@ -243,8 +251,7 @@ _cli_handle = None
 def register() -> None:
     """Register ``blender -c head_motion`` (Blender 4.2+)."""
     global _cli_handle
-    if hasattr(bpy.utils, "register_cli_command"):
-        _cli_handle = bpy.utils.register_cli_command("head_motion", run)
+    _cli_handle = register_cli_command("head_motion", run)
 
 
 def unregister() -> None:

@@ -6,7 +6,8 @@ import bpy
 
 from . import batch
 from .operators import audio_ops, bake_ops, rig_ops, video_ops
-from .ui import panel, properties
+from .properties import groups as properties
+from .ui import panel
 
 _CLASSES: tuple[type, ...] = (
     *properties.CLASSES,

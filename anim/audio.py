@@ -1,4 +1,4 @@
-"""Blender side of audio: Blender's own decoder (``aud``), sound strips, and head motion from a voice.
+"""Blender side of audio: Blender's own decoder (``aud``), the decoded voice (kept once per file), sound strips.
 
 Decoding tries Blender's ``aud`` first (real Blender and the bpy 5.0 module; it reads every format
 Blender's FFmpeg reads), then the core fallbacks (soundfile, an ffmpeg binary). Nothing here changes the
@@ -14,12 +14,9 @@ import bpy
 import numpy as np
 
 from ..core.errors import MediaError, SettingsError
-from ..core.motion.speech import SpeechMotionOptions, align_clip, motion_from_audio
-from ..core.motion.synthetic import SyntheticSettings
-from ..core.track import PoseTrack
 from ..core.voice.decode import AudioClip, decode_audio
 from ..core.voice.decoders import DecoderUnavailable, default_decoders
-from .bake import scene_fps
+from . import compat
 
 #: Sample rate (Hz) audio is analysed at.
 ANALYSIS_RATE = 16000
@@ -83,16 +80,31 @@ def load_audio(path: str | os.PathLike, sample_rate: int = ANALYSIS_RATE) -> Aud
     return decode_audio(bpy.path.abspath(str(path)), sample_rate, decoders())
 
 
-def all_strips_property(editor: bpy.types.SequenceEditor) -> str:
-    """Name of the sequencer's collection of every strip (``strips_all`` in 5.0+, ``sequences_all`` before)."""
-    return "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
+_voice_cache: dict[tuple, AudioClip] = {}
+
+
+def load_voice(path: str | os.PathLike) -> AudioClip:
+    """:func:`load_audio` at the analysis rate, decoded once per file: the last voice is kept (keyed by the
+    file's resolved path, size and modification time), so Import Voice and Generate decode it once."""
+    resolved = Path(bpy.path.abspath(str(path))).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return load_audio(resolved)  # raises the decoder's clear "does not exist" error
+    key = (str(resolved), stat.st_size, stat.st_mtime_ns)
+    clip = _voice_cache.get(key)
+    if clip is None:
+        clip = load_audio(resolved)
+        _voice_cache.clear()
+        _voice_cache[key] = clip
+    return clip
 
 
 def _strips(scene: bpy.types.Scene):
     editor = scene.sequence_editor
     if editor is None:
         return []
-    return list(getattr(editor, all_strips_property(editor)))
+    return list(getattr(editor, compat.all_strips_property(editor)))
 
 
 def sound_strips(scene: bpy.types.Scene) -> list:
@@ -108,63 +120,7 @@ def strip_source(scene: bpy.types.Scene, name: str) -> tuple[Path, float]:
     if strip.sound is None or not strip.sound.filepath:
         raise MediaError(f"The sound strip '{name}' has no sound file.")
     path = Path(bpy.path.abspath(strip.sound.filepath, library=strip.sound.library))
-    # Blender 5.1+ names it content_start and deprecates frame_start (to be removed in 6.0).
-    start = strip.content_start if hasattr(strip, "content_start") else strip.frame_start
-    return path, float(start)
-
-
-def motion_for_audio(
-    clip: AudioClip,
-    scene: bpy.types.Scene,
-    settings: SyntheticSettings,
-    start_frame: int,
-    n_frames: int | None = None,
-    audio_start_frame: float | None = None,
-    options: SpeechMotionOptions | None = None,
-    speech: np.ndarray | None = None,
-) -> PoseTrack:
-    """Head motion that follows the voice in ``clip``, for frames ``start_frame``… at the scene's fps.
-
-    ``audio_start_frame``: the frame where the clip's first sample plays (default ``start_frame``);
-    ``n_frames``: the track length (default: to the end of the audio); ``speech``: a per-frame mask that
-    replaces the voice-activity detection.
-    """
-    fps = scene_fps(scene)
-    first = float(start_frame if audio_start_frame is None else audio_start_frame)
-    aligned = align_clip(clip, fps, first, start_frame)
-    return motion_from_audio(aligned, fps, settings, options, start_frame=start_frame, n_frames=n_frames,
-                             speech=speech)
-
-
-def posegan_for_audio(
-    clip: AudioClip,
-    scene: bpy.types.Scene,
-    start_frame: int,
-    n_frames: int | None = None,
-    audio_start_frame: float | None = None,
-    model_path: str | None = None,
-    intensity: float = 1.0,
-) -> PoseTrack:
-    """PoseGAN head motion for the voice in ``clip`` (see :func:`motion_for_audio` for the frame arguments).
-
-    ``model_path``: an .onnx PoseGAN model (default: the bundled one). Frames past the end of the voice
-    hold the last pose.
-    """
-    from ..core.motion.posegan import posegan_track
-    from ..core.motion.speech import require_speech
-    from ..core.voice.vad import speech_mask_from_audio
-
-    fps = scene_fps(scene)
-    require_speech(speech_mask_from_audio(clip.samples, clip.sample_rate, fps), clip)
-    first = float(start_frame if audio_start_frame is None else audio_start_frame)
-    aligned = align_clip(clip, fps, first, start_frame)
-    track = posegan_track(aligned.samples, aligned.sample_rate, fps, model_path or None, intensity, start_frame)
-    if n_frames is not None and n_frames != len(track):
-        angles = track.angles[:n_frames]
-        if len(angles) < n_frames:
-            angles = np.concatenate([angles, np.repeat(angles[-1:], n_frames - len(angles), axis=0)])
-        track = PoseTrack.from_angles(angles, track.fps, start_frame, None, track.meta)
-    return track
+    return path, compat.strip_content_start(strip)
 
 
 def can_play_sound() -> bool:
@@ -182,7 +138,7 @@ def place_audio(scene: bpy.types.Scene, path: str | os.PathLike, start_frame: in
     strip = None
     if add_strip and can_play_sound():
         editor = scene.sequence_editor or scene.sequence_editor_create()
-        strips = editor.strips if hasattr(editor, "strips") else editor.sequences
+        strips = compat.top_strips(editor)
         channel = 1 + max((s.channel for s in _strips(scene)), default=0)
         strip = strips.new_sound(Path(path).stem, filepath=str(path), channel=channel, frame_start=start_frame)
     if set_frame_range and n_frames:

@@ -16,16 +16,14 @@ from dataclasses import dataclass
 import bpy
 import numpy as np
 
+from . import compat
+from .compat import has_slotted_actions
+
 #: Keyframe attributes kept when existing keys outside the baked range are rewritten.
 _FLOAT2_ATTRS = ("co", "handle_left", "handle_right")
 _ENUM_ATTRS = ("interpolation", "handle_left_type", "handle_right_type", "easing", "type")
 _FLOAT_ATTRS = ("amplitude", "back", "period")
 _BOOL_ATTRS = ("select_control_point", "select_left_handle", "select_right_handle")
-
-
-def has_slotted_actions() -> bool:
-    """True on Blender 4.4+ (actions with slots, layers and channelbags)."""
-    return hasattr(bpy.types, "ActionSlot")
 
 
 def assign_action(id_data: bpy.types.ID, action: bpy.types.Action, slot_identifier: str | None = None) -> None:
@@ -44,7 +42,7 @@ def assign_action(id_data: bpy.types.ID, action: bpy.types.Action, slot_identifi
                 adt.action_slot = slot
                 return
     if adt.action_slot is None:
-        id_type = id_data.id_type if hasattr(id_data, "id_type") else "OBJECT"
+        id_type = compat.id_type(id_data)
         suitable = [s for s in action.slots if s.target_id_type in {id_type, "UNSPECIFIED"}]
         adt.action_slot = suitable[0] if suitable else action.slots.new(id_type=id_type, name=id_data.name)
 
@@ -75,16 +73,7 @@ def channels_for(id_data: bpy.types.ID, create: bool = True):
             return None
         assign_action(id_data, action)
         slot = adt.action_slot
-    if len(action.layers) == 0:
-        if not create:
-            return None
-        action.layers.new("Layer")
-    layer = action.layers[0]
-    if len(layer.strips) == 0:
-        if not create:
-            return None
-        layer.strips.new(type="KEYFRAME")
-    return layer.strips[0].channelbag(slot, ensure=create)
+    return compat.channelbag(action, slot, create)
 
 
 def channels_in(action: bpy.types.Action | None, slot_identifier: str | None):
@@ -98,9 +87,9 @@ def channels_in(action: bpy.types.Action | None, slot_identifier: str | None):
     if not has_slotted_actions():
         return action
     slot = next((s for s in action.slots if s.identifier == slot_identifier), None)
-    if slot is None or len(action.layers) == 0 or len(action.layers[0].strips) == 0:
+    if slot is None:
         return None
-    return action.layers[0].strips[0].channelbag(slot)
+    return compat.channelbag(action, slot, create=False)
 
 
 def find_fcurve(channels, data_path: str, index: int):
@@ -115,9 +104,7 @@ def ensure_fcurve(channels, data_path: str, index: int, group: str):
     fcurve = channels.fcurves.find(data_path, index=index)
     if fcurve is not None:
         return fcurve
-    if has_slotted_actions():
-        return channels.fcurves.new(data_path, index=index, group_name=group)
-    return channels.fcurves.new(data_path, index=index, action_group=group)
+    return compat.new_fcurve(channels, data_path, index, group)
 
 
 def evaluate(fcurve, frames: np.ndarray, default: float) -> np.ndarray:

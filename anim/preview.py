@@ -12,6 +12,8 @@ from pathlib import Path
 import bpy
 from mathutils import Vector
 
+from . import compat
+
 
 def frame_characters(scene: bpy.types.Scene, rigs: list[bpy.types.Object], head_bone: str) -> bpy.types.Object:
     """Add a camera in front of the characters' heads (they face -Y) and a key and a fill light.
@@ -64,8 +66,7 @@ def render_video(scene: bpy.types.Scene, path: Path, with_sound: bool = True) ->
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     render = scene.render
-    if hasattr(render.image_settings, "media_type"):  # Blender 5.0+: choose video output first
-        render.image_settings.media_type = "VIDEO"
+    compat.set_media_type(render.image_settings, "VIDEO")
     render.image_settings.file_format = "FFMPEG"
     render.ffmpeg.format = "MPEG4"
     render.ffmpeg.codec = "H264"
@@ -82,8 +83,7 @@ def render_still(scene: bpy.types.Scene, path: Path, frame: int) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     scene.frame_set(frame)
-    if hasattr(scene.render.image_settings, "media_type"):
-        scene.render.image_settings.media_type = "IMAGE"
+    compat.set_media_type(scene.render.image_settings, "IMAGE")
     scene.render.image_settings.file_format = "PNG"
     scene.render.filepath = str(path)
     bpy.ops.render.render(write_still=True, scene=scene.name)

@@ -73,7 +73,7 @@ def build_sample_character(name: str = "HeadMotionSample", scene: bpy.types.Scen
         if parent:
             eb.parent = arm_data.edit_bones[parent]
             eb.use_connect = bone_name in {"spine", "chest", "neck", "head"}
-        eb.use_deform = bone_name not in {"root"}
+        eb.use_deform = bone_name != "root"
     bpy.ops.object.mode_set(mode="OBJECT")
     view_layer.objects.active = previous_active
     for pb in rig.pose.bones:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .checks import positive_number
 from .errors import SettingsError
 
 #: Kernels longer than this are applied through the FFT instead of ``np.convolve``.
@@ -21,11 +22,6 @@ _FFT_MIN_KERNEL = 200
 GAUSSIAN_SIGMA_PER_HZ = math.sqrt(math.log(2.0)) / (2.0 * math.pi)
 
 
-def _check_nonnegative(value: float, name: str) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value < 0.0:
-        raise SettingsError(f"{name} must be a finite number >= 0, got {value!r}.")
-    return value
 
 
 def gaussian_sigma_s(cutoff_hz: float) -> float:
@@ -38,8 +34,8 @@ def gaussian_sigma_s(cutoff_hz: float) -> float:
 
 def gaussian_kernel(sigma_frames: float, truncate: float = 3.0) -> np.ndarray:
     """Symmetric Gaussian kernel (odd length 2*ceil(truncate*sigma)+1) normalised to sum 1."""
-    sigma = _check_nonnegative(sigma_frames, "sigma_frames")
-    radius = math.ceil(_check_nonnegative(truncate, "truncate") * sigma)
+    sigma = positive_number(sigma_frames, "sigma_frames", allow_zero=True)
+    radius = math.ceil(positive_number(truncate, "truncate", allow_zero=True) * sigma)
     if sigma == 0.0 or radius == 0:
         return np.ones(1)
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)

@@ -332,8 +332,8 @@ def euler_from_matrix(
     use_alt = np.cumsum(switch) % 2 == 1
     chosen = np.where(use_alt[:, None], alt, abc)
     # Unwrap each angle (np.unwrap keeps its first row; the reference, when given, is that row).
-    start = chosen[:0] if ref is None else ref[np.newaxis]
-    chosen = np.unwrap(np.vstack([start, chosen]), axis=0)[len(start) :]
+    first_rows = chosen[:0] if ref is None else ref[np.newaxis]
+    chosen = np.unwrap(np.vstack([first_rows, chosen]), axis=0)[len(first_rows) :]
     out = np.empty_like(chosen)
     out[:, perm] = parity * chosen
     return from_batch(out, single)

@@ -336,11 +336,10 @@ def _parse_json(text: str, path: Path) -> PoseTrack:
     start_frame = data.get("start_frame", 1)
     if isinstance(start_frame, bool) or not isinstance(start_frame, int):
         raise fail(f"start_frame must be an integer, got {start_frame!r}.")
-    columns = {}
+    columns: dict[str, np.ndarray] = {}
     for key in ("yaw_deg", "pitch_deg", "roll_deg", "speech"):
         values = data.get(key)
         if key == "speech" and values is None:
-            columns[key] = None
             continue
         if not isinstance(values, list) or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
@@ -351,4 +350,4 @@ def _parse_json(text: str, path: Path) -> PoseTrack:
     if not isinstance(meta, dict):
         raise fail("'meta' must be an object.")
     yaw, pitch, roll = columns["yaw_deg"], columns["pitch_deg"], columns["roll_deg"]
-    return PoseTrack(yaw, pitch, roll, float(fps), start_frame, columns["speech"], meta)
+    return PoseTrack(yaw, pitch, roll, float(fps), start_frame, columns.get("speech"), meta)

@@ -12,7 +12,7 @@ from ..anim.bake import scene_fps
 from ..core.media import MEDIA_EXTENSIONS
 from ..core.motion.speech import frames_for_audio, require_speech
 from ..core.voice.vad import speech_mask_from_audio
-from . import common
+from .base import report_errors
 
 
 class HEADMOTION_OT_import_voice(bpy.types.Operator, ImportHelper):
@@ -38,7 +38,7 @@ class HEADMOTION_OT_import_voice(bpy.types.Operator, ImportHelper):
         scene = context.scene
 
         def run():
-            clip = audio.load_audio(self.filepath)  # raises (changing nothing) if it cannot be read
+            clip = audio.load_voice(self.filepath)  # raises (changing nothing) if it cannot be read; kept for Generate
             fps = scene_fps(scene)
             n_frames = frames_for_audio(clip, fps)
             speech = speech_mask_from_audio(clip.samples, clip.sample_rate, fps, n_frames=n_frames)
@@ -58,7 +58,7 @@ class HEADMOTION_OT_import_voice(bpy.types.Operator, ImportHelper):
             return (f"Head Motion: voice {clip.duration_s:.1f} s ({n_frames} frames), "
                     f"speech {100.0 * float(np.mean(speech)):.0f}% of the time{note}")
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 CLASSES: tuple[type, ...] = (HEADMOTION_OT_import_voice,)

@@ -6,9 +6,22 @@ import bpy
 from bpy.props import StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from ..anim.bake import bake_track, clear_bake
+from ..anim import inputs
+from ..anim.audio import load_voice
+from ..anim.bake import bake_track, clear_bake, scene_fps
+from ..core.motion.builder import build_motion
 from ..core.track import PoseTrack
-from . import common
+from ..properties.convert import bake_options, estimation_settings, frame_range, motion_spec, target_object
+from .base import TargetPoll, report_errors
+
+
+def panel_motion(scene: bpy.types.Scene, start: int, n_frames: int, method: str = "synthetic") -> PoseTrack:
+    """The motion the panels describe for frames ``start``…: read the inputs, one call to the motion builder."""
+    spec = motion_spec(scene, method)
+    speech = inputs.speech_override(scene, estimation_settings(scene), start, n_frames)
+    voice = inputs.voice_source(scene)
+    clip = load_voice(voice[0]) if voice is not None else None
+    return build_motion(spec, scene_fps(scene), start, n_frames, clip, voice[1] if voice else None, speech)
 
 
 def _summary(result) -> str:
@@ -24,33 +37,26 @@ def _bake_generated(operator: bpy.types.Operator, context, make_track) -> set[st
     scene = context.scene
 
     def run():
-        obj = common.target_object(context)
-        start, end = common.frame_range(scene)
+        obj = target_object(context)
+        start, end = frame_range(scene)
         track = make_track(scene, start, end - start + 1)
-        return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
+        return _summary(bake_track(obj, track, bake_options(obj, scene), scene=scene))
 
-    return common.report_errors(operator, run)
+    return report_errors(operator, run)
 
 
-class HEADMOTION_OT_generate_bake(bpy.types.Operator):
+class HEADMOTION_OT_generate_bake(TargetPoll, bpy.types.Operator):
     """Generate natural head motion for the frame range and bake it as rotation keys on the head"""
 
     bl_idname = "head_motion.generate_bake"
     bl_label = "Generate & Bake"
     bl_options = {"REGISTER", "UNDO"}
 
-    @classmethod
-    def poll(cls, context):
-        if common.target_object(context) is None:
-            cls.poll_message_set("Select a character (armature) or object, or set the Target")
-            return False
-        return True
-
     def execute(self, context):
-        return _bake_generated(self, context, common.generate_track)
+        return _bake_generated(self, context, panel_motion)
 
 
-class HEADMOTION_OT_generate_posegan(bpy.types.Operator):
+class HEADMOTION_OT_generate_posegan(TargetPoll, bpy.types.Operator):
     """Generate head motion from the voice with the PoseGAN model (audio to head pose, learned from real
     speakers) and bake it"""
 
@@ -60,7 +66,7 @@ class HEADMOTION_OT_generate_posegan(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not HEADMOTION_OT_generate_bake.poll(context):
+        if not super().poll(context):
             return False
         if context.scene.head_motion.voice_input == "NONE":
             cls.poll_message_set("Import a voice first (Voice panel)")
@@ -68,10 +74,10 @@ class HEADMOTION_OT_generate_posegan(bpy.types.Operator):
         return True
 
     def execute(self, context):
-        return _bake_generated(self, context, common.posegan_track)
+        return _bake_generated(self, context, lambda scene, start, n: panel_motion(scene, start, n, "posegan"))
 
 
-class HEADMOTION_OT_bake_file(bpy.types.Operator, ImportHelper):
+class HEADMOTION_OT_bake_file(TargetPoll, bpy.types.Operator, ImportHelper):
     """Bake a pose track file (CSV or JSON, yaw/pitch/roll in degrees) onto the head"""
 
     bl_idname = "head_motion.bake_file"
@@ -80,19 +86,15 @@ class HEADMOTION_OT_bake_file(bpy.types.Operator, ImportHelper):
 
     filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})
 
-    @classmethod
-    def poll(cls, context):
-        return HEADMOTION_OT_generate_bake.poll(context)
-
     def execute(self, context):
         scene = context.scene
 
         def run():
-            obj = common.target_object(context)
+            obj = target_object(context)
             track = PoseTrack.load(self.filepath)
-            return _summary(bake_track(obj, track, common.bake_options(obj, scene), scene=scene))
+            return _summary(bake_track(obj, track, bake_options(obj, scene), scene=scene))
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
@@ -109,12 +111,12 @@ class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
         scene = context.scene
 
         def run():
-            start, end = common.frame_range(scene)
-            track = common.generate_track(scene, start, end - start + 1)
+            start, end = frame_range(scene)
+            track = panel_motion(scene, start, end - start + 1)
             track.save(self.filepath)
             return f"Head Motion: saved {len(track)} frames to {self.filepath}"
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 class HEADMOTION_OT_clear(bpy.types.Operator):
@@ -126,7 +128,7 @@ class HEADMOTION_OT_clear(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        obj = common.target_object(context)
+        obj = target_object(context)
         if obj is None or obj.animation_data is None or obj.animation_data.action is None:
             cls.poll_message_set("The target has no action")
             return False
@@ -134,13 +136,13 @@ class HEADMOTION_OT_clear(bpy.types.Operator):
 
     def execute(self, context):
         def run():
-            obj = common.target_object(context)
+            obj = target_object(context)
             restored = clear_bake(obj)
             if restored is None:
                 return f"Head Motion: removed the baked action from '{obj.name}'"
             return f"Head Motion: '{obj.name}' uses '{restored.name}' again"
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 CLASSES: tuple[type, ...] = (

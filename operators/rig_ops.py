@@ -6,7 +6,7 @@ import bpy
 
 from ..anim.target import bone_infos
 from ..core.rig.matching import match_head_and_neck
-from . import common
+from ..properties.convert import target_object
 
 
 class HEADMOTION_OT_detect_bones(bpy.types.Operator):
@@ -18,14 +18,14 @@ class HEADMOTION_OT_detect_bones(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        obj = common.target_object(context)
+        obj = target_object(context)
         if obj is None or obj.type != "ARMATURE":
             cls.poll_message_set("The target must be an armature")
             return False
         return True
 
     def execute(self, context):
-        obj = common.target_object(context)
+        obj = target_object(context)
         match = match_head_and_neck(bone_infos(obj.data))
         if not match.head:
             self.report({"ERROR"}, f"No head bone recognised in '{obj.name}': pick it by hand.")

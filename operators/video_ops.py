@@ -19,16 +19,17 @@ from ..anim import audio, video
 from ..anim.bake import bake_track
 from ..core.errors import Cancelled, HeadMotionError, MediaError
 from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
-from . import common
+from ..properties.convert import bake_options, estimation_settings, target_object
+from .base import TargetPoll, report_errors
 
 
 def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> str:
     """Bake an estimate onto the target, then add the sound strip and the reference plane; returns a report."""
     scene = context.scene
     s = scene.head_motion
-    obj = common.target_object(context)
+    obj = target_object(context)
     track = result.to_pose_track(start_frame=s.video_start_frame)
-    baked = bake_track(obj, track, common.bake_options(obj, scene), scene=scene)  # raises before any change
+    baked = bake_track(obj, track, bake_options(obj, scene), scene=scene)  # raises before any change
     notes = list(result.warnings[:2])
     if s.video_use_sound:
         try:
@@ -60,12 +61,11 @@ def learn_style_from(context: bpy.types.Context, result: EstimationResult) -> st
     """Fit a style to an estimate, save it under the panel's style name and select it; returns a report."""
     from ..anim.user_data import style_path
     from ..core.motion.style import save_style
-    from ..core.motion.style_fit import estimator_noise_deg, fit_style
+    from ..core.motion.style_fit import style_from_estimate
 
     s = context.scene.head_motion
     name = s.style_name.strip() or "My Speaker"
-    noise = estimator_noise_deg(result.raw_angles, result.settings.gaussian_sigma_frames)
-    style = fit_style(result.to_pose_track(speech=True), name=name, noise_deg=noise)
+    style = style_from_estimate(result, name)
     path = style_path(name)
     save_style(style, path)
     s.style = path.stem
@@ -109,12 +109,12 @@ class _VideoJob:
         self._cancel = threading.Event()
         self._cache = video.cache_dir()
         try:
-            settings = common.estimation_settings(scene).validate()
+            settings = estimation_settings(scene).validate()
         except HeadMotionError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         if bpy.app.background or context.window is None:
-            return common.report_errors(
+            return report_errors(
                 self, lambda: self.finish(context, estimate_video_cached(path, settings, self._cache)))
         self._thread = threading.Thread(target=self._estimate, args=(path, settings), daemon=True)
         self._thread.start()
@@ -154,7 +154,7 @@ class _VideoJob:
                 self.report({"ERROR"}, str(self._error))
                 return {"CANCELLED"}
             raise self._error
-        return common.report_errors(self, lambda: self.finish(context, self._result))
+        return report_errors(self, lambda: self.finish(context, self._result))
 
     def cancel(self, context):
         self._cancel.set()
@@ -162,20 +162,13 @@ class _VideoJob:
         self._stop(context)
 
 
-class HEADMOTION_OT_bake_video(_VideoJob, bpy.types.Operator):
+class HEADMOTION_OT_bake_video(TargetPoll, _VideoJob, bpy.types.Operator):
     """Measure the head motion of the person in the reference video (mediapipe face landmarks) and bake it onto
     the head; ESC cancels"""
 
     bl_idname = "head_motion.bake_video"
     bl_label = "Bake From Video"
     finish = staticmethod(finish_video_bake)
-
-    @classmethod
-    def poll(cls, context):
-        if common.target_object(context) is None:
-            cls.poll_message_set("Select a character (armature) or object, or set the Target")
-            return False
-        return super().poll(context)
 
 
 class HEADMOTION_OT_learn_style(_VideoJob, bpy.types.Operator):
@@ -207,7 +200,7 @@ class HEADMOTION_OT_import_style(bpy.types.Operator, ImportHelper):
             context.scene.head_motion.style = path.stem
             return f"Head Motion: style '{path.stem}' added and selected"
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 CLASSES: tuple[type, ...] = (HEADMOTION_OT_bake_video, HEADMOTION_OT_learn_style, HEADMOTION_OT_import_style)

@@ -37,7 +37,7 @@ def make_tracks(ext, scene, seed: int) -> dict:
     audio = _module(ext, "anim.audio")
     clip = audio.load_audio(SPEECH)
     settings = ext.api.preset_settings("CONVERSATIONAL", seed=seed)
-    tracks = {"Synthetic (voice + accents)": audio.motion_for_audio(clip, scene, settings, start_frame=1)}
+    tracks = {"Synthetic (voice + accents)": ext.api.motion_for_voice(clip, settings, scene, start_frame=1)}
     n = len(next(iter(tracks.values())))
     speech = tracks["Synthetic (voice + accents)"].speech
     posegan_model = ROOT / "models" / "posegan" / "default.onnx"

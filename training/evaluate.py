@@ -176,8 +176,8 @@ def evaluate(model_path: str, data_dir: Path, draws: int = 10, cache: bool = Tru
 
 def markdown(result: dict) -> str:
     lines = [
-        "| method | L2 pose (norm.) | L2 motion (norm.) | pose RMSE (deg) | motion RMSE (deg/frame) "
-        "| std ratio yaw / pitch / roll | speed W1 (deg/s) | mean speed (deg/s) | Beat Align |",
+        ("| method | L2 pose (norm.) | L2 motion (norm.) | pose RMSE (deg) | motion RMSE (deg/frame) "
+        "| std ratio yaw / pitch / roll | speed W1 (deg/s) | mean speed (deg/s) | Beat Align |"),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in result["methods"].items():

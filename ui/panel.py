@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import bpy
 
-from ..anim.audio import all_strips_property
-from ..operators import common
+from ..anim.compat import all_strips_property
+from ..properties.convert import target_object
 
 
 def _toggle_row(layout, data, toggle: str, value: str, heading: str, text: str | None = None) -> None:
@@ -35,7 +35,7 @@ class HEADMOTION_PT_main(_HeadMotionPanel, bpy.types.Panel):
         layout = self.layout
         settings = context.scene.head_motion
         layout.prop(settings, "target")
-        obj = common.target_object(context)
+        obj = target_object(context)
         if obj is None:
             layout.label(text="Select a character or object", icon="INFO")
         elif settings.target is None:
@@ -48,12 +48,12 @@ class HEADMOTION_PT_rig(_HeadMotionPanel, bpy.types.Panel):
 
     @classmethod
     def poll(cls, context):
-        return common.target_object(context) is not None
+        return target_object(context) is not None
 
     def draw(self, context):
         layout = self.layout
         layout.use_property_split = True
-        obj = common.target_object(context)
+        obj = target_object(context)
         rig = obj.head_motion
         if obj.type == "ARMATURE":
             layout.prop_search(rig, "head_bone", obj.data, "bones", text="Head Bone")

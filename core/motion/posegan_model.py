@@ -125,8 +125,8 @@ class PoseGanMetadata:
                 f"version(s) {', '.join(map(str, SUPPORTED_VERSIONS))}. Update Head Motion or re-export the model."
             )
         try:
-            fps = float(data.get("fps"))
-        except (TypeError, ValueError):
+            fps = float(data["fps"])
+        except (KeyError, TypeError, ValueError):
             fps = float("nan")
         if not math.isfinite(fps) or fps <= 0.0:
             raise ModelError(f"The metadata of PoseGAN model '{name}' has no valid 'fps' (got {data.get('fps')!r}).")
@@ -276,14 +276,14 @@ def _read_metadata(session: Any, path: Path) -> dict:
         embedded_text = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
     except Exception:  # a model without metadata properties
         embedded_text = None
-    embedded = None
+    embedded: dict | None = None
     if embedded_text is not None:
         try:
             embedded = json.loads(embedded_text)
         except ValueError:
             raise ModelError(f"The metadata embedded in PoseGAN model '{name}' is not valid JSON.", str(path)) from None
     sidecar_path = path.with_suffix(".json")
-    sidecar = None
+    sidecar: dict | None = None
     if sidecar_path.is_file():
         try:
             sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
@@ -304,7 +304,10 @@ def _read_metadata(session: Any, path: Path) -> dict:
             "the metadata inside the model). Copy the .onnx and .json files of one model together.",
             str(path),
         )
-    return embedded if embedded is not None else sidecar
+    if embedded is not None:
+        return embedded
+    assert sidecar is not None  # both None raised above
+    return sidecar
 
 
 _cache: OrderedDict[tuple, PoseGanModel] = OrderedDict()

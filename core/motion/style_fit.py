@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -62,6 +63,9 @@ from .style_features import (
     spectral_width,
     window_peaks,
 )
+
+if TYPE_CHECKING:
+    from ..video.result import EstimationResult
 from .synthetic import MIN_SEGMENT_S, AxisMotion, SyntheticSettings, generate_synthetic
 
 FORMAT = "head_motion.style"
@@ -302,12 +306,13 @@ def _fit_floor(sim: _Simulator, p: _Params, target_ratio: float, around: float |
     """Silence floor whose generated speech/silence mean-speed ratio matches ``target_ratio`` (bisection
     in log floor over the whole range, or within a factor 1.6 of ``around``; the ratio falls as the floor
     rises). 1 = no calming, for a source that moves as much or more in silence."""
-    if target_ratio <= 1.0 or sim.mask is None:
+    mask = sim.mask
+    if target_ratio <= 1.0 or mask is None:
         return 1.0
 
     def ratio(floor: float) -> float:
         outputs = sim.run(_build_settings(sim.base, replace(p, floor=floor)))
-        return float(np.mean([speech_silence_motion_ratio(a, sim.mask, sim.fps, SPEECH_THRESHOLD) for a in outputs]))
+        return float(np.mean([speech_silence_motion_ratio(a, mask, sim.fps, SPEECH_THRESHOLD) for a in outputs]))
 
     if around is None:
         low, high, steps = _FLOOR_LIMITS[0], _FLOOR_LIMITS[1], 10
@@ -477,3 +482,10 @@ def estimator_noise_deg(raw_angles: np.ndarray, stabiliser_sigma_frames: float) 
     gain = 1.0 if sigma < 0.05 else min(1.0, 1.0 / math.sqrt(2.0 * math.sqrt(math.pi) * sigma))
     return _triple(white * gain)
 
+
+
+def style_from_estimate(result: EstimationResult, name: str = "") -> Style:
+    """The one Learn Style path (panel, batch and API): fit a style to a video estimate, with its speech mask
+    from the lips and the estimator noise of its stabiliser discounted."""
+    noise = estimator_noise_deg(result.raw_angles, result.settings.gaussian_sigma_frames)
+    return fit_style(result.to_pose_track(speech=True), name=name, noise_deg=noise)

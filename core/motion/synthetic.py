@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from ..checks import number
 from ..errors import SettingsError
 from ..filters import bspline_cubic, gaussian_sigma_s, lowpass_noise
 from ..track import PoseTrack
@@ -95,40 +96,30 @@ class SyntheticSettings:
                 raise SettingsError(f"{name} must be an AxisMotion, got {type(axis).__name__}.")
             _check_range(axis.amplitude_deg, f"{name} amplitude (degrees)", minimum=0.0)
             _check_range(axis.period_s, f"{name} period (seconds)", minimum=1e-3, strict=True)
-            _check_number(axis.bias_deg, f"{name} bias (degrees)")
+            number(axis.bias_deg, f"{name} bias (degrees)")
         _check_range(self.segment_s, "segment duration (seconds)", minimum=MIN_SEGMENT_S)
-        _check_number(self.jitter_deg, "jitter (degrees)", minimum=0.0)
-        cutoff = _check_number(self.jitter_cutoff_hz, "jitter cut-off (Hz)", minimum=0.0)
+        number(self.jitter_deg, "jitter (degrees)", minimum=0.0)
+        cutoff = number(self.jitter_cutoff_hz, "jitter cut-off (Hz)", minimum=0.0)
         if cutoff <= 0.0 or cutoff > MAX_JITTER_CUTOFF_HZ:
             raise SettingsError(f"jitter cut-off must be > 0 and <= {MAX_JITTER_CUTOFF_HZ} Hz, got {cutoff}.")
-        _check_number(self.settle_s, "settle time (seconds)", minimum=0.0)
-        _check_number(self.rest_s, "rest time (seconds)", minimum=0.0)
-        floor = _check_number(self.silence_floor, "silence floor", minimum=0.0)
+        number(self.settle_s, "settle time (seconds)", minimum=0.0)
+        number(self.rest_s, "rest time (seconds)", minimum=0.0)
+        floor = number(self.silence_floor, "silence floor", minimum=0.0)
         if floor > 1.0:
             raise SettingsError(f"silence floor is a fraction of the motion and must be <= 1, got {floor}.")
-        _check_number(self.intensity, "intensity", minimum=0.0)
+        number(self.intensity, "intensity", minimum=0.0)
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise SettingsError(f"seed must be an integer >= 0, got {self.seed!r}.")
         return self
 
 
-def _check_number(value: float, name: str, minimum: float | None = None) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(number):
-        raise SettingsError(f"{name} must be finite, got {value!r}.")
-    if minimum is not None and number < minimum:
-        raise SettingsError(f"{name} must be >= {minimum}, got {number}.")
-    return number
 
 
 def _check_range(value: tuple[float, float], name: str, minimum: float, strict: bool = False) -> None:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise SettingsError(f"{name} must be a (low, high) pair, got {value!r}.")
-    low = _check_number(value[0], f"{name} low", minimum)
-    high = _check_number(value[1], f"{name} high", minimum)
+    low = number(value[0], f"{name} low", minimum)
+    high = number(value[1], f"{name} high", minimum)
     if strict and low <= 0.0:
         raise SettingsError(f"{name} low must be > 0, got {low}.")
     if low > high:
@@ -288,7 +279,7 @@ def generate_synthetic(
     settings.validate()
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
         raise SettingsError(f"The number of frames must be an integer >= 1, got {n_frames!r}.")
-    fps = _check_number(fps, "fps")
+    fps = number(fps, "fps")
     if fps <= 0.0:
         raise SettingsError(f"fps must be > 0, got {fps}.")
     if isinstance(start_frame, bool) or not isinstance(start_frame, (int, np.integer)):

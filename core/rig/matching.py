@@ -98,12 +98,12 @@ class _Rig:
 
     def __init__(self, bones: Iterable[BoneInfo]):
         self.bones: dict[str, _Bone] = {}
-        for bone in bones:
-            if bone.name in self.bones:
+        for info in bones:
+            if info.name in self.bones:
                 continue
-            parts = parse_name(bone.name)
-            self.bones[bone.name] = _Bone(
-                bone.name, bone.parent, len(self.bones), parts, _bone_keys(bone.name, parts)
+            parts = parse_name(info.name)
+            self.bones[info.name] = _Bone(
+                info.name, info.parent, len(self.bones), parts, _bone_keys(info.name, parts)
             )
         self.children: dict[str, list[str]] = {name: [] for name in self.bones}
         for bone in self.bones.values():
@@ -195,8 +195,8 @@ def _find_eyes(rig: _Rig, head: str | None, mapping: Mapping | None) -> tuple[st
     # Word fallback: a left/right pair of bones with an "eye" word and the same other words.
     groups: dict[tuple[str, ...], dict[str, list[str]]] = {}
     for bone in rig.bones.values():
-        words = set(bone.parts.words)
-        if bone.parts.side and words & {"eye", "eyeball"} and not words & NOT_EYE_WORDS:
+        word_set = set(bone.parts.words)
+        if bone.parts.side and word_set & {"eye", "eyeball"} and not word_set & NOT_EYE_WORDS:
             groups.setdefault(bone.parts.words, {}).setdefault(bone.parts.side, []).append(bone.name)
     best: tuple[tuple[bool, int, int], tuple[str, str]] | None = None
     for words, sides in groups.items():

@@ -27,18 +27,20 @@ class Landmarker:
     where mediapipe has no wheel). ``process(rgb)`` returns one (n, 2) array per face found."""
 
     def __init__(self, settings: EstimationSettings) -> None:
-        options = {
+        options: dict[str, Any] = {
             "max_num_faces": int(settings.max_faces),
             "min_detection_confidence": float(settings.min_detection_confidence),
             "min_tracking_confidence": float(settings.min_tracking_confidence),
         }
-        face_mesh = None
+        face_mesh: Any = None
         if settings.landmarks != "litert":
             try:
-                from mediapipe.python.solutions import face_mesh
+                from mediapipe.python.solutions import face_mesh as mediapipe_face_mesh
             except ImportError:
                 if settings.landmarks == "mediapipe":
                     raise MissingDependencyError("mediapipe", FEATURE) from None
+            else:
+                face_mesh = mediapipe_face_mesh
         if face_mesh is None:
             try:
                 from .litert_face import LiteRtFaceMesh
@@ -152,7 +154,7 @@ class FaceTracker:
         stale = (
             face is not None
             and self._threshold is not None
-            and (not self._tracked or _crop_change(self._previous, face) > self._threshold)
+            and (not self._tracked or self._previous is None or _crop_change(self._previous, face) > self._threshold)
         )
         if stale:  # the crop FaceMesh used was not this face's: once more, from its own landmarks' crop
             again = _choose_face(self._mesh.process(rgb), face)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..checks import number
 from ..errors import SettingsError
 from .face_model import RIGID_LANDMARKS
 from .head_pose import DEFAULT_FOV_DEG, DEFAULT_PITCH_GAIN, DEFAULT_YAW_GAIN, PoseFitSettings
@@ -90,17 +90,17 @@ class EstimationSettings:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
                 raise SettingsError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
         for name in ("gaussian_sigma_frames", "one_euro_beta", "hampel_floor_deg"):
-            _number(getattr(self, name), name, minimum=0.0)
+            number(getattr(self, name), name, minimum=0.0)
         for name in ("one_euro_min_cutoff_hz", "one_euro_d_cutoff_hz", "hampel_sigmas"):
-            _number(getattr(self, name), name, minimum=0.0, strict=True)
-        _number(self.max_error_ratio, "max_error_ratio", minimum=1.0)
+            number(getattr(self, name), name, minimum=0.0, strict=True)
+        number(self.max_error_ratio, "max_error_ratio", minimum=1.0)
         if self.landmarks not in LANDMARK_BACKENDS:
             choices = ", ".join(LANDMARK_BACKENDS)
             raise SettingsError(f"Unknown landmarks backend {self.landmarks!r}; use one of {choices}.")
         if self.retrack_threshold is not None:
-            _number(self.retrack_threshold, "retrack_threshold", minimum=0.0)
+            number(self.retrack_threshold, "retrack_threshold", minimum=0.0)
         for name in ("min_detection_confidence", "min_tracking_confidence"):
-            value = _number(getattr(self, name), name, minimum=0.0)
+            value = number(getattr(self, name), name, minimum=0.0)
             if value > 1.0:
                 raise SettingsError(f"{name} must lie between 0 and 1, got {value!r}.")
         return self
@@ -138,12 +138,4 @@ class EstimationSettings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _number(value: Any, name: str, minimum: float, strict: bool = False) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-        raise SettingsError(f"{name} must be a finite number {'>' if strict else '>='} {minimum}, got {value!r}.")
-    return value
 

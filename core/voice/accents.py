@@ -45,8 +45,6 @@ ONSET_RANGE_DB = 80.0
 _ATTACK_FRACTION = 0.45
 
 
-def _check_fps(fps: float) -> float:
-    return positive_number(fps, "fps")
 
 
 def _per_video_frame_max(values: np.ndarray, step_rate: float, fps: float, n_frames: int) -> np.ndarray:
@@ -82,7 +80,7 @@ def onset_strength(
     ``samples``: mono audio at ``sample_rate`` Hz, or an AudioClip. ``n_frames`` defaults to
     ``ceil(duration * fps)``.
     """
-    fps = _check_fps(fps)
+    fps = positive_number(fps, "fps")
     x, rate = mono_samples(samples, sample_rate)
     total = frame_count(len(x), rate, fps) if n_frames is None else int(n_frames)
     n_fft = max(16, round(ONSET_WINDOW_S * rate))
@@ -117,7 +115,7 @@ def accent_frames(
     scores of all peaks in speech (0 keeps every peak). ``lookahead_s``: how far after an onset its
     syllable's loudness is looked for (seconds). Silence (or no speech) gives an empty array.
     """
-    fps = _check_fps(fps)
+    fps = positive_number(fps, "fps")
     x, rate = mono_samples(samples, sample_rate)
     total = frame_count(len(x), rate, fps) if n_frames is None else int(n_frames)
     for name, value in (("min_spacing_s", min_spacing_s), ("threshold", threshold), ("lookahead_s", lookahead_s)):
@@ -217,7 +215,7 @@ def add_accents(
     records the count, intensity and seed.
     """
     track.validate()
-    fps = _check_fps(track.fps)
+    fps = positive_number(track.fps, "fps")
     intensity = float(intensity)
     if not math.isfinite(intensity) or intensity < 0.0:
         raise SettingsError(f"intensity must be a finite number >= 0, got {intensity!r}.")

@@ -37,11 +37,12 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import sample_rate as checked_rate
 from ..errors import MediaError, SettingsError
 from ..media import MEDIA_EXTENSIONS
 from ..media import extension as _extension
 from .decoders import Decoder, DecoderUnavailable, decoder_name, default_decoders
-from .resample import Resampler, check_rate, resample
+from .resample import Resampler, resample
 
 
 @dataclass(eq=False)
@@ -56,7 +57,7 @@ class AudioClip:
         self.samples = np.ascontiguousarray(self.samples, dtype=np.float32)
         if self.samples.ndim != 1:
             raise SettingsError(f"AudioClip samples must be mono (1-D), got shape {self.samples.shape}.")
-        self.sample_rate = check_rate(self.sample_rate, "sample_rate")
+        self.sample_rate = checked_rate(self.sample_rate, "sample_rate")
 
     @property
     def duration_s(self) -> float:
@@ -141,13 +142,13 @@ def decode_audio(
     audio or zero samples, is damaged, or no decoder reads its format. The whole file is held in memory:
     stream long recordings with :func:`iter_audio_blocks` instead.
     """
-    sample_rate = check_rate(sample_rate, "sample_rate")
+    sample_rate = checked_rate(sample_rate, "sample_rate")
     path = _check_file(os.fspath(path))
     name, (samples, rate) = _first_that_reads(path, decoders, lambda decoder: decoder(path, sample_rate))
     data = _mono(samples, path, name)
     if len(data) == 0:
         raise _zero_length(path)
-    rate = check_rate(rate, f"sample rate returned by decoder '{name}'")
+    rate = checked_rate(rate, f"sample rate returned by decoder '{name}'")
     if rate != sample_rate:
         data = resample(data, rate, sample_rate)
     return AudioClip(np.clip(data, -1.0, 1.0), sample_rate, path)
@@ -180,7 +181,7 @@ def iter_audio_blocks(
     read whole and then cut into blocks. The file is opened, and open errors are raised, by this call;
     damage found later is raised (as :class:`MediaError`) while iterating.
     """
-    sample_rate = check_rate(sample_rate, "sample_rate")
+    sample_rate = checked_rate(sample_rate, "sample_rate")
     block_s = float(block_s)
     if not math.isfinite(block_s) or block_s <= 0.0:
         raise SettingsError(f"block_s must be a number of seconds > 0, got {block_s!r}.")
@@ -194,7 +195,7 @@ def iter_audio_blocks(
         return rate, iter([whole])
 
     name, (rate, source) = _first_that_reads(path, decoders, open_stream)
-    rate = check_rate(rate, f"sample rate returned by decoder '{name}'")
+    rate = checked_rate(rate, f"sample rate returned by decoder '{name}'")
     return _stream(source, path, name, rate, sample_rate, block_n)
 
 

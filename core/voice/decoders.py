@@ -211,9 +211,12 @@ class FfmpegDecoder:
                         f"Cannot read '{path}': cannot run ffmpeg ({exc.strerror or exc}).", path
                     ) from None
                 rest = b""
+                stdout = proc.stdout
+                if stdout is None:  # never: stdout is a pipe
+                    raise MediaError(f"Cannot read '{path}': ffmpeg gave no output pipe.", path)
                 try:
                     while True:
-                        chunk = proc.stdout.read(self._CHUNK_BYTES)
+                        chunk = stdout.read(self._CHUNK_BYTES)
                         if not chunk:
                             break
                         data = rest + chunk
@@ -230,7 +233,7 @@ class FfmpegDecoder:
                     if proc.poll() is None:
                         proc.kill()
                         proc.wait()
-                    proc.stdout.close()
+                    stdout.close()
 
         return rate, blocks()
 

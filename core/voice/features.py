@@ -21,10 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
-from ..checks import positive_number
+from ..checks import positive_number, whole_number
 from ..errors import SettingsError
 
 #: Bumped whenever the feature definition changes, so a model can refuse features it was not trained on.
@@ -37,13 +38,8 @@ _PUSH_SAMPLES = 1 << 18
 _KINDS = ("logmel", "mfcc")
 
 
-_check_positive = positive_number
 
 
-def _check_int(value: int, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise SettingsError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -68,9 +64,9 @@ class FeatureConfig:
 
     def validate(self) -> FeatureConfig:
         """Raise :class:`SettingsError` naming the first bad field; return ``self``."""
-        rate = _check_int(self.sample_rate, "sample_rate (Hz)", 1)
-        n_fft = _check_int(self.n_fft, "n_fft (samples)", 16)
-        n_mels = _check_int(self.n_mels, "n_mels", 1)
+        rate = whole_number(self.sample_rate, "sample_rate (Hz)", 1)
+        n_fft = whole_number(self.n_fft, "n_fft (samples)", 16)
+        n_mels = whole_number(self.n_mels, "n_mels", 1)
         fmin = float(self.fmin)
         fmax = self.top_hz
         if not (math.isfinite(fmin) and 0.0 <= fmin < fmax <= rate / 2.0):
@@ -80,10 +76,10 @@ class FeatureConfig:
         if self.kind not in _KINDS:
             raise SettingsError(f"kind must be one of {_KINDS}, got {self.kind!r}.")
         if self.kind == "mfcc":
-            n_mfcc = _check_int(self.n_mfcc, "n_mfcc", 1)
+            n_mfcc = whole_number(self.n_mfcc, "n_mfcc", 1)
             if n_mfcc > n_mels:
                 raise SettingsError(f"n_mfcc ({n_mfcc}) cannot exceed n_mels ({n_mels}).")
-        _check_positive(self.amin, "amin")
+        positive_number(self.amin, "amin")
         return self
 
     @property
@@ -212,11 +208,11 @@ class FrameStream:
         reduce: Callable[[np.ndarray], np.ndarray],
         limit: int | None = None,
     ):
-        self.sample_rate = _check_positive(sample_rate, "sample rate (Hz)")
-        self.frame_rate = _check_positive(frame_rate, "frame rate (fps)")
-        self.n_fft = _check_int(n_fft, "n_fft (samples)", 2)
+        self.sample_rate = positive_number(sample_rate, "sample rate (Hz)")
+        self.frame_rate = positive_number(frame_rate, "frame rate (fps)")
+        self.n_fft = whole_number(n_fft, "n_fft (samples)", 2)
         self._reduce = reduce
-        self._limit = None if limit is None else _check_int(limit, "n_frames", 0)
+        self._limit = None if limit is None else whole_number(limit, "n_frames", 0)
         self._half = self.n_fft // 2
         self._window = hann_window(self.n_fft)
         self._offsets = np.arange(self.n_fft)
@@ -291,7 +287,7 @@ class FrameStream:
         self._finished = True
         if n_frames is None:
             n_frames = self._limit if self._limit is not None else self.frame_count
-        total = _check_int(n_frames, "n_frames", 0)
+        total = whole_number(n_frames, "n_frames", 0)
         if total < self._next:
             raise SettingsError(f"n_frames ({total}) is less than the {self._next} frames already returned.")
         if total > self._next:
@@ -332,7 +328,7 @@ class AudioFeatureStream:
 
     def __init__(self, config: FeatureConfig, fps: float, n_frames: int | None = None):
         self.config = (config or FeatureConfig()).validate()
-        self.fps = _check_positive(fps, "fps")
+        self.fps = positive_number(fps, "fps")
         self._frames = FrameStream(
             self.config.sample_rate, self.fps, self.config.n_fft, _feature_reducer(self.config), limit=n_frames
         )
@@ -344,7 +340,7 @@ class AudioFeatureStream:
         return self._frames.finish(n_frames).astype(np.float32)
 
 
-def _samples_at(audio: object, sample_rate: int) -> np.ndarray:
+def _samples_at(audio: Any, sample_rate: int) -> np.ndarray:
     """Samples of ``audio`` (an AudioClip, resampled if needed, or a 1-D array at ``sample_rate``)."""
     rate = getattr(audio, "sample_rate", None)
     if rate is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 
+from ..checks import sample_rate
 from ..errors import SettingsError
 
 #: Kaiser-windowed sinc: zero crossings of the sinc on each side, pass band as a fraction of the lower
@@ -49,8 +49,8 @@ class Resampler:
     """
 
     def __init__(self, rate_in: int, rate_out: int):
-        self.rate_in = check_rate(rate_in, "input sample rate")
-        self.rate_out = check_rate(rate_out, "output sample rate")
+        self.rate_in = sample_rate(rate_in, "input sample rate")
+        self.rate_out = sample_rate(rate_out, "output sample rate")
         self._identity = self.rate_in == self.rate_out
         self._n_in = 0
         self._n_out = 0
@@ -143,13 +143,3 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     return Resampler(rate_in, rate_out).process(samples, final=True)
 
 
-def check_rate(rate: Any, name: str) -> int:
-    if isinstance(rate, bool):
-        raise SettingsError(f"{name} must be a whole number of Hz > 0, got {rate!r}.")
-    try:
-        value = float(rate)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be a whole number of Hz > 0, got {rate!r}.") from None
-    if not math.isfinite(value) or value <= 0 or value != round(value):
-        raise SettingsError(f"{name} must be a whole number of Hz > 0, got {rate!r}.")
-    return round(value)

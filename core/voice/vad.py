@@ -29,9 +29,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from ..checks import number, positive_number
 from ..errors import SettingsError
 from .features import FrameStream, frame_count
 
@@ -75,38 +77,23 @@ class VadConfig:
         if not (math.isfinite(low_hz) and math.isfinite(high_hz) and 0.0 <= low_hz < high_hz):
             raise SettingsError(f"band_hz must satisfy 0 <= low < high, got {self.band_hz!r}.")
         for name in ("window_s", "hop_s"):
-            _positive(getattr(self, name), name)
+            positive_number(getattr(self, name), name)
         for name in ("floor_percentile", "peak_percentile"):
-            value = _number(getattr(self, name), name)
+            value = number(getattr(self, name), name)
             if not 0.0 <= value <= 100.0:
                 raise SettingsError(f"{name} must lie in 0..100, got {value}.")
         if self.floor_percentile >= self.peak_percentile:
             raise SettingsError("floor_percentile must be below peak_percentile.")
         for name in ("min_range_db", "max_span_db", "min_speech_s", "min_pause_s", "pad_s"):
-            if _number(getattr(self, name), name) < 0.0:
+            if number(getattr(self, name), name) < 0.0:
                 raise SettingsError(f"{name} must be >= 0, got {getattr(self, name)}.")
-        _number(self.min_level_db, "min_level_db")
-        low, high = _number(self.low_fraction, "low_fraction"), _number(self.high_fraction, "high_fraction")
+        number(self.min_level_db, "min_level_db")
+        low, high = number(self.low_fraction, "low_fraction"), number(self.high_fraction, "high_fraction")
         if not 0.0 <= low <= high <= 1.0:
             raise SettingsError(f"need 0 <= low_fraction <= high_fraction <= 1, got {low}, {high}.")
         return self
 
 
-def _number(value: float, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(number):
-        raise SettingsError(f"{name} must be finite, got {value!r}.")
-    return number
-
-
-def _positive(value: float, name: str) -> float:
-    number = _number(value, name)
-    if number <= 0.0:
-        raise SettingsError(f"{name} must be > 0, got {value!r}.")
-    return number
 
 
 @dataclass(frozen=True)
@@ -137,7 +124,7 @@ def _band_stream(sample_rate: int, config: VadConfig) -> FrameStream:
     return FrameStream(sample_rate, 1.0 / config.hop_s, n_fft, reduce)
 
 
-def mono_samples(audio: object, sample_rate: int | None) -> tuple[np.ndarray, int]:
+def mono_samples(audio: Any, sample_rate: int | None) -> tuple[np.ndarray, int]:
     """(samples, rate) of an AudioClip, or of a 1-D sample array at ``sample_rate`` Hz; checked."""
     rate = getattr(audio, "sample_rate", None)
     samples = np.asarray(audio.samples if rate is not None else audio)
@@ -147,7 +134,7 @@ def mono_samples(audio: object, sample_rate: int | None) -> tuple[np.ndarray, in
         if sample_rate is None:
             raise SettingsError("sample_rate (Hz) is required when passing a sample array.")
         rate = sample_rate
-    rate = _positive(rate, "sample_rate")
+    rate = positive_number(rate, "sample_rate")
     if samples.ndim != 1:
         raise SettingsError(f"audio samples must be mono (1-D), got shape {samples.shape}.")
     if samples.size and not np.isfinite(samples).all():
@@ -218,7 +205,7 @@ def speech_mask_from_energy(
 ) -> np.ndarray:
     """0/1 speech mask (n_frames,) per video frame from a band-level track (one value per ``hop_s``)."""
     config = (config or VadConfig()).validate()
-    fps = _positive(fps, "fps")
+    fps = positive_number(fps, "fps")
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 0:
         raise SettingsError(f"n_frames must be an integer >= 0, got {n_frames!r}.")
     steps = speech_steps(energy_db, config)
@@ -244,7 +231,7 @@ def speech_mask_from_audio(
     """
     config = (config or VadConfig()).validate()
     samples, rate = mono_samples(audio, sample_rate)
-    fps = _positive(fps, "fps")
+    fps = positive_number(fps, "fps")
     energy = band_energy_db(samples, rate, config)
     total = frame_count(len(samples), rate, fps) if n_frames is None else n_frames
     return speech_mask_from_energy(energy, fps, total, config)
@@ -263,8 +250,8 @@ def speech_mask_from_blocks(
     audio; the mask equals the one-shot result for the concatenated blocks.
     """
     config = (config or VadConfig()).validate()
-    rate = int(_positive(sample_rate, "sample_rate"))
-    fps = _positive(fps, "fps")
+    rate = int(positive_number(sample_rate, "sample_rate"))
+    fps = positive_number(fps, "fps")
     stream = _band_stream(rate, config)
     pieces = []
     received = 0

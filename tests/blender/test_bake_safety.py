@@ -12,7 +12,7 @@ def _channels(ext, obj, action=None):
     fcurves = ext.anim.fcurves
     if action is None:
         return fcurves.channels_for(obj, create=False)
-    if not fcurves.has_slotted_actions():
+    if not ext.anim.compat.has_slotted_actions():
         return action
     slot = obj.animation_data.action_slot
     return action.layers[0].strips[0].channelbag(slot)
@@ -116,7 +116,7 @@ def test_clear_restores_the_previous_action(ext, empty_scene):
     assert bpy.ops.head_motion.clear() == {"FINISHED"}
     assert obj.animation_data.action == original
     assert name not in bpy.data.actions
-    if ext.anim.fcurves.has_slotted_actions():
+    if ext.anim.compat.has_slotted_actions():
         assert obj.animation_data.action_slot is not None
 
 

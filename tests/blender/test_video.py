@@ -33,7 +33,7 @@ def test_bake_from_video_follows_the_estimate(ext, empty_scene):
     empty_scene.render.fps = 25
     obj = _prepare(empty_scene)
     assert bpy.ops.head_motion.bake_video() == {"FINISHED"}
-    settings = ext.operators.common.estimation_settings(empty_scene)
+    settings = ext.properties.convert.estimation_settings(empty_scene)
     result = ext.core.video.estimate_video_cached(CLIP, settings, ext.anim.video.cache_dir())
     assert result.n_frames > 100 and result.missing_fraction < 0.02
     track = result.to_pose_track(start_frame=1)
@@ -95,7 +95,7 @@ def test_learn_style_then_generate_in_that_style(ext, empty_scene):
     style = ext.core.motion.style.load_style(path)
     empty_scene.frame_start, empty_scene.frame_end = 1, 1500
     assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
-    settings = ext.operators.common.synthetic_settings(empty_scene)
+    settings = ext.properties.convert.motion_spec(empty_scene).synthetic_settings()
     track = ext.core.motion.synthetic.generate_synthetic(1500, 25.0, settings)
     std = track.angles.std(axis=0)
     assert np.all(std > 0.5 * np.asarray(style.stats.std_deg)) and np.all(std < 2.0 * np.asarray(style.stats.std_deg))
@@ -132,6 +132,7 @@ def test_silence_from_the_video_lips(ext, empty_scene):
     bpy.ops.head_motion.learn_style()  # analyses (and caches) the video
     s.style = ""
     empty_scene.frame_start, empty_scene.frame_end = 1, 250
-    speech = ext.operators.common.video_lip_speech(empty_scene, 1, 250)
+    settings = ext.properties.convert.estimation_settings(empty_scene)
+    speech = ext.anim.inputs.video_lip_speech(empty_scene, settings, 1, 250)
     assert speech.shape == (250,) and 0.3 < speech.mean() < 1.0
     assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}

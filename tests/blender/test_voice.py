@@ -149,7 +149,7 @@ def test_head_turns_are_still_exact_with_a_voice(ext, empty_scene):
     obj = build_rig(RIGS["cc_zxy"])
     clip = ext.anim.audio.load_audio(SPEECH)
     settings = ext.core.motion.synthetic.preset_settings("ANIMATED", seed=4)
-    track = ext.anim.audio.motion_for_audio(clip, empty_scene, settings, start_frame=1)
+    track = ext.api.motion_for_voice(clip, settings, empty_scene, start_frame=1)
     ext.anim.bake.bake_track(obj, track)
     for i in (0, 100, 300):
         empty_scene.frame_set(1 + i)

@@ -52,3 +52,66 @@ def test_core_package_imports_in_a_plain_python_without_bpy():
     )
     done = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+#: Folders of the extension whose modules must stay small (one job each).
+LAYERS = ("core", "anim", "operators", "ui", "properties")
+MAX_LINES = 500
+MAX_CORE_TOP_LEVEL = 12
+
+
+def test_relative_imports_in_core_never_leave_core():
+    """core/ never imports the Blender side: no relative import climbs above core/ (to anim, operators, ui...)."""
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        depth = len(path.relative_to(ROOT / "core").parts)  # core/x.py: 1; core/voice/x.py: 2
+        for node, module, level, _ in _imports(path):
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            assert level <= depth, f"{where} imports '{'.' * level}{module}', outside core/"
+
+
+def test_no_module_is_over_500_lines():
+    too_long = []
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            lines = len(path.read_text().splitlines())
+            if lines > MAX_LINES:
+                too_long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert not too_long, "split these modules (one job each): " + ", ".join(too_long)
+
+
+def test_core_is_grouped_by_stage_with_a_small_top_level():
+    top = sorted(p.name for p in (ROOT / "core").glob("*.py"))
+    assert len(top) <= MAX_CORE_TOP_LEVEL, f"core/ has {len(top)} top-level modules: {top}"
+    for stage in ("voice", "motion", "video", "rig"):
+        assert (ROOT / "core" / stage / "__init__.py").is_file(), f"core/{stage}/ is a package"
+
+
+def test_every_core_module_says_what_it_holds():
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        assert doc and len(doc) > 20, f"{path.relative_to(ROOT)} has no docstring saying what it holds"
+
+
+def test_panels_depend_on_settings_not_on_operators():
+    for path in sorted((ROOT / "ui").rglob("*.py")):
+        for node, module, _, _ in _imports(path):
+            target = (node.module or "") if isinstance(node, ast.ImportFrom) else module
+            assert not target.startswith("operators"), f"{path.relative_to(ROOT)}:{node.lineno} imports operators"
+
+
+def test_blender_version_probes_live_in_compat():
+    """Version differences are probed in anim/compat.py only (hasattr on bpy types, bpy.app.version)."""
+    probes = []
+    for layer in ("anim", "operators", "ui", "properties"):
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            if path.name == "compat.py":
+                continue
+            text = path.read_text()
+            for needle in ("bpy.app.version", "hasattr(bpy.", "hasattr(editor", "hasattr(strip",
+                           "hasattr(render", "hasattr(scene.render", "hasattr(id_data"):
+                if needle in text:
+                    probes.append(f"{path.relative_to(ROOT)}: {needle}")
+    for path in (ROOT / "batch.py", ROOT / "api.py"):
+        if "hasattr(bpy." in path.read_text():
+            probes.append(f"{path.name}: hasattr(bpy.")
+    assert not probes, "move these version probes to anim/compat.py: " + ", ".join(probes)

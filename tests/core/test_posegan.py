@@ -80,7 +80,7 @@ def test_window_joins_are_continuous(model, speech_features):
     starts = window_starts(n, meta.window_frames, meta.overlap_frames)
     assert len(starts) >= 4
     # Frames where a window begins and where the previous window's frames run out (the cross-fade ends).
-    joins = sorted({s for s in starts[1:]} | {s + meta.window_frames for s in starts[:-1]})
+    joins = sorted(set(starts[1:]) | {s + meta.window_frames for s in starts[:-1]})
     at_joins = np.array([change[max(0, j - 2) : j + 2].max() for j in joins if j < n - 1])
     print(
         f"join continuity: max change at joins {at_joins.max():.4f} deg, median change {median:.4f} deg, "

@@ -34,8 +34,8 @@ BAKE_MODE_ITEMS = [
     (
         "NEW_ACTION",
         "New Action",
-        "Bake into a copy of the current action (or a new one); the original action is kept untouched "
-        "and can be reassigned at any time",
+        ("Bake into a copy of the current action (or a new one); the original action is kept untouched "
+        "and can be reassigned at any time"),
     ),
     (
         "REPLACE",
@@ -47,8 +47,8 @@ BAKE_MODE_ITEMS = [
 SILENCE_ITEMS = [
     ("NONE", "None", "Move all the time"),
     ("VOICE", "Voice", "Settle the head in the pauses of the voice (voice-activity detection on the audio)"),
-    ("VIDEO", "Video Lips", "Settle the head when the lips of the person in the reference video stop moving "
-     "(analyse the video first)"),
+    ("VIDEO", "Video Lips", ("Settle the head when the lips of the person in the reference video stop moving "
+     "(analyse the video first)")),
     (
         "CHANNEL",
         "Animation Channel",
