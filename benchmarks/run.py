@@ -26,7 +26,8 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
 EXT = extension_dev.enable_from_source(USER_DIR, "head_motion_bench")
-for _module in ("audio_io", "audio_features", "vad", "metrics", "speech_motion", "video_estimation", "posegan"):
+for _module in ("voice.decode", "voice.features", "voice.vad", "metrics", "motion.speech", "motion.synthetic", "video",
+                "motion.posegan"):
     importlib.import_module(f"{EXT.__name__}.core.{_module}")
 
 
