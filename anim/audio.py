@@ -8,7 +8,9 @@ scene until the caller asks (:func:`place_audio`), so a failed import or bake le
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import bpy
 import numpy as np
@@ -33,7 +35,7 @@ class AudDecoder:
     name = "blender-aud"
     block_s = 30.0
 
-    def _open(self, path: str):
+    def _open(self, path: str) -> tuple[Any, int, int]:
         try:
             import aud
         except ImportError:
@@ -53,11 +55,11 @@ class AudDecoder:
             return np.zeros((0, 1), dtype=np.float32), rate
         return np.asarray(sound.data(), dtype=np.float32), rate
 
-    def open_stream(self, path: str):
+    def open_stream(self, path: str) -> tuple[int, Iterator[np.ndarray]]:
         """(rate, iterator of (n, channels) blocks) — see core.voice.decode's decoder protocol."""
         sound, rate, length = self._open(path)
 
-        def blocks():
+        def blocks() -> Iterator[np.ndarray]:
             step = self.block_s
             start = 0.0
             while start * rate < length:
@@ -100,7 +102,7 @@ def load_voice(path: str | os.PathLike) -> AudioClip:
     return clip
 
 
-def _strips(scene: bpy.types.Scene):
+def _strips(scene: bpy.types.Scene) -> list[Any]:
     editor = scene.sequence_editor
     if editor is None:
         return []
@@ -129,7 +131,7 @@ def can_play_sound() -> bool:
 
 
 def place_audio(scene: bpy.types.Scene, path: str | os.PathLike, start_frame: int, n_frames: int | None,
-                add_strip: bool = True, set_frame_range: bool = True):
+                add_strip: bool = True, set_frame_range: bool = True) -> Any:
     """Add a sound strip for ``path`` at ``start_frame`` and/or set the scene range to ``n_frames``.
 
     Returns the new strip, or None (not asked for, or a Blender built without audio, where sound strips

@@ -12,6 +12,7 @@ Keyframes are written in bulk with ``keyframe_points.add`` + ``foreach_set`` (a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import bpy
 import numpy as np
@@ -55,7 +56,7 @@ def current_slot_identifier(id_data: bpy.types.ID) -> str | None:
     return adt.action_slot.identifier
 
 
-def channels_for(id_data: bpy.types.ID, create: bool = True):
+def channels_for(id_data: bpy.types.ID, create: bool = True) -> Any:
     """The container whose ``.fcurves`` animate ``id_data`` in its active action.
 
     Legacy API: the action itself. Slotted API: the channelbag of the assigned slot in the first layer's
@@ -76,7 +77,7 @@ def channels_for(id_data: bpy.types.ID, create: bool = True):
     return compat.channelbag(action, slot, create)
 
 
-def channels_in(action: bpy.types.Action | None, slot_identifier: str | None):
+def channels_in(action: bpy.types.Action | None, slot_identifier: str | None) -> Any:
     """Read-only view of the F-curves of ``action`` for the slot named ``slot_identifier`` (or None).
 
     Legacy API: the action itself. Slotted API: the channelbag of that slot, or None when the action has no
@@ -92,14 +93,14 @@ def channels_in(action: bpy.types.Action | None, slot_identifier: str | None):
     return compat.channelbag(action, slot, create=False)
 
 
-def find_fcurve(channels, data_path: str, index: int):
+def find_fcurve(channels, data_path: str, index: int) -> Any:
     """The F-curve for ``data_path[index]`` in ``channels`` (None when absent or no channels)."""
     if channels is None:
         return None
     return channels.fcurves.find(data_path, index=index)
 
 
-def ensure_fcurve(channels, data_path: str, index: int, group: str):
+def ensure_fcurve(channels, data_path: str, index: int, group: str) -> Any:
     """Find or create the F-curve for ``data_path[index]``, grouped under ``group`` when created."""
     fcurve = channels.fcurves.find(data_path, index=index)
     if fcurve is not None:

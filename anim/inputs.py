@@ -62,7 +62,9 @@ def video_lip_speech(scene: bpy.types.Scene, settings: EstimationSettings, start
                            n_frames)
 
 
-def speech_override(scene: bpy.types.Scene, settings: EstimationSettings, start: int, n_frames: int):
+def speech_override(
+    scene: bpy.types.Scene, settings: EstimationSettings, start: int, n_frames: int
+) -> np.ndarray | None:
     """The speaking mask the Silence panel asks for instead of the voice's own (None: use the voice's)."""
     s = scene.head_motion
     if s.silence_source == "CHANNEL":

@@ -30,14 +30,14 @@ class HEADMOTION_OT_import_voice(bpy.types.Operator, ImportHelper):
     set_frame_range: BoolProperty(name="Set Frame Range",
                                   description="Make the scene's frame range the length of the voice", default=True)
 
-    def invoke(self, context, event):
+    def invoke(self, context, event) -> set[str]:
         self.start_frame = context.scene.frame_start
         return super().invoke(context, event)
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         scene = context.scene
 
-        def run():
+        def run() -> str:
             clip = audio.load_voice(self.filepath)  # raises (changing nothing) if it cannot be read; kept for Generate
             fps = scene_fps(scene)
             n_frames = frames_for_audio(clip, fps)

@@ -36,7 +36,7 @@ def _bake_generated(operator: bpy.types.Operator, context, make_track) -> set[st
     """Make a track for the bake range with ``make_track(scene, start, n_frames)`` and bake it on the target."""
     scene = context.scene
 
-    def run():
+    def run() -> str:
         obj = target_object(context)
         start, end = frame_range(scene)
         track = make_track(scene, start, end - start + 1)
@@ -52,7 +52,7 @@ class HEADMOTION_OT_generate_bake(TargetPoll, bpy.types.Operator):
     bl_label = "Generate & Bake"
     bl_options = {"REGISTER", "UNDO"}
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         return _bake_generated(self, context, panel_motion)
 
 
@@ -65,7 +65,7 @@ class HEADMOTION_OT_generate_posegan(TargetPoll, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context) -> bool:
         if not super().poll(context):
             return False
         if context.scene.head_motion.voice_input == "NONE":
@@ -73,7 +73,7 @@ class HEADMOTION_OT_generate_posegan(TargetPoll, bpy.types.Operator):
             return False
         return True
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         return _bake_generated(self, context, lambda scene, start, n: panel_motion(scene, start, n, "posegan"))
 
 
@@ -86,10 +86,10 @@ class HEADMOTION_OT_bake_file(TargetPoll, bpy.types.Operator, ImportHelper):
 
     filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         scene = context.scene
 
-        def run():
+        def run() -> str:
             obj = target_object(context)
             track = PoseTrack.load(self.filepath)
             return _summary(bake_track(obj, track, bake_options(obj, scene), scene=scene))
@@ -107,10 +107,10 @@ class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
     filename_ext = ".csv"
     filter_glob: StringProperty(default="*.csv;*.json", options={"HIDDEN"})
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         scene = context.scene
 
-        def run():
+        def run() -> str:
             start, end = frame_range(scene)
             track = panel_motion(scene, start, end - start + 1)
             track.save(self.filepath)
@@ -127,15 +127,15 @@ class HEADMOTION_OT_clear(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context) -> bool:
         obj = target_object(context)
         if obj is None or obj.animation_data is None or obj.animation_data.action is None:
             cls.poll_message_set("The target has no action")
             return False
         return True
 
-    def execute(self, context):
-        def run():
+    def execute(self, context) -> set[str]:
+        def run() -> str:
             obj = target_object(context)
             restored = clear_bake(obj)
             if restored is None:

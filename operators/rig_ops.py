@@ -17,14 +17,14 @@ class HEADMOTION_OT_detect_bones(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context) -> bool:
         obj = target_object(context)
         if obj is None or obj.type != "ARMATURE":
             cls.poll_message_set("The target must be an armature")
             return False
         return True
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         obj = target_object(context)
         match = match_head_and_neck(bone_infos(obj.data))
         if not match.head:

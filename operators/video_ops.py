@@ -85,7 +85,7 @@ class _VideoJob:
         raise NotImplementedError
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context) -> bool:
         if not context.scene.head_motion.video_path:
             cls.poll_message_set("Choose a reference video first")
             return False
@@ -102,7 +102,7 @@ class _VideoJob:
     def _on_progress(self, done: int, total: int) -> None:
         self._progress = (done, max(total, 1))
 
-    def execute(self, context):
+    def execute(self, context) -> set[str]:
         scene = context.scene
         path = bpy.path.abspath(scene.head_motion.video_path)
         self._result, self._error, self._progress = None, None, (0, 1)
@@ -134,7 +134,7 @@ class _VideoJob:
         wm.progress_end()
         self._status(context, None)
 
-    def modal(self, context, event):
+    def modal(self, context, event) -> set[str]:
         if event.type == "ESC" and event.value == "PRESS":
             self._cancel.set()
         if event.type != "TIMER":
@@ -156,7 +156,7 @@ class _VideoJob:
             raise self._error
         return report_errors(self, lambda: self.finish(context, self._result))
 
-    def cancel(self, context):
+    def cancel(self, context) -> None:
         self._cancel.set()
         self._thread.join()
         self._stop(context)
@@ -189,8 +189,8 @@ class HEADMOTION_OT_import_style(bpy.types.Operator, ImportHelper):
 
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})
 
-    def execute(self, context):
-        def run():
+    def execute(self, context) -> set[str]:
+        def run() -> str:
             from ..anim.user_data import style_path
             from ..core.motion.style import load_style, save_style
 

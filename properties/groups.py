@@ -71,13 +71,13 @@ STABILISER_ITEMS = [
 ]
 
 
-def _style_search(_self, _context, edit_text):
+def _style_search(_self, _context, edit_text) -> list[str]:
     from ..anim.user_data import style_names
 
     return [name for name in style_names() if edit_text.lower() in name.lower()]
 
 
-def _preset_items(_self, _context):
+def _preset_items(_self, _context) -> list[tuple[str, str, str]]:
     return [
         (name, name.title(), synthetic.PRESET_DESCRIPTIONS.get(name, ""))
         for name in synthetic.PRESETS

@@ -31,7 +31,7 @@ class _HeadMotionPanel:
 class HEADMOTION_PT_main(_HeadMotionPanel, bpy.types.Panel):
     bl_label = "Head Motion"
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         settings = context.scene.head_motion
         layout.prop(settings, "target")
@@ -47,10 +47,10 @@ class HEADMOTION_PT_rig(_HeadMotionPanel, bpy.types.Panel):
     bl_parent_id = "HEADMOTION_PT_main"
 
     @classmethod
-    def poll(cls, context):
+    def poll(cls, context) -> bool:
         return target_object(context) is not None
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         obj = target_object(context)
@@ -67,7 +67,7 @@ class HEADMOTION_PT_motion(_HeadMotionPanel, bpy.types.Panel):
     bl_label = "Motion"
     bl_parent_id = "HEADMOTION_PT_main"
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion
@@ -88,7 +88,7 @@ class HEADMOTION_PT_voice(_HeadMotionPanel, bpy.types.Panel):
     bl_label = "Voice"
     bl_parent_id = "HEADMOTION_PT_main"
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         scene = context.scene
@@ -114,7 +114,7 @@ class HEADMOTION_PT_posegan(_HeadMotionPanel, bpy.types.Panel):
     bl_parent_id = "HEADMOTION_PT_main"
     bl_options = {"DEFAULT_CLOSED"}
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion
@@ -129,7 +129,7 @@ class HEADMOTION_PT_video(_HeadMotionPanel, bpy.types.Panel):
     bl_parent_id = "HEADMOTION_PT_main"
     bl_options = {"DEFAULT_CLOSED"}
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion
@@ -156,7 +156,7 @@ class HEADMOTION_PT_silence(_HeadMotionPanel, bpy.types.Panel):
     bl_parent_id = "HEADMOTION_PT_main"
     bl_options = {"DEFAULT_CLOSED"}
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion
@@ -171,7 +171,7 @@ class HEADMOTION_PT_bake(_HeadMotionPanel, bpy.types.Panel):
     bl_label = "Bake"
     bl_parent_id = "HEADMOTION_PT_main"
 
-    def draw(self, context):
+    def draw(self, context) -> None:
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion
