@@ -9,8 +9,8 @@ const JOB_TYPE = {
   label: "Head Motion",
   description: "Bake natural head motion onto the shot's character, one task per input file",
   settings: [
-    {key: "blendfile", type: "string", required: true, eval: "bpy.data.filepath", visible: "web",
-     description: "Shot .blend holding the character to animate"},
+    {key: "blendfile", type: "string", required: true, visible: "web",
+     description: "Shot .blend holding the character to animate (the submitted file)"},
     {key: "inputs", type: "string", required: true,
      description: "Input files (voices, videos or motion files) on shared storage, one per line or separated by ';'"},
     {key: "output_dir", type: "string", subtype: "dir_path", required: true, visible: "submission",
