@@ -187,11 +187,10 @@ def motion_from_flame(arrays: dict, fps: float, start_frame: int = 1, use_global
     present = [k for k in ("rotation", "neck_pose") if k in arrays]
     if not present:
         raise TrackError(f"FLAME file '{path}' has neither 'rotation' nor 'neck_pose'.")
-    n = None
-    poses = {}
+    poses: dict[str, np.ndarray] = {}
     for key in present:
-        poses[key] = _pose_array(arrays[key], key, 3, n, path)
-        n = len(poses[key])
+        poses[key] = _pose_array(arrays[key], key, 3, len(poses[present[0]]) if poses else None, path)
+    n = len(poses[present[0]])
     if n == 0:
         raise TrackError(f"FLAME file '{path}' holds no frames.")
     head = np.broadcast_to(np.eye(3), (n, 3, 3))

@@ -91,7 +91,11 @@ def _parse_timecode(text: str) -> tuple[float, float | None, int | None]:
 
 def _timecode_rate(seconds: np.ndarray, ff: list[int | None]) -> float:
     """The capture rate: one more than the largest FF just before a second changes (a standard rate)."""
-    last = [ff[i] for i in range(len(ff) - 1) if seconds[i + 1] > seconds[i] and ff[i] is not None]
+    last: list[int] = []
+    for i in range(len(ff) - 1):
+        value = ff[i]
+        if value is not None and seconds[i + 1] > seconds[i]:
+            last.append(value)
     top = max(last) if last else max((f for f in ff if f is not None), default=59)
     for rate in _RATES:
         if top < rate and (last or rate >= 60.0):
