@@ -15,7 +15,9 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 from ..anim.bake import bake_track, scene_fps
 from ..core.interop import load_motion, motion_format
 from ..core.interop.flame import export_flame
-from . import common
+
+# What the operators take from the panel settings (one block, so a move of these helpers is a one-place change).
+from .common import bake_options, frame_range, generate_track, report_errors, target_object
 
 
 class HEADMOTION_OT_import_motion(bpy.types.Operator, ImportHelper):
@@ -38,7 +40,7 @@ class HEADMOTION_OT_import_motion(bpy.types.Operator, ImportHelper):
 
     @classmethod
     def poll(cls, context):
-        if common.target_object(context) is None:
+        if target_object(context) is None:
             cls.poll_message_set("Select a character (armature) or object, or set the Target")
             return False
         return True
@@ -47,7 +49,7 @@ class HEADMOTION_OT_import_motion(bpy.types.Operator, ImportHelper):
         scene = context.scene
 
         def run():
-            obj = common.target_object(context)
+            obj = target_object(context)
             kind = motion_format(self.filepath)
             if kind == "flame":
                 from ..core.interop.flame import load_flame
@@ -57,7 +59,7 @@ class HEADMOTION_OT_import_motion(bpy.types.Operator, ImportHelper):
                 data = load_motion(self.filepath, scene_fps(scene))
             if kind == "live_link":  # timecoded takes start at the scene's first frame
                 data.track.start_frame = scene.frame_start
-            result = bake_track(obj, data.track, common.bake_options(obj, scene), scene=scene)
+            result = bake_track(obj, data.track, bake_options(obj, scene), scene=scene)
             message = (f"Head Motion: baked {kind.replace('_', ' ')} frames {result.frame_start}-{result.frame_end} "
                        f"onto {', '.join(result.joints)}")
             if self.use_shape_keys and data.blendshapes:
@@ -69,7 +71,7 @@ class HEADMOTION_OT_import_motion(bpy.types.Operator, ImportHelper):
                 message += f"; blendshapes on {len(meshes)} mesh(es)" if meshes else "; no ARKit shape keys found"
             return " ".join([message, *result.notes])
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 class HEADMOTION_OT_export_flame(bpy.types.Operator, ExportHelper):
@@ -98,20 +100,20 @@ class HEADMOTION_OT_export_flame(bpy.types.Operator, ExportHelper):
         scene = context.scene
 
         def run():
-            start, end = common.frame_range(scene)
+            start, end = frame_range(scene)
             if self.source == "GENERATED":
-                track = common.generate_track(scene, start, end - start + 1)
+                track = generate_track(scene, start, end - start + 1)
             else:
                 from ..anim.head_readback import head_track
 
-                obj = common.target_object(context)
+                obj = target_object(context)
                 rig = obj.head_motion if obj is not None else None
                 track = head_track(obj, start, end, scene, rig.head_bone if rig else "",
                                    rig.facing if rig else "AUTO")
             path = export_flame(track, bpy.path.abspath(self.filepath), self.fps or None, self.global_share)
             return f"Head Motion: saved FLAME pose of {len(track)} frames to {path}"
 
-        return common.report_errors(self, run)
+        return report_errors(self, run)
 
 
 def _menu_import(self, context):
