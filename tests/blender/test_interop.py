@@ -205,3 +205,11 @@ def test_batch_bakes_live_link_and_flame_files_and_exports_flame(ext, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert json.loads((out / "summary.json").read_text())["results"][0]["skipped"] is True
     assert (out / "avatar.blend").stat().st_mtime_ns == stamp
+
+
+def test_file_menus_offer_import_and_export(ext):
+    entries = {menu: [f.__name__ for f in getattr(bpy.types, menu)._dyn_ui_initialize()]
+               for menu in ("TOPBAR_MT_file_import", "TOPBAR_MT_file_export")}
+    assert "_menu_import" in entries["TOPBAR_MT_file_import"]
+    assert "_menu_export" in entries["TOPBAR_MT_file_export"]
+    assert "UNDO" in ext.operators.interop_ops.HEADMOTION_OT_import_motion.bl_options
