@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest -q
 export BPY_VERSIONS
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env lint test test-core test-blender test-train test-py313 train demo build bench cli clean
+.PHONY: env lint test test-core test-blender test-farm test-train test-py313 train demo build bench cli clean
 
 env:
 	@tools/setup_env.sh
@@ -38,11 +38,17 @@ test-blender: env
 		PYTHONPATH=.venv/bpy-$$v $(PYTEST) tests/blender || exit 1; \
 	done
 
+# Farm job definitions (farm/): openjd check + openjd run of the Open Job Description template, and the
+# Flamenco job type compiled by node against a stub of Flamenco's API.
+test-farm: env
+	@echo "== farm tests (openjd-cli, node; bpy $(firstword $(BPY_VERSIONS)))"
+	@FARM_BPY=$(firstword $(BPY_VERSIONS)) $(PYTEST) tests/farm
+
 test-train:
 	@echo "== training tests (PoseGAN ONNX export parity, torch in .venv/train)"
 	@training/run_tests.sh
 
-test: lint test-core test-blender test-train
+test: lint test-core test-blender test-farm test-train
 
 # Blender 5.2 LTS: Python 3.13, bpy 5.2.3, numpy 2, in a Debian trixie root (.env313/, tools/setup_py313.sh;
 # needs root). mediapipe has no cp313 wheel: video estimation runs on LiteRT there (core/video/litert_face.py), and

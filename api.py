@@ -165,3 +165,63 @@ __all__ = [
     "save_track",
     "scene_fps",
 ]
+
+
+# -- interchange formats: FLAME pose parameters, Live Link Face, motion files (docs/interop.md) -------------------
+
+from .core.interop import LiveLinkOptions, MotionData, load_motion, load_motion_file  # noqa: E402
+
+
+def export_flame(
+    source: PoseTrack | MotionData | bpy.types.Object,
+    path: str | os.PathLike,
+    fps: float | None = None,
+    global_share: float = 0.0,
+    frame_range: tuple[int, int] | None = None,
+    scene: bpy.types.Scene | None = None,
+):
+    """Write FLAME pose parameters (``.npz`` GaussianAvatars layout, or per-frame ``.json``); returns the path.
+
+    ``source``: a track (generated or loaded; a :class:`MotionData` also carries eyes), or an object whose
+    head motion is read back over ``frame_range`` (default: the scene's range) as it plays. ``fps``: resample
+    to this frame rate. ``global_share``: part of the turn in FLAME's global ``rotation`` (which turns the
+    shoulders too); the rest is ``neck_pose``.
+    """
+    from .core.interop.flame import export_flame as _export
+
+    if isinstance(source, bpy.types.Object):
+        from .anim.head_readback import head_track
+
+        scene = scene or bpy.context.scene
+        start, end = frame_range or (scene.frame_start, scene.frame_end)
+        rig = getattr(source, "head_motion", None)
+        source = head_track(source, start, end, scene, rig.head_bone if rig else "", rig.facing if rig else "AUTO")
+    return _export(source, path, fps, global_share)
+
+
+def bake_livelink_shapes(
+    obj: bpy.types.Object,
+    source: str | os.PathLike | MotionData,
+    scene: bpy.types.Scene | None = None,
+    start_frame: int | None = None,
+):
+    """Key the ARKit-named shape keys of the mesh ``obj`` from a Live Link Face take (a path or loaded data),
+    in a new shape-key action; returns ``anim.shape_keys.ShapeKeyBakeResult`` (``keys``, ``unmatched``...)."""
+    from .anim.shape_keys import bake_shape_keys
+
+    scene = scene or bpy.context.scene
+    data = source if isinstance(source, MotionData) else load_motion(source, scene_fps(scene))
+    if not data.blendshapes:
+        raise TrackError("This motion has no blendshapes (a Live Link Face take has 52).")
+    start = data.track.start_frame if start_frame is None else int(start_frame)
+    return bake_shape_keys(obj, data.blendshapes, data.track.fps, start, scene)
+
+
+__all__ += [
+    "LiveLinkOptions",
+    "MotionData",
+    "bake_livelink_shapes",
+    "export_flame",
+    "load_motion",
+    "load_motion_file",
+]

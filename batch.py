@@ -28,6 +28,7 @@ from .anim.compat import register_cli_command
 from .anim.sample_character import build_sample_character
 from .anim.target import bone_infos
 from .core.errors import HeadMotionError, SettingsError, TargetError
+from .core.interop import export_flame, load_motion, load_motion_file
 from .core.media import MEDIA_EXTENSIONS, TRACK_EXTENSIONS, VIDEO_EXTENSIONS
 from .core.motion.builder import MotionSpec, build_motion
 from .core.motion.synthetic import PRESETS
@@ -49,7 +50,7 @@ class Method:
 
 
 def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
-    return PoseTrack.load(path)
+    return load_motion_file(path, fps=scene_fps(scene))  # track CSV/JSON, Live Link Face CSV, FLAME npz/JSON
 
 
 def motion_spec(args: argparse.Namespace, method: str) -> MotionSpec:
@@ -91,7 +92,8 @@ METHODS: dict[str, Method] = {
                         "synthetic motion that follows the voice's speech and pauses (audio or video files)"),
     "posegan": Method(AUDIO_SUFFIXES, _motion_for_audio("posegan"),
                       "PoseGAN audio-to-pose model (--model, --intensity)"),
-    "track": Method(TRACK_SUFFIXES, _track_from_file, "bake pose track files (.csv/.json, degrees)"),
+    "track": Method(TRACK_SUFFIXES, _track_from_file,
+                    "bake motion files: pose tracks (.csv/.json), Live Link Face .csv, FLAME .npz/.json"),
     "video": Method(VIDEO_SUFFIXES, _video_estimate, "head pose estimated from reference videos of a person"),
 }
 
@@ -130,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preview", action="store_true",
                         help="also render <output>/<input stem>.mp4 (Cycles CPU, small, with sound)")
     parser.add_argument("--summary", type=Path, help="JSON summary path (default: <output>/summary.json)")
+    parser.add_argument("--export-flame", action="store_true",
+                        help="also write <output>/<input stem>.flame.npz (FLAME pose parameters of the baked motion)")
+    parser.add_argument("--flame-global-share", type=float, default=0.0,
+                        help="--export-flame: part of the head turn put in FLAME's global rotation (0-1)")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="skip inputs whose outputs exist and are newer than the input and --rig (farm re-runs)")
     return parser
 
 
@@ -167,6 +175,9 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
     """Bake one input and save its .blend; returns its summary entry (raises on failure)."""
     if not path.is_file():
         raise SettingsError(f"Input not found: {path}")
+    if args.skip_existing and _up_to_date(path, args):
+        blend = (args.output / f"{path.stem}.blend").resolve()
+        return {"skipped": True, "blend": str(blend), "notes": ["outputs up to date: skipped"]}
     obj = _open_rig(args)
     scene = bpy.context.scene
     track = METHODS[args.method].make_track(path, scene, args)
@@ -185,6 +196,11 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
     args.output.mkdir(parents=True, exist_ok=True)
     blend = (args.output / f"{path.stem}.blend").resolve()
     bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    flame_file = None
+    if args.export_flame:  # a motion file's eyes (Live Link, FLAME) go along; otherwise the baked track
+        motion = load_motion(path, fps=scene_fps(scene)) if args.method == "track" else track
+        flame_file = str(export_flame(motion, (args.output / f"{path.stem}.flame.npz").resolve(),
+                                      fps=scene_fps(scene), global_share=args.flame_global_share))
     preview = None
     if args.preview:
         from .anim import preview as render
@@ -197,6 +213,7 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
             render.configure_render(scene, width=384, height=216, samples=4)
             preview = str(render.render_video(scene, (args.output / f"{path.stem}.mp4").resolve()))
     return {
+        "flame": flame_file,
         "preview": preview,
         "notes": notes + result.notes,
         "blend": str(blend),
@@ -207,6 +224,16 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
         "fps": scene_fps(scene),
         "keys": result.keys_written,
     }
+
+
+def _up_to_date(path: Path, args: argparse.Namespace) -> bool:
+    """Whether this input's outputs exist and are newer than the input and the rig file (``--skip-existing``)."""
+    outputs = [args.output / f"{path.stem}.blend"]
+    outputs += [args.output / f"{path.stem}.flame.npz"] if args.export_flame else []
+    outputs += [args.output / f"{path.stem}.mp4"] if args.preview else []
+    sources = [path] + ([args.rig] if args.rig is not None and args.rig.is_file() else [])
+    newest = max(p.stat().st_mtime for p in sources)
+    return all(p.is_file() and p.stat().st_mtime >= newest for p in outputs)
 
 
 def run(argv: list[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from . import batch
-from .operators import audio_ops, bake_ops, rig_ops, video_ops
+from .operators import audio_ops, bake_ops, interop_ops, rig_ops, video_ops
 from .properties import groups as properties
 from .ui import panel
 
@@ -15,6 +15,7 @@ _CLASSES: tuple[type, ...] = (
     *bake_ops.CLASSES,
     *audio_ops.CLASSES,
     *video_ops.CLASSES,
+    *interop_ops.CLASSES,
     *panel.CLASSES,
 )
 
@@ -23,11 +24,13 @@ def register() -> None:
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
     properties.attach()
+    interop_ops.menu_register()
     batch.register()
 
 
 def unregister() -> None:
     batch.unregister()
+    interop_ops.menu_unregister()
     properties.detach()
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

@@ -12,8 +12,8 @@ AUDIO_EXTENSIONS: tuple[str, ...] = (
 VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
 #: Everything a voice can be read from.
 MEDIA_EXTENSIONS: tuple[str, ...] = AUDIO_EXTENSIONS + VIDEO_EXTENSIONS
-#: Pose-track files (:mod:`core.track`).
-TRACK_EXTENSIONS: tuple[str, ...] = (".csv", ".json")
+#: Motion files: pose tracks (:mod:`core.track`), Live Link Face CSV, FLAME .npz/.json (:mod:`core.interop`).
+TRACK_EXTENSIONS: tuple[str, ...] = (".csv", ".json", ".npz")
 
 
 def extension(path: str) -> str:

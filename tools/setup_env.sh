@@ -31,3 +31,5 @@ for version in $BPY_VERSIONS; do
         --target "$target" "$WHEELHOUSE"/bpy-"$version"-*.whl
     touch "$target/.installed"
 done
+
+command -v node >/dev/null 2>&1 || echo "setup: note: node (Node.js 18+) not found; make test-farm needs it for the Flamenco job type test"

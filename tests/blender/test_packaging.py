@@ -37,7 +37,8 @@ BLENDER_EXT = "bpy/[0-9]*.[0-9]*/scripts/addons_core/bl_pkg/cli/blender_ext.py"
 BPY_ROOT = next(p for p in Path(bpy.__file__).parents if any(p.glob(BLENDER_EXT)))
 PROBE = Path(__file__).with_name("packaging_probe.py")
 PLATFORM = "linux-x64"
-FORBIDDEN_TOP = {"tests", "tools", "training", "benchmarks", "docs", "dist", "build", "requirements", "demo_output"}
+FORBIDDEN_TOP = {"tests", "tools", "training", "benchmarks", "farm", "docs", "dist", "build", "requirements",
+                 "demo_output"}
 
 
 def _load_tool(name: str):
