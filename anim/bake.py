@@ -65,6 +65,7 @@ class BakeResult:
     keys_written: int
     convention: str
     notes: list[str] = field(default_factory=list)
+    frame: str = ""  # the character frame used and where it came from (Target.frame)
 
 
 @dataclass
@@ -158,9 +159,8 @@ def _base_action(obj: bpy.types.Object, mode: str) -> tuple[bpy.types.Action | N
     current = adt.action if adt is not None else None
     slot_identifier = fcurves.current_slot_identifier(obj)
     if mode == "NEW_ACTION" and restore.is_head_motion_action(current):
-        state = restore.state_of(current) or {}
-        slot = state.get("slot") or current.get(restore.LEGACY_SLOT_PROP)
-        return restore.source_of(current), slot if isinstance(slot, str) else None, current
+        source = restore.source_of(current)
+        return source, restore.source_slot(current, source)[0], current
     return current, slot_identifier, None
 
 
@@ -237,6 +237,7 @@ def bake_track(obj: bpy.types.Object | None, track: PoseTrack, options: BakeOpti
         keys_written=written,
         convention=target.convention,
         notes=target.notes,
+        frame=target.frame,
     )
 
 

@@ -78,6 +78,19 @@ def state_of(action: bpy.types.Action) -> dict[str, Any] | None:
     return json.loads(text) if isinstance(text, str) else None
 
 
+def source_slot(action: bpy.types.Action, source: bpy.types.Action | None) -> tuple[str | None, int | None]:
+    """(identifier, handle) of the slot the object used in ``source`` before the bake that made ``action``.
+    The identifier is looked up again from the handle, so a slot renamed since is still found."""
+    state = state_of(action) or {}
+    handle = state.get("slot_handle")
+    slot = state.get("slot") or action.get(LEGACY_SLOT_PROP)
+    if source is not None and handle is not None and compat.has_slotted_actions():
+        for candidate in source.slots:
+            if compat.slot_handle(candidate) == handle:
+                return candidate.identifier, handle
+    return (slot if isinstance(slot, str) else None), handle
+
+
 def _slot_of(obj: bpy.types.Object) -> tuple[str | None, int | None]:
     adt = obj.animation_data
     slot = adt.action_slot if adt is not None and compat.has_slotted_actions() else None
@@ -161,8 +174,7 @@ def restore(obj: bpy.types.Object, action: bpy.types.Action) -> bpy.types.Action
     source = source_of(action)
     state = state_of(action) or {}
     if source is not None:
-        slot = state.get("slot") or action.get(LEGACY_SLOT_PROP)
-        fcurves.assign_action(obj, source, slot if isinstance(slot, str) else None, state.get("slot_handle"))
+        fcurves.assign_action(obj, source, *source_slot(action, source))
     else:
         adt.action = None
     _restore_joints(obj, state)
