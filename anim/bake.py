@@ -114,7 +114,8 @@ def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float =
     state of a New-Action bake (:func:`anim.restore.capture`)."""
     frames = track.frames.astype(np.float64)
     joints = [
-        ChainJoint(joint.rest_world, joint.rotation_mode, _current_local(target.obj, channels, joint, frames, state))
+        ChainJoint(joint.rest_world, joint.rotation_mode, _current_local(target.obj, channels, joint, frames, state),
+                   joint.inherits)
         for joint in target.joints
     ]
     rotations = chain_rotations(track.angles, target.basis, joints, neck_share)

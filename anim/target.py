@@ -15,6 +15,7 @@ Terms (see docs/conventions.md):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import bpy
@@ -51,6 +52,7 @@ class Joint:
     bone: str | None
     rest_world: np.ndarray  # (3,3) rest frame B
     rotation_mode: str
+    inherits: float = 1.0  # share of the previous joint's rotation reaching this one (ChainJoint.inherits)
 
     @property
     def data_path_prefix(self) -> str:
@@ -99,6 +101,50 @@ def _check_editable(obj: bpy.types.Object) -> None:
             f"'{obj.name}' is a non-editable library override. Make it editable "
             "(Outliner > Library Override > Make Editable) before baking."
         )
+
+
+#: Constraints that, in their Replace mix mode, set a bone's rotation from their target instead of its parent.
+_OVERRIDING = {"COPY_ROTATION", "COPY_TRANSFORMS", "CHILD_OF", "ARMATURE"}
+
+
+def _follows(obj: bpy.types.Object, bone_name: str, previous: str) -> bool:
+    """Is ``bone_name`` the bone ``previous`` or one of its descendants?"""
+    bone = obj.data.bones.get(bone_name)
+    return bone is not None and (bone.name == previous or previous in {b.name for b in bone.parent_recursive})
+
+
+def _cuts(obj: bpy.types.Object, constraint, previous: str) -> bool:
+    """Does ``constraint`` replace the rotation a bone inherits from ``previous``?"""
+    if constraint.mute or constraint.influence <= 0.0 or constraint.type not in _OVERRIDING:
+        return False
+    if getattr(constraint, "mix_mode", "REPLACE") != "REPLACE":
+        return False
+    if constraint.type == "COPY_ROTATION" and not (constraint.use_x and constraint.use_y and constraint.use_z):
+        return False
+    if constraint.type == "ARMATURE":
+        targets = [(t.target, t.subtarget) for t in constraint.targets]
+    else:
+        targets = [(constraint.target, getattr(constraint, "subtarget", ""))]
+    return not all(target == obj and _follows(obj, sub, previous) for target, sub in targets)
+
+
+def inherited_share(obj: bpy.types.Object, name: str, previous: str) -> tuple[float, str]:
+    """(share, why) of bone ``previous``'s rotation that reaches bone ``name`` at rest: 1 for a plain
+    descendant, less when a bone on the way does not inherit rotation or has a rotation-replacing constraint
+    (e.g. Rigify's head follow), 0 when ``previous`` is not an ancestor."""
+    share, why = 1.0, ""
+    bone = obj.data.bones[name]
+    while bone is not None and bone.name != previous:
+        if not bone.use_inherit_rotation:
+            return 0.0, f"'{bone.name}' does not inherit rotation"
+        for constraint in obj.pose.bones[bone.name].constraints:
+            if _cuts(obj, constraint, previous):
+                share *= 1.0 - min(constraint.influence, 1.0)
+                why = f"{constraint.type.replace('_', ' ').title()} on '{bone.name}'"
+        bone = bone.parent
+    if bone is None:
+        return 0.0, f"'{previous}' is not a parent of '{name}'"
+    return share, why
 
 
 def _head_mesh_points(obj: bpy.types.Object, head: str) -> np.ndarray | None:
@@ -219,4 +265,11 @@ def resolve_target(
         Joint(name, obj_rot @ _rotation3(bones[name].matrix_local), obj.pose.bones[name].rotation_mode)
         for name in [*neck_names, head]
     ]
-    return Target(obj, joints, basis, convention=match.convention, frame=describe_frame(basis, source))
+    notes = []
+    for previous, joint in itertools.pairwise(joints):
+        joint.inherits, why = inherited_share(obj, joint.bone, previous.bone)
+        if 0.0 < joint.inherits < 1.0:
+            notes.append(f"'{joint.bone}' follows '{previous.bone}' only {joint.inherits:.0%} ({why}): with a neck "
+                         "share, its turn is approximate.")
+    return Target(obj, joints, basis, convention=match.convention, notes=notes,
+                  frame=describe_frame(basis, source))

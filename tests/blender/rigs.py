@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 import bpy
+import numpy as np
 from mathutils import Matrix, Vector
 
 
@@ -209,3 +210,39 @@ def head_world_delta(obj: bpy.types.Object, bone: str) -> Matrix:
 def angle_deg(a: Matrix, b: Matrix) -> float:
     """Geodesic angle between two rotation matrices, degrees."""
     return math.degrees((a.transposed() @ b).to_quaternion().angle)
+
+
+#: yaw, pitch, roll in degrees per test frame: single axes, both signs, and combinations.
+KNOWN = np.array([
+    [0.0, 0.0, 0.0],
+    [30.0, 0.0, 0.0],
+    [-25.0, 0.0, 0.0],
+    [0.0, 20.0, 0.0],
+    [0.0, -15.0, 0.0],
+    [0.0, 0.0, 12.0],
+    [0.0, 0.0, -18.0],
+    [35.0, -20.0, 10.0],
+    [-40.0, 25.0, -15.0],
+])
+_FORWARD, _UP, _LEFT = np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
+
+
+def assert_head_turns(ext, scene, obj, head: str, neck_share: float = 0.0, limit_deg: float = 0.5):
+    """Bake :data:`KNOWN` onto ``obj`` (a character standing Z-up, facing world -Y) and check, frame by frame,
+    the head's world rotation against :func:`expected_world_delta` and the sign of each single-axis turn."""
+    track = ext.core.track.PoseTrack.from_angles(KNOWN, 24.0)
+    result = ext.anim.bake.bake_track(obj, track, ext.anim.bake.BakeOptions(neck_share=neck_share))
+    assert result.joints[-1] == head
+    for i, (yaw, pitch, roll) in enumerate(KNOWN):
+        scene.frame_set(1 + i)
+        delta = head_world_delta(obj, head)
+        error = angle_deg(delta, expected_world_delta(yaw, pitch, roll))
+        assert error < limit_deg, f"{obj.name} frame {1 + i} ({yaw}, {pitch}, {roll}): off by {error:.3f}°"
+        face, top = np.array(delta) @ _FORWARD, np.array(delta) @ _UP
+        if (yaw, pitch) == (0.0, 0.0) and roll:
+            assert np.sign(top @ -_LEFT) == np.sign(roll)  # +roll: top of the head toward its right
+        elif (pitch, roll) == (0.0, 0.0) and yaw:
+            assert np.sign(face @ _LEFT) == np.sign(yaw)  # +yaw: face toward its left
+        elif (yaw, roll) == (0.0, 0.0) and pitch:
+            assert np.sign(face @ _UP) == np.sign(pitch)  # +pitch: chin up
+    return result

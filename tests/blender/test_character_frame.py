@@ -10,39 +10,9 @@ from dataclasses import replace
 import bpy
 import numpy as np
 import pytest
-from rigs import FBX_RIGS, RIGS, angle_deg, build_rig, expected_world_delta, head_world_delta
+from rigs import FBX_RIGS, KNOWN, RIGS, assert_head_turns, build_rig, expected_world_delta, head_world_delta
 
-KNOWN = np.array([
-    [0.0, 0.0, 0.0],
-    [30.0, 0.0, 0.0],
-    [-25.0, 0.0, 0.0],
-    [0.0, 20.0, 0.0],
-    [0.0, -15.0, 0.0],
-    [0.0, 0.0, 12.0],
-    [0.0, 0.0, -18.0],
-    [35.0, -20.0, 10.0],
-    [-40.0, 25.0, -15.0],
-])
 MODES = ("QUATERNION", "XYZ", "ZXY", "AXIS_ANGLE")
-WORLD_FORWARD, WORLD_UP, WORLD_LEFT = np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.array([1.0, 0, 0])
-
-
-def _bake_and_check(ext, scene, obj, spec, neck_share=0.0):
-    track = ext.core.track.PoseTrack.from_angles(KNOWN, 24.0)
-    result = ext.anim.bake.bake_track(obj, track, ext.anim.bake.BakeOptions(neck_share=neck_share))
-    assert result.joints[-1] == spec.head
-    for i, (yaw, pitch, roll) in enumerate(KNOWN):
-        scene.frame_set(1 + i)
-        delta = head_world_delta(obj, spec.head)
-        error = angle_deg(delta, expected_world_delta(yaw, pitch, roll))
-        assert error < 0.5, f"{spec.name} frame {1 + i} ({yaw}, {pitch}, {roll}): off by {error:.3f}°"
-        face, top = np.array(delta) @ WORLD_FORWARD, np.array(delta) @ WORLD_UP
-        if (yaw, pitch) == (0.0, 0.0) and roll:
-            assert np.sign(top @ -WORLD_LEFT) == np.sign(roll)  # +roll: top of the head to its right
-        elif (pitch, roll) == (0.0, 0.0) and yaw:
-            assert np.sign(face @ WORLD_LEFT) == np.sign(yaw)  # +yaw: face toward its left
-        elif (yaw, roll) == (0.0, 0.0) and pitch:
-            assert np.sign(face @ WORLD_UP) == np.sign(pitch)  # +pitch: chin up
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -52,7 +22,7 @@ def test_fbx_and_gltf_skeletons_in_every_rotation_mode(ext, empty_scene, rig_nam
     obj = build_rig(spec)
     target = ext.anim.target.resolve_target(obj)
     assert "facing -Y, up +Z" in target.frame
-    _bake_and_check(ext, empty_scene, obj, spec, neck_share=0.4 if mode == "ZXY" else 0.0)
+    assert_head_turns(ext, empty_scene, obj, spec.head, neck_share=0.4 if mode == "ZXY" else 0.0)
 
 
 @pytest.mark.parametrize("roll", [0.0, 30.0, -135.0])
@@ -60,7 +30,7 @@ def test_fbx_and_gltf_skeletons_in_every_rotation_mode(ext, empty_scene, rig_nam
 def test_any_bone_direction_and_roll_gives_the_same_world_result(ext, empty_scene, axis, roll):
     spec = replace(FBX_RIGS["daz_fbx_x"], name="rig", bone_axis=axis, head_roll_deg=roll, neck_roll_deg=-roll,
                    bone_roll_deg=roll / 2, rotation_mode="XYZ")
-    _bake_and_check(ext, empty_scene, build_rig(spec), spec, neck_share=0.3)
+    assert_head_turns(ext, empty_scene, build_rig(spec), spec.head, neck_share=0.3)
 
 
 @pytest.mark.parametrize("rig_name", sorted(FBX_RIGS))
