@@ -27,12 +27,13 @@ _BOOL_ATTRS = ("select_control_point", "select_left_handle", "select_right_handl
 
 
 def assign_action(id_data: bpy.types.ID, action: bpy.types.Action, slot_identifier: str | None = None,
-                  slot_handle: int | None = None) -> None:
+                  slot_handle: int | None = None, pick_slot: bool = True) -> None:
     """Make ``action`` the active action of ``id_data`` and, on slotted actions, give it a slot.
 
     ``slot_handle`` / ``slot_identifier`` name the slot to reuse (e.g. the slot the object used in the action
     this one was copied from; the handle first, since it survives renaming the slot); otherwise a suitable
-    existing slot is taken or a new one is created.
+    existing slot is taken or a new one is created — unless ``pick_slot`` is False: then the object is left
+    with no slot (as it was before a bake, for Clear).
     """
     adt = id_data.animation_data or id_data.animation_data_create()
     adt.action = action
@@ -48,6 +49,9 @@ def assign_action(id_data: bpy.types.ID, action: bpy.types.Action, slot_identifi
             if slot.identifier == slot_identifier:
                 adt.action_slot = slot
                 return
+    if not pick_slot:
+        adt.action_slot = None
+        return
     if adt.action_slot is None:
         id_type = compat.id_type(id_data)
         suitable = [s for s in action.slots if s.target_id_type in {id_type, "UNSPECIFIED"}]

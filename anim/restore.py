@@ -174,7 +174,9 @@ def restore(obj: bpy.types.Object, action: bpy.types.Action) -> bpy.types.Action
     source = source_of(action)
     state = state_of(action) or {}
     if source is not None:
-        fcurves.assign_action(obj, source, *source_slot(action, source))
+        slot, handle = source_slot(action, source)
+        had_no_slot = "slot" in state and slot is None and handle is None
+        fcurves.assign_action(obj, source, slot, handle, pick_slot=not had_no_slot)
     else:
         adt.action = None
     _restore_joints(obj, state)

@@ -218,3 +218,16 @@ def test_plain_object_clear_restores_its_rotation(ext, empty_scene):
     after = (empty.rotation_mode, tuple(empty.rotation_euler), tuple(empty.rotation_quaternion),
              tuple(empty.matrix_world.col[0]))
     assert after == before and empty.animation_data.action is None
+
+
+def test_clear_gives_back_no_slot_when_there_was_none(ext, empty_scene):
+    if not ext.anim.compat.has_slotted_actions():
+        pytest.skip("Blender 4.2-4.3 actions have no slots")
+    obj = _keyed_rig(empty_scene)
+    original = obj.animation_data.action
+    obj.animation_data.action_slot = None  # the action is assigned but animates nothing on this object
+    keys, n_slots = _keys(ext, original), len(original.slots)
+    _bake(ext, obj)
+    ext.anim.bake.clear_bake(obj)
+    assert obj.animation_data.action == original and obj.animation_data.action_slot is None
+    assert len(original.slots) == n_slots and _keys(ext, original) == keys
