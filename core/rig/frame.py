@@ -103,18 +103,23 @@ class _Skeleton:
         self.order = {b.name: i for i, b in enumerate(bones)}
         self.parts = {b.name: parse_name(b.name) for b in bones}
         heads = np.array([b.head for b in bones], dtype=np.float64).reshape(-1, 3)
+        self._ancestors: dict[str, list[str]] = {}
         self.size = float(np.linalg.norm(heads.max(axis=0) - heads.min(axis=0))) if len(heads) else 0.0
 
     def pos(self, name: str) -> np.ndarray:
         return np.array(self.bones[name].head, dtype=np.float64)
 
     def ancestors(self, name: str) -> list[str]:
-        out: list[str] = []
-        parent = self.bones[name].parent
-        while parent in self.bones and parent not in out and parent != name:
-            out.append(parent)
-            parent = self.bones[parent].parent
-        return out
+        """Parent first, up to the root (cycles in bad data are cut); cached."""
+        cached = self._ancestors.get(name)
+        if cached is None:
+            cached = []
+            parent = self.bones[name].parent
+            while parent in self.bones and parent not in cached and parent != name:
+                cached.append(parent)
+                parent = self.bones[parent].parent
+            self._ancestors[name] = cached
+        return cached
 
     def words(self, name: str) -> set[str]:
         return set(self.parts[name].words)
