@@ -97,6 +97,12 @@ def _slot_of(obj: bpy.types.Object) -> tuple[str | None, int | None]:
     return (slot.identifier, compat.slot_handle(slot)) if slot is not None else (None, None)
 
 
+def _fake_user(action: bpy.types.Action | None) -> bool | None:
+    """The fake-user flag to give back on Clear; None for no action or a linked one (a library's actions are
+    never dropped on save, and cannot be changed here)."""
+    return bool(action.use_fake_user) if action is not None and action.library is None else None
+
+
 def capture(obj: bpy.types.Object, joint_keys: list[str], earlier: bpy.types.Action | None) -> dict[str, Any]:
     """The pre-bake state to store, read before anything changes.
 
@@ -113,12 +119,12 @@ def capture(obj: bpy.types.Object, joint_keys: list[str], earlier: bpy.types.Act
             slot = earlier.get(LEGACY_SLOT_PROP)
             state = {"had_action": source is not None,
                      "slot": slot if isinstance(slot, str) else None, "slot_handle": None,
-                     "source_fake_user": bool(source.use_fake_user) if source is not None else None}
+                     "source_fake_user": _fake_user(source)}
         else:
             slot, handle = _slot_of(obj)
             state = {"had_action": current is not None,
                      "slot": slot, "slot_handle": handle,
-                     "source_fake_user": bool(current.use_fake_user) if current is not None else None}
+                     "source_fake_user": _fake_user(current)}
         state["joints"] = {}
     state["version"] = 1
     for key in joint_keys:
@@ -141,7 +147,8 @@ def mark(action: bpy.types.Action, source: bpy.types.Action | None, state: dict[
             del action[prop]
     if source is not None:
         action[SOURCE_PROP] = source
-        source.use_fake_user = True
+        if source.library is None:
+            source.use_fake_user = True
     action[STATE_PROP] = json.dumps(state, sort_keys=True)
     action.use_fake_user = False
 

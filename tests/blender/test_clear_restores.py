@@ -231,3 +231,24 @@ def test_clear_gives_back_no_slot_when_there_was_none(ext, empty_scene):
     ext.anim.bake.clear_bake(obj)
     assert obj.animation_data.action == original and obj.animation_data.action_slot is None
     assert len(original.slots) == n_slots and _keys(ext, original) == keys
+
+
+def test_a_linked_original_action(ext, empty_scene, tmp_path):
+    obj = _keyed_rig(empty_scene)
+    name = obj.animation_data.action.name
+    obj.animation_data.action.use_fake_user = True
+    library = tmp_path / "library.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(library))
+    bpy.ops.wm.read_homefile(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 24, 1.0
+    with bpy.data.libraries.load(str(library), link=True) as (_data_from, data_to):
+        data_to.actions = [name]
+    linked = data_to.actions[0]
+    obj = build_rig(RIGS["mixamo_yup"])
+    ext.anim.fcurves.assign_action(obj, linked)
+    before = _pose(obj, scene)
+    _bake(ext, obj, neck_share=0.4)
+    assert _turned(obj, scene, before)
+    assert ext.anim.bake.clear_bake(obj) == linked and linked.library is not None
+    _assert_same_pose(before, _pose(obj, scene))
