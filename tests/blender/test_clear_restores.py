@@ -120,7 +120,13 @@ def test_clear_after_save_and_reload(ext, empty_scene, tmp_path, head_mode):
     original = obj.animation_data.action
     name, keys, slot = original.name, _keys(ext, original), _slot(ext, obj)
     before = _pose(obj, empty_scene)
-    _bake(ext, obj, neck_share=0.4)
+    if head_mode == "QUATERNION":  # the repro: Generate & Bake (New Action) in the panel
+        empty_scene.head_motion.target = obj
+        obj.head_motion.neck_share = 0.4
+        empty_scene.frame_start, empty_scene.frame_end = 1, 60
+        assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
+    else:
+        _bake(ext, obj, neck_share=0.4)
     assert _turned(obj, empty_scene, before)
     path = tmp_path / "baked.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
