@@ -17,16 +17,10 @@ from ..core.errors import SettingsError, TargetError
 from ..core.rig.chain import ChainJoint, chain_rotations, to_matrices
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
-from . import fcurves
+from . import fcurves, restore
 from .target import Joint, Target, resolve_target, rotation_channel
 
 BAKE_MODES = ("NEW_ACTION", "REPLACE")
-
-#: Custom property on actions written by Head Motion: name of the action they were copied from.
-SOURCE_ACTION_PROP = "head_motion_source_action"
-#: Custom property on actions written by Head Motion: slot identifier used in the source action.
-SOURCE_SLOT_PROP = "head_motion_source_slot"
-
 
 @dataclass
 class BakeOptions:
@@ -71,6 +65,7 @@ class BakeResult:
     keys_written: int
     convention: str
     notes: list[str] = field(default_factory=list)
+    frame: str = ""  # the character frame used and where it came from (Target.frame)
 
 
 @dataclass
@@ -89,30 +84,38 @@ def scene_fps(scene: bpy.types.Scene) -> float:
 _REST_VALUES = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
 
 
-def _current_local(obj, base_channels, joint: Joint, frames: np.ndarray) -> np.ndarray:
+def _current_local(obj, base_channels, joint: Joint, frames: np.ndarray, state: dict | None) -> np.ndarray:
     """(N, k) rotation values the bake is added to, per frame.
 
     A channel keyed in the base action gives its keyed values. An unkeyed channel gives the static pose
-    value, unless the object's active action animates it (then the property only holds that animation's
-    evaluated value, e.g. an earlier Head Motion bake, and the rest value is used).
+    value from before the first bake (``state``, see :mod:`anim.restore`) or else the property's value,
+    unless the object's active action animates it (then the property only holds that animation's evaluated
+    value, and the rest value is used).
     """
     prop, count = rotation_channel(joint.rotation_mode)
     owner = obj.pose.bones[joint.bone] if joint.bone else obj
     path = joint.data_path_prefix + prop
+    stored = restore.static_value(state, joint.bone or restore.OBJECT_KEY, prop) if state else None
     active = fcurves.channels_for(obj, create=False)
     animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
     rest = _REST_VALUES.get(joint.rotation_mode, (0.0, 0.0, 0.0))
-    static = np.array(rest if animated else getattr(owner, prop), dtype=np.float64)
+    if stored is not None:
+        static = np.array(stored, dtype=np.float64)
+    else:
+        static = np.array(rest if animated else getattr(owner, prop), dtype=np.float64)
     cols = [fcurves.evaluate(fcurves.find_fcurve(base_channels, path, i), frames, static[i]) for i in range(count)]
     return np.stack(cols, axis=1)
 
 
-def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float = 0.0) -> list[_JointKeys]:
+def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float = 0.0,
+                 state: dict | None = None) -> list[_JointKeys]:
     """All rotation keys of a bake, computed without changing Blender data: read each joint's current
-    values, one call to :func:`core.rig.chain.chain_rotations`, nothing written."""
+    values, one call to :func:`core.rig.chain.chain_rotations`, nothing written. ``state``: the pre-bake
+    state of a New-Action bake (:func:`anim.restore.capture`)."""
     frames = track.frames.astype(np.float64)
     joints = [
-        ChainJoint(joint.rest_world, joint.rotation_mode, _current_local(target.obj, channels, joint, frames))
+        ChainJoint(joint.rest_world, joint.rotation_mode, _current_local(target.obj, channels, joint, frames, state),
+                   joint.inherits)
         for joint in target.joints
     ]
     rotations = chain_rotations(track.angles, target.basis, joints, neck_share)
@@ -145,37 +148,43 @@ def _write_reduced(curves, keys: _JointKeys, frames: np.ndarray, tolerance_deg: 
         keep = keyreduce.add_frames(keep, worst)
 
 
-def _base_action(obj: bpy.types.Object, mode: str) -> tuple[bpy.types.Action | None, str | None]:
-    """(action, slot identifier) whose animation the bake is added to.
+def _base_action(obj: bpy.types.Object, mode: str) -> tuple[bpy.types.Action | None, str | None,
+                                                      bpy.types.Action | None]:
+    """(action, slot identifier, earlier bake) for the animation the bake is added to.
 
-    Normally the object's current action. For a New-Action bake over an earlier Head Motion bake it is
-    the earlier bake's source action, so baking again replaces the generated motion instead of stacking it.
+    Normally the object's current action (earlier bake: None). For a New-Action bake over an earlier Head
+    Motion bake it is that bake's source action (found by reference, whatever its name now), so baking again
+    replaces the generated motion instead of stacking it; the earlier bake is returned third.
     """
     adt = obj.animation_data
     current = adt.action if adt is not None else None
     slot_identifier = fcurves.current_slot_identifier(obj)
-    if mode == "NEW_ACTION" and current is not None and SOURCE_ACTION_PROP in current:
-        source = current[SOURCE_ACTION_PROP]
-        return (bpy.data.actions.get(source) if source else None), current.get(SOURCE_SLOT_PROP)
-    return current, slot_identifier
+    if mode == "NEW_ACTION" and restore.is_head_motion_action(current):
+        source = restore.source_of(current)
+        return source, restore.source_slot(current, source)[0], current
+    return current, slot_identifier, None
+
+
+def _makes_new_action(obj: bpy.types.Object, mode: str) -> bool:
+    adt = obj.animation_data
+    return mode == "NEW_ACTION" or adt is None or adt.action is None
 
 
 def _prepare_action(obj: bpy.types.Object, options: BakeOptions, base: bpy.types.Action | None,
-                    slot_identifier: str | None) -> bpy.types.Action:
-    """The action to write into (assigned to ``obj``), creating or copying it as the mode asks."""
+                    slot_identifier: str | None, state: dict | None) -> bpy.types.Action:
+    """The action to write into (assigned to ``obj``), creating or copying it as the mode asks. A new action
+    records ``base`` and the pre-bake ``state`` (:func:`anim.restore.mark`)."""
     adt = obj.animation_data
     current = adt.action if adt is not None else None
-    if options.mode == "REPLACE" and current is not None:
+    if not _makes_new_action(obj, options.mode):
         if current.library is not None:
             raise TargetError(f"The action '{current.name}' is linked and cannot be changed; use New Action.")
         return current
     action = base.copy() if base is not None else bpy.data.actions.new("HeadMotion")
     action.name = options.action_name or f"{obj.name}_HeadMotion"
-    action[SOURCE_ACTION_PROP] = base.name if base is not None else ""
-    if slot_identifier:
-        action[SOURCE_SLOT_PROP] = slot_identifier
-    action.use_fake_user = False
-    fcurves.assign_action(obj, action, slot_identifier)
+    restore.mark(action, base, state or {})
+    handle = (state or {}).get("slot_handle") if base is not None else None
+    fcurves.assign_action(obj, action, slot_identifier, handle)
     return action
 
 
@@ -199,11 +208,14 @@ def bake_track(obj: bpy.types.Object | None, track: PoseTrack, options: BakeOpti
     if options.neck_share > 0.0 and not target.necks:
         target.notes.append("No neck bone found: the head carries the whole rotation.")
     frames = track.frames.astype(np.float64)
-    base, slot_identifier = _base_action(obj, options.mode)
-    keys = compute_keys(target, track, fcurves.channels_in(base, slot_identifier), options.neck_share)
+    base, slot_identifier, earlier = _base_action(obj, options.mode)
+    state = None
+    if _makes_new_action(obj, options.mode):
+        state = restore.capture(obj, [j.bone or restore.OBJECT_KEY for j in target.joints], earlier)
+    keys = compute_keys(target, track, fcurves.channels_in(base, slot_identifier), options.neck_share, state)
 
     previous = obj.animation_data.action if obj.animation_data is not None else None
-    action = _prepare_action(obj, options, base, slot_identifier)
+    action = _prepare_action(obj, options, base, slot_identifier, state)
     channels = fcurves.channels_for(obj, create=True)
     written = 0
     for jk in keys:
@@ -226,26 +238,19 @@ def bake_track(obj: bpy.types.Object | None, track: PoseTrack, options: BakeOpti
         keys_written=written,
         convention=target.convention,
         notes=target.notes,
+        frame=target.frame,
     )
 
 
 def clear_bake(obj: bpy.types.Object) -> bpy.types.Action | None:
-    """Undo a New-Action bake: give ``obj`` back the action it had before and delete the baked copy.
+    """Undo a New-Action bake: give ``obj`` back the action (or none), slot, rotation modes and rotation
+    values it had before the first bake, and delete the baked copy when nothing else uses it.
 
     Returns the restored action (None when the object had none). Raises TargetError when the current
     action was not made by Head Motion (a Replace bake is undone with Blender's Undo).
     """
     adt = obj.animation_data if obj is not None else None
     action = adt.action if adt is not None else None
-    if action is None or SOURCE_ACTION_PROP not in action:
+    if not restore.is_head_motion_action(action):
         raise TargetError("The active action was not made by Head Motion; nothing to clear (use Undo).")
-    source_name = action[SOURCE_ACTION_PROP]
-    slot_identifier = action.get(SOURCE_SLOT_PROP)
-    source = bpy.data.actions.get(source_name) if source_name else None
-    if source is not None:
-        fcurves.assign_action(obj, source, slot_identifier)
-    else:
-        adt.action = None
-    if action.users == 0:
-        bpy.data.actions.remove(action)
-    return source
+    return restore.restore(obj, action)

@@ -17,6 +17,13 @@ def has_slotted_actions() -> bool:
     return hasattr(bpy.types, "ActionSlot")
 
 
+def slot_handle(slot: Any) -> int | None:
+    """The number that identifies an action slot within its action for good (Blender 4.4+: ``handle``; it
+    stays when the slot is renamed); None where the slot has none."""
+    handle = getattr(slot, "handle", None)
+    return int(handle) if handle is not None else None
+
+
 def channelbag(action: bpy.types.Action, slot: Any, create: bool) -> Any:
     """The channelbag of ``slot`` in ``action`` (Blender 4.4+), created with the action's first layer and keyframe
     strip when ``create``; None when absent. Uses ``bpy_extras.anim_utils`` where that Blender has it (4.4+ for

@@ -27,21 +27,32 @@ _FLOAT_ATTRS = ("amplitude", "back", "period")
 _BOOL_ATTRS = ("select_control_point", "select_left_handle", "select_right_handle")
 
 
-def assign_action(id_data: bpy.types.ID, action: bpy.types.Action, slot_identifier: str | None = None) -> None:
+def assign_action(id_data: bpy.types.ID, action: bpy.types.Action, slot_identifier: str | None = None,
+                  slot_handle: int | None = None, pick_slot: bool = True) -> None:
     """Make ``action`` the active action of ``id_data`` and, on slotted actions, give it a slot.
 
-    ``slot_identifier`` names the slot to reuse (e.g. the slot the object used in the action this one
-    was copied from); otherwise a suitable existing slot is taken or a new one is created.
+    ``slot_handle`` / ``slot_identifier`` name the slot to reuse (e.g. the slot the object used in the action
+    this one was copied from; the handle first, since it survives renaming the slot); otherwise a suitable
+    existing slot is taken or a new one is created — unless ``pick_slot`` is False: then the object is left
+    with no slot (as it was before a bake, for Clear).
     """
     adt = id_data.animation_data or id_data.animation_data_create()
     adt.action = action
     if not has_slotted_actions():
         return
+    if slot_handle is not None:
+        for slot in action.slots:
+            if compat.slot_handle(slot) == slot_handle:
+                adt.action_slot = slot
+                return
     if slot_identifier:
         for slot in action.slots:
             if slot.identifier == slot_identifier:
                 adt.action_slot = slot
                 return
+    if not pick_slot:
+        adt.action_slot = None
+        return
     if adt.action_slot is None:
         id_type = compat.id_type(id_data)
         suitable = [s for s in action.slots if s.target_id_type in {id_type, "UNSPECIFIED"}]

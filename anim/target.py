@@ -1,5 +1,8 @@
 """Resolve what a bake acts on: the object, its head/neck bones, their rest frames and the character axes.
 
+Reads Blender data only: bone names and parents for :mod:`core.rig.matching`, rest positions (and a mesh
+moving with the head) for :mod:`core.rig.frame`, which computes the character frame.
+
 Terms (see docs/conventions.md):
 
 * **Character basis** ``C``: 3×3 matrix whose columns are the character's right, forward and up axes in
@@ -12,6 +15,7 @@ Terms (see docs/conventions.md):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import bpy
@@ -19,6 +23,7 @@ import numpy as np
 
 from ..core.errors import TargetError
 from ..core.rig.chain import character_basis
+from ..core.rig.frame import CharacterFrame, RestBone, axis_label, character_frame
 from ..core.rig.matching import BoneInfo, match_head_and_neck
 
 #: World axes offered as facing overrides.
@@ -47,6 +52,7 @@ class Joint:
     bone: str | None
     rest_world: np.ndarray  # (3,3) rest frame B
     rotation_mode: str
+    inherits: float = 1.0  # share of the previous joint's rotation reaching this one (ChainJoint.inherits)
 
     @property
     def data_path_prefix(self) -> str:
@@ -66,6 +72,7 @@ class Target:
     basis: np.ndarray  # (3,3) character basis C, columns right/forward/up in world
     convention: str = "object"
     notes: list[str] = field(default_factory=list)
+    frame: str = ""  # what the character basis was read from, in words (Detect shows it)
 
     @property
     def head(self) -> Joint:
@@ -96,49 +103,101 @@ def _check_editable(obj: bpy.types.Object) -> None:
         )
 
 
-def _snap_axis(v: np.ndarray) -> np.ndarray:
-    """The signed coordinate axis closest to ``v``."""
-    i = int(np.argmax(np.abs(v)))
-    out = np.zeros(3)
-    out[i] = np.sign(v[i]) or 1.0
-    return out
+#: Constraints that, in their Replace mix mode, set a bone's rotation from their target instead of its parent.
+_OVERRIDING = {"COPY_ROTATION", "COPY_TRANSFORMS", "CHILD_OF", "ARMATURE"}
 
 
-def _armature_rest_axes(
-    obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(forward, up) of a character in the armature's own space, from its rest pose.
+def _follows(obj: bpy.types.Object, bone_name: str, previous: str) -> bool:
+    """Is ``bone_name`` the bone ``previous`` or one of its descendants?"""
+    bone = obj.data.bones.get(bone_name)
+    return bone is not None and (bone.name == previous or previous in {b.name for b in bone.parent_recursive})
 
-    Up: the coordinate axis closest to the head bone's direction. Forward: toward the eyes when eye bones
-    exist; otherwise the usual convention for that up axis (-Y for Z-up rigs, +Z for Y-up rigs as
-    exported from FBX/glTF tools).
-    """
-    bones = obj.data.bones
-    hb = bones[head]
-    up = _snap_axis(np.array(hb.tail_local, dtype=np.float64) - np.array(hb.head_local, dtype=np.float64))
-    if eyes is not None:
-        mid = 0.5 * (np.array(bones[eyes[0]].head_local) + np.array(bones[eyes[1]].head_local))
-        offset = mid - np.array(hb.head_local)
-        offset -= up * offset.dot(up)
-        if np.linalg.norm(offset) > 1e-4:
-            return _snap_axis(offset), up
-    if abs(up[2]) > 0.5:
-        forward = np.array([0.0, -1.0, 0.0])
-    elif up[1] > 0.5:
-        forward = np.array([0.0, 0.0, 1.0])
+
+def _cuts(obj: bpy.types.Object, constraint, previous: str) -> bool:
+    """Does ``constraint`` replace the rotation a bone inherits from ``previous``?"""
+    if constraint.mute or constraint.influence <= 0.0 or constraint.type not in _OVERRIDING:
+        return False
+    if getattr(constraint, "mix_mode", "REPLACE") != "REPLACE":
+        return False
+    if constraint.type == "COPY_ROTATION" and not (constraint.use_x and constraint.use_y and constraint.use_z):
+        return False
+    if constraint.type == "ARMATURE":
+        targets = [(t.target, t.subtarget) for t in constraint.targets]
     else:
-        forward = np.array([0.0, -1.0, 0.0])
-    return forward, up
+        targets = [(constraint.target, getattr(constraint, "subtarget", ""))]
+    return not all(target == obj and _follows(obj, sub, previous) for target, sub in targets)
 
 
-def _world_basis(obj_rot: np.ndarray, forward_local: np.ndarray, up_local: np.ndarray, facing: str) -> np.ndarray:
-    up = obj_rot @ up_local
+def inherited_share(obj: bpy.types.Object, name: str, previous: str) -> tuple[float, str]:
+    """(share, why) of bone ``previous``'s rotation that reaches bone ``name`` at rest: 1 for a plain
+    descendant, less when a bone on the way does not inherit rotation or has a rotation-replacing constraint
+    (e.g. Rigify's head follow), 0 when ``previous`` is not an ancestor."""
+    share, why = 1.0, ""
+    bone = obj.data.bones[name]
+    while bone is not None and bone.name != previous:
+        if not bone.use_inherit_rotation:
+            return 0.0, f"'{bone.name}' does not inherit rotation"
+        for constraint in obj.pose.bones[bone.name].constraints:
+            if _cuts(obj, constraint, previous):
+                share *= 1.0 - min(constraint.influence, 1.0)
+                why = f"{constraint.type.replace('_', ' ').title()} on '{bone.name}'"
+        bone = bone.parent
+    if bone is None:
+        return 0.0, f"'{previous}' is not a parent of '{name}'"
+    return share, why
+
+
+def _head_mesh_points(obj: bpy.types.Object, head: str) -> np.ndarray | None:
+    """Rest positions (armature space) of mesh vertices that move with the head bone: meshes parented to
+    that bone, or deformed by ``obj`` with at least half their weight in the head's vertex group."""
+    to_armature = obj.matrix_world.inverted()
+    points = []
+    for mesh in bpy.data.objects:
+        if mesh.type != "MESH":
+            continue
+        on_bone = mesh.parent == obj and mesh.parent_type == "BONE" and mesh.parent_bone == head
+        deformed = any(m.type == "ARMATURE" and m.object == obj for m in mesh.modifiers)
+        group = mesh.vertex_groups.get(head) if deformed else None
+        if not on_bone and group is None:
+            continue
+        matrix = np.array(to_armature @ mesh.matrix_world, dtype=np.float64)
+        co = np.empty(3 * len(mesh.data.vertices), dtype=np.float64)
+        mesh.data.vertices.foreach_get("co", co)
+        co = co.reshape(-1, 3)
+        if not on_bone:
+            index = group.index
+            keep = [any(g.group == index and g.weight >= 0.5 for g in v.groups) for v in mesh.data.vertices]
+            co = co[np.array(keep, dtype=bool)]
+        points.append(co @ matrix[:3, :3].T + matrix[:3, 3])
+    return np.concatenate(points) if points else None
+
+
+def character_frame_of(obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None) -> CharacterFrame:
+    """Up and forward of the armature ``obj`` in its own space, from its bones' rest positions (and, when the
+    skeleton gives no forward evidence, a mesh moving with the head): :func:`core.rig.frame.character_frame`."""
+    rest = [
+        RestBone(b.name, b.parent.name if b.parent else None, tuple(b.head_local), tuple(b.tail_local))
+        for b in obj.data.bones
+    ]
+    frame = character_frame(rest, head, eyes)
+    if frame.forward_kind == "assumed":
+        points = _head_mesh_points(obj, head)
+        if points is not None:
+            frame = character_frame(rest, head, eyes, points)
+    return frame
+
+
+def _world_basis(linear: np.ndarray, forward_local: np.ndarray, up_local: np.ndarray, facing: str) -> np.ndarray:
+    """Character basis in world space: the object's frame mapped by its 3x3 ``linear`` part (rotation and
+    scale), or the world-axis ``facing`` override with world +Z up."""
     if facing != "AUTO":
-        forward = np.array(FACING_VECTORS[facing])
-        up = np.array([0.0, 0.0, 1.0])
-    else:
-        forward = obj_rot @ forward_local
-    return character_basis(forward, up)
+        return character_basis(np.array(FACING_VECTORS[facing]), np.array([0.0, 0.0, 1.0]))
+    return character_basis(linear @ forward_local, linear @ up_local)
+
+
+def describe_frame(basis: np.ndarray, source: str) -> str:
+    """One line for reports: the world axes of a character basis and where they came from."""
+    return f"facing {axis_label(basis[:, 1])}, up {axis_label(basis[:, 2])} (world; {source})"
 
 
 def bone_infos(armature: bpy.types.Armature) -> list[BoneInfo]:
@@ -172,7 +231,8 @@ def resolve_target(
         parent = obj.parent
         rest = _rotation3(parent.matrix_world @ obj.matrix_parent_inverse) if parent is not None else np.eye(3)
         basis = _world_basis(np.eye(3), np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.0, 1.0]), facing)
-        return Target(obj, [Joint(None, rest, obj.rotation_mode)], basis)
+        source = "Facing setting" if facing != "AUTO" else "an object faces -Y with +Z up"
+        return Target(obj, [Joint(None, rest, obj.rotation_mode)], basis, frame=describe_frame(basis, source))
 
     bones = obj.data.bones
     if len(bones) == 0:
@@ -196,10 +256,20 @@ def resolve_target(
         raise TargetError(f"The armature '{obj.name}' has no bone named '{missing[0]}'.")
     if not use_necks:
         neck_names = []
-    forward_local, up_local = _armature_rest_axes(obj, head, match.eyes)
-    basis = _world_basis(obj_rot, forward_local, up_local, facing)
+    frame = character_frame_of(obj, head, match.eyes)
+    linear = np.array(obj.matrix_world.to_3x3(), dtype=np.float64)
+    basis = _world_basis(linear, frame.forward, frame.up, facing)
+    auto = f"up from {frame.up_from}, forward from {frame.forward_from}"
+    source = "Facing setting" if facing != "AUTO" else auto
     joints = [
         Joint(name, obj_rot @ _rotation3(bones[name].matrix_local), obj.pose.bones[name].rotation_mode)
         for name in [*neck_names, head]
     ]
-    return Target(obj, joints, basis, convention=match.convention)
+    notes = []
+    for previous, joint in itertools.pairwise(joints):
+        joint.inherits, why = inherited_share(obj, joint.bone, previous.bone)
+        if 0.0 < joint.inherits < 1.0:
+            notes.append(f"'{joint.bone}' follows '{previous.bone}' only {joint.inherits:.0%} ({why}): with a neck "
+                         "share, its turn is approximate.")
+    return Target(obj, joints, basis, convention=match.convention, notes=notes,
+                  frame=describe_frame(basis, source))

@@ -23,7 +23,8 @@ from bpy.props import (
 from ..core.motion import synthetic
 
 FACING_ITEMS = [
-    ("AUTO", "Auto", "Detect from eye bones or the rig's rest pose (default: -Y, Blender's front view)"),
+    ("AUTO", "Auto", ("Read from the skeleton: up along the spine and neck, forward from the eyes, feet, "
+                      "left/right bones or the face mesh (Detect Head & Neck shows what was used)")),
     ("-Y", "-Y", "The character looks toward world -Y (Blender's front view)"),
     ("+Y", "+Y", "The character looks toward world +Y"),
     ("-X", "-X", "The character looks toward world -X"),

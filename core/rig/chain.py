@@ -5,7 +5,8 @@ Notation (see docs/conventions.md): ``C`` is the character basis (columns right,
 armature coordinates, :func:`character_basis`); ``B`` a joint's rest rotation in the same space; the track
 gives ``R`` in character coordinates (:func:`core.rotation.character_rotation`). For joints with cumulative
 shares ``c_1 ... c_m = 1`` of the rotation (:func:`joint_shares`), joint ``j`` gets the world delta
-``X_j = C (R(c_{j-1} a)^T R(c_j a)) C^T``, expressed in its local rest frame (:func:`local_delta`) and applied
+``X_j = C (R(w_j c_{j-1} a)^T R(c_j a)) C^T`` (``w_j``: the share of the previous joint's rotation the joint
+inherits, 1 for a plain child), expressed in its local rest frame (:func:`local_delta`) and applied
 on top of its current rotation (:func:`compose`). With the parents at rest the head then turns by exactly
 ``C R C^T`` in the world, whatever the bone roll, rest orientation, object transform or rotation mode.
 
@@ -129,11 +130,14 @@ def joint_shares(n_joints: int, neck_share: float) -> np.ndarray:
 @dataclass(frozen=True)
 class ChainJoint:
     """One joint of a chain as the maths needs it: ``rest_world`` (3, 3) rest rotation in the space of the
-    character basis, ``rotation_mode`` (Blender's), ``current`` (N, k) values the bake is added to."""
+    character basis, ``rotation_mode`` (Blender's), ``current`` (N, k) values the bake is added to, and
+    ``inherits`` (0-1): how much of the previous joint's rotation reaches this one (1: a plain child; 0: a
+    constraint such as Rigify's head follow makes it keep the torso's orientation)."""
 
     rest_world: np.ndarray
     rotation_mode: str
     current: np.ndarray
+    inherits: float = 1.0
 
 
 def chain_rotations(
@@ -147,12 +151,13 @@ def chain_rotations(
     """
     angles = np.asarray(angles, dtype=np.float64)
     shares = joint_shares(len(joints), neck_share)
-    previous = np.broadcast_to(np.eye(3), (len(angles), 3, 3))
+    previous_share = 0.0
     out = []
     for joint, share in zip(joints, shares, strict=True):
         cumulative = character_rotation(*(angles * share).T)
-        world_delta_c = np.swapaxes(previous, 1, 2) @ cumulative
-        previous = cumulative
+        inherited = character_rotation(*(angles * previous_share * joint.inherits).T)
+        world_delta_c = np.swapaxes(inherited, 1, 2) @ cumulative
+        previous_share = share
         delta = local_delta(basis.T @ joint.rest_world, world_delta_c)
         values, matrices = compose(delta, joint.current, joint.rotation_mode)
         if not np.all(np.isfinite(values)):

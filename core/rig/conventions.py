@@ -278,3 +278,17 @@ NOT_NECK_WORDS = frozenset(
 )
 # Last word of an end/tip bone: "end", "nub", "HeadEnd" -> "headend", "headtop", "toetip", ...
 END_WORD = re.compile(r"(head|top|tip|toe|finger|bone|jnt)?(end|nub|tip|top|null)")
+# Words of the bones the character frame is read from (core/rig/frame.py): the torso below the neck, the
+# feet and toes, and helpers whose positions say nothing about the body (controls, targets, ends).
+TORSO_WORDS = frozenset(
+    {"hips", "hip", "pelvis", "spine", "chest", "upperchest", "torso", "waist", "abdomen", "belly", "cog"}
+)
+FOOT_WORDS = frozenset({"foot", "ankle"})
+TOE_WORDS = frozenset({"toe", "toes", "toebase", "ball"})
+HELPER_WORDS = frozenset(
+    {
+        "end", "top", "tip", "nub", "null", "ik", "target", "pole", "mch", "tweak", "helper", "socket",
+        "fix", "parent", "offset", "dummy", "proxy", "stretch", "follow", "pivot", "snap", "roll", "heel",
+        "twist", "rot", "scale", "ref", "vis", "ctrl", "ctl", "ctr", "control",
+    }
+)

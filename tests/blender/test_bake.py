@@ -117,3 +117,35 @@ def test_track_at_another_frame_rate_is_resampled(ext, empty_scene):
     t_s = 60 * 1.001 / 30
     expected = expected_world_delta(20 * math.sin(t_s), 5 * math.cos(t_s), 0.0)
     assert angle_deg(head_world_delta(obj, "head"), expected) < 0.5
+
+
+@pytest.mark.parametrize("cut", ["copy_rotation", "no_inherit", "partial"])
+def test_neck_share_when_the_head_does_not_follow_the_neck(ext, empty_scene, cut):
+    from rigs import assert_head_turns
+
+    spec = RIGS["rigify_roll"]
+    obj = build_rig(spec)
+    if cut == "no_inherit":
+        obj.data.bones[spec.head].use_inherit_rotation = False
+    else:  # the head keeps the torso's orientation, as Rigify's head follow does: its parent, a helper under
+        # the neck, copies the rotation of a bone on the spine that has the head's rest orientation
+        bpy.ops.object.mode_set(mode="EDIT")
+        bones = obj.data.edit_bones
+        head = bones[spec.head]
+        for name, parent in (("MCH-ROT-head", spec.necks[-1]), ("head_socket", spec.spine)):
+            helper = bones.new(name)
+            helper.head, helper.tail, helper.roll = head.head, head.tail, head.roll
+            helper.parent = bones[parent]
+        head.use_connect = False
+        head.parent = bones["MCH-ROT-head"]
+        bpy.ops.object.mode_set(mode="OBJECT")
+        constraint = obj.pose.bones["MCH-ROT-head"].constraints.new("COPY_ROTATION")
+        constraint.target, constraint.subtarget = obj, "head_socket"
+        constraint.influence = 0.5 if cut == "partial" else 1.0
+    bpy.context.view_layer.update()
+    if cut == "partial":
+        result = _bake(ext, obj, _track(ext, KNOWN), neck_share=0.4)
+        assert any("only 50%" in note for note in result.notes)
+        return
+    result = assert_head_turns(ext, empty_scene, obj, spec.head, neck_share=0.4)
+    assert result.joints == [*spec.necks, spec.head]
