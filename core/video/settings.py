@@ -42,7 +42,9 @@ class EstimationSettings:
     ``max_error_ratio``: frames whose reprojection error exceeds this multiple of the clip's median
     are rejected. ``hampel_half_window`` (frames) / ``hampel_sigmas`` / ``hampel_floor_deg``: spike
     rejection on the angles. ``max_faces``: faces FaceMesh looks for (the tracked one is chosen among
-    them). ``min_detection_confidence`` / ``min_tracking_confidence``: FaceMesh thresholds in [0, 1].
+    them); with 1 (the default) a second face is looked for only when the followed face is lost
+    (:class:`core.video.landmarks.FaceTracker`).
+    ``min_detection_confidence`` / ``min_tracking_confidence``: FaceMesh thresholds in [0, 1].
     ``landmarks``: the face-landmark backend, ``"auto"`` (mediapipe's FaceMesh where mediapipe is
     installed, else the same networks on LiteRT), ``"mediapipe"`` or ``"litert"`` (:mod:`core.video.litert_face`).
     ``retrack_threshold``: a frame is processed by FaceMesh again when its face was just (re)detected or
@@ -66,7 +68,7 @@ class EstimationSettings:
     hampel_half_window: int = 5
     hampel_sigmas: float = 4.0
     hampel_floor_deg: float = 1.0
-    max_faces: int = 2
+    max_faces: int = 1
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     rigid_landmarks: tuple[int, ...] = RIGID_LANDMARKS
