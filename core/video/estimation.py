@@ -1,7 +1,8 @@
 """Head motion of a person in a video: FaceMesh landmarks -> PnP head pose -> clean, stable angle track.
 
 Pipeline (:func:`estimate_video`)
-    1. Decode every frame with OpenCV (``cv2.VideoCapture``); the frame rate is the file's.
+    1. Decode every frame with OpenCV (``cv2.VideoCapture``) with its presentation time from the container
+       (:mod:`core.video.timestamps`; evenly spaced at the file's frame rate where the container has none).
     2. Face landmarks of the followed face (:mod:`core.video.landmarks`; stale crops are processed again).
     3. :func:`core.video.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
        gap and lip keypoints (:func:`core.video.head_pose.lip_signals`).
@@ -36,6 +37,7 @@ from .neutral import frame_text, neutral_rotation, relative_angles
 from .result import EstimationResult
 from .settings import EstimationSettings
 from .stabilize import fill_gaps, find_gaps, hampel, stabilize
+from .timestamps import container_times, frame_times, is_constant_rate, mean_rate
 
 ProgressCallback = Callable[[int, int], None]
 CancelCallback = Callable[[], bool]
@@ -51,6 +53,7 @@ class _Raw:
     lip_gap: list[float] = field(default_factory=list)
     lip_keypoints: list[np.ndarray] = field(default_factory=list)
     detected: list[bool] = field(default_factory=list)
+    msec: list[float] = field(default_factory=list)  # the container's presentation time of each frame
     faces_seen: int = 0
     retracked: int = 0
 
@@ -89,6 +92,7 @@ def _measure(
             ok, frame = capture.read()
             if not ok or frame is None:
                 break
+            raw.msec.append(float(capture.get(cv2.CAP_PROP_POS_MSEC)))
             height, width = frame.shape[:2]
             size = (int(width), int(height))
             rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
@@ -153,9 +157,15 @@ def estimate_video(
             f"'{path.name}' is a still image (1 frame); head motion needs a video.", str(path), "unsupported"
         )
     warnings: list[str] = []
-    if not (math.isfinite(fps) and fps > 0.0):
-        warnings.append(f"'{path.name}' does not state its frame rate; 25 fps was assumed.")
-        fps = 25.0
+    stated = math.isfinite(fps) and fps > 0.0
+    times = container_times(raw.msec)
+    if times is None:
+        if not stated:
+            warnings.append(f"'{path.name}' does not state its frame rate; 25 fps was assumed.")
+            fps = 25.0
+        times = frame_times(raw.msec, fps)
+    elif not (stated and is_constant_rate(times, fps)):
+        fps = mean_rate(times)  # a variable frame rate: the frames' own times place them
     translation = np.array(raw.translation)
     rotations = np.array(raw.rotation)  # the geometric fits; NaN without a face
     fitted = np.isfinite(translation[:, 0])
@@ -239,6 +249,7 @@ def estimate_video(
         detected=detected,
         reprojection_error_px=error,
         fps=float(fps),
+        times=times,
         image_size=size,
         neutral_rotation=neutral,
         warnings=warnings,
