@@ -51,7 +51,8 @@ class EstimationSettings:
     its tracking crop changed by more than this since the previous frame (fraction of the crop's size
     for the shift and the size change, radians for the in-plane turn; see the module docs); ``None``
     never does. ``yaw_gain`` / ``pitch_gain``: FaceMesh's under-reporting of turns away from the camera
-    that is undone (:class:`core.video.head_pose.PoseFitSettings`; 1 = none).
+    that is undone (:class:`core.video.head_pose.PoseFitSettings`; 1 = none). ``robust_fit``: landmarks far
+    off the fitted face lose weight (:func:`core.video.head_pose.robust_refine`).
     """
 
     fov_deg: float = DEFAULT_FOV_DEG
@@ -76,6 +77,7 @@ class EstimationSettings:
     retrack_threshold: float | None = 0.05
     yaw_gain: float = DEFAULT_YAW_GAIN
     pitch_gain: float = DEFAULT_PITCH_GAIN
+    robust_fit: bool = True
 
     def validate(self) -> EstimationSettings:
         """Raise :class:`SettingsError` when a value is out of range; return ``self``."""
@@ -115,6 +117,7 @@ class EstimationSettings:
             mirror=self.mirror,
             yaw_gain=self.yaw_gain,
             pitch_gain=self.pitch_gain,
+            robust=bool(self.robust_fit),
         )
 
     def to_dict(self) -> dict[str, Any]:
