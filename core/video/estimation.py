@@ -1,8 +1,9 @@
 """Head motion of a person in a video: FaceMesh landmarks -> PnP head pose -> clean, stable angle track.
 
 Pipeline (:func:`estimate_video`)
-    1. Decode every frame with OpenCV (``cv2.VideoCapture``) with its presentation time from the container
-       (:mod:`core.video.timestamps`; evenly spaced at the file's frame rate where the container has none).
+    1. Decode every frame with OpenCV (``cv2.VideoCapture``, on a reader thread ahead of its use:
+       :mod:`core.video.frames`) with its presentation time from the container (:mod:`core.video.timestamps`;
+       evenly spaced at the file's frame rate where the container has none).
     2. Face landmarks of the followed face (:mod:`core.video.landmarks`; stale crops are processed again).
     3. :func:`core.video.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
        gap and lip keypoints (:func:`core.video.head_pose.lip_signals`).
@@ -31,7 +32,8 @@ import numpy as np
 
 from ..errors import Cancelled, MediaError, MissingDependencyError, NoFaceError
 from .face_model import LIP_KEYPOINTS
-from .head_pose import PoseFit, fit_pose, import_cv2, lip_signals, turn_corrected
+from .frames import FrameReader
+from .head_pose import PoseFit, fit_pose, lip_signals, turn_corrected
 from .landmarks import FaceTracker, Landmarker, open_video
 from .neutral import frame_text, neutral_rotation, relative_angles
 from .result import EstimationResult
@@ -73,7 +75,6 @@ def _measure(
     progress: ProgressCallback | None,
     cancel: CancelCallback | None,
 ) -> tuple[_Raw, float, tuple[int, int], int]:
-    cv2 = import_cv2()
     capture, fps, total = open_video(path)  # file errors first: they are the user's to fix
     try:
         landmarker = Landmarker(settings)
@@ -86,39 +87,35 @@ def _measure(
     previous_fit: PoseFit | None = None
     tracker = FaceTracker(landmarker, settings)
     try:
-        while True:
-            if cancel is not None and cancel():
-                raise Cancelled(f"Head-motion estimation of '{path.name}' was cancelled.")
-            ok, frame = capture.read()
-            if not ok or frame is None:
-                break
-            raw.msec.append(float(capture.get(cv2.CAP_PROP_POS_MSEC)))
-            height, width = frame.shape[:2]
-            size = (int(width), int(height))
-            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            rgb.flags.writeable = False
-            face = tracker(rgb)
-            if face is None:
-                raw.add_missing()
-                previous_fit = None
-            else:
-                try:
-                    fit = fit_pose(face, size, fit_settings, previous_fit)
-                except NoFaceError:
-                    raw.add_missing(detected=True)
+        with FrameReader(capture) as frames:
+            for rgb, msec in frames:
+                if cancel is not None and cancel():
+                    raise Cancelled(f"Head-motion estimation of '{path.name}' was cancelled.")
+                raw.msec.append(msec)
+                height, width = rgb.shape[:2]
+                size = (int(width), int(height))
+                face = tracker(rgb)
+                if face is None:
+                    raw.add_missing()
                     previous_fit = None
                 else:
-                    lips = lip_signals(face, fit, size, fit_settings)
-                    raw.rotation.append(fit.rotation)
-                    raw.translation.append(fit.translation)
-                    raw.error.append(fit.error_px)
-                    raw.lip_gap.append(lips.gap)
-                    raw.lip_keypoints.append(lips.keypoints)
-                    raw.detected.append(True)
-                    previous_fit = fit
-            if progress is not None:
-                done = len(raw.error)
-                progress(done, max(total, done))
+                    try:
+                        fit = fit_pose(face, size, fit_settings, previous_fit)
+                    except NoFaceError:
+                        raw.add_missing(detected=True)
+                        previous_fit = None
+                    else:
+                        lips = lip_signals(face, fit, size, fit_settings)
+                        raw.rotation.append(fit.rotation)
+                        raw.translation.append(fit.translation)
+                        raw.error.append(fit.error_px)
+                        raw.lip_gap.append(lips.gap)
+                        raw.lip_keypoints.append(lips.keypoints)
+                        raw.detected.append(True)
+                        previous_fit = fit
+                if progress is not None:
+                    done = len(raw.error)
+                    progress(done, max(total, done))
     finally:
         tracker.close()
         capture.release()

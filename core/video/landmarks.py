@@ -22,7 +22,8 @@ FEATURE = "Video head-pose estimation"
 
 
 class Landmarker:
-    """Face landmarks per RGB frame, in pixels: mediapipe's FaceMesh (tracking mode, refined landmarks) where
+    """Face landmarks per RGB frame, in pixels: mediapipe's FaceMesh (tracking mode, refined landmarks unless
+    ``settings.refine_landmarks`` is off) where
     mediapipe is installed, else the same models run with LiteRT (:mod:`core.video.litert_face`; Python 3.13,
     where mediapipe has no wheel). ``process(rgb)`` returns one (n, 2) array per face found.
 
@@ -48,13 +49,17 @@ class Landmarker:
             try:
                 from .litert_face import LiteRtFaceMesh
 
-                self._mesh = LiteRtFaceMesh(static_image_mode=static, **options)
+                self._mesh = LiteRtFaceMesh(
+                    static_image_mode=static, refine_landmarks=bool(settings.refine_landmarks), **options
+                )
             except MissingDependencyError:
                 missing = "mediapipe" if settings.landmarks == "auto" else "ai-edge-litert"
                 raise MissingDependencyError(missing, FEATURE) from None
             self._mediapipe = False
         else:
-            self._mesh = face_mesh.FaceMesh(static_image_mode=static, refine_landmarks=True, **options)
+            self._mesh = face_mesh.FaceMesh(
+                static_image_mode=static, refine_landmarks=bool(settings.refine_landmarks), **options
+            )
             self._mediapipe = True
 
     def process(self, rgb: np.ndarray) -> list[np.ndarray]:
@@ -134,8 +139,13 @@ def _tracking_crop(face: np.ndarray) -> tuple[np.ndarray, float, float]:
 def _crop_change(before: np.ndarray, after: np.ndarray) -> float:
     """How far the tracking crop moved between two landmark sets: the largest of the centre shift and the
     size change (fractions of the crop size, the size as a log ratio) and the in-plane turn (radians)."""
-    c0, s0, a0 = _tracking_crop(before)
-    c1, s1, a1 = _tracking_crop(after)
+    return _crops_change(_tracking_crop(before), _tracking_crop(after))
+
+
+def _crops_change(before: tuple[np.ndarray, float, float], after: tuple[np.ndarray, float, float]) -> float:
+    """:func:`_crop_change` of two crops of :func:`_tracking_crop`."""
+    c0, s0, a0 = before
+    c1, s1, a1 = after
     turn = abs((a1 - a0 + math.pi) % (2.0 * math.pi) - math.pi)
     return max(float(np.linalg.norm(c1 - c0)) / s0, abs(math.log(s1 / s0)), turn)
 
@@ -161,6 +171,7 @@ class FaceTracker:
         self.second_looks = 0
         self._threshold = settings.retrack_threshold
         self._previous: np.ndarray | None = None  # the last face followed (kept across losses)
+        self._previous_crop: tuple[np.ndarray, float, float] | None = None  # its tracking crop
         self._tracked = False  # the previous frame had it: FaceMesh crops this frame from its landmarks
         self.faces_seen = 0
         self.retracked = 0
@@ -181,19 +192,25 @@ class FaceTracker:
             self.faces_seen = max(self.faces_seen, len(others))
             nearest = _choose_face(others, self._previous)
             face = nearest if nearest is not None else face
+        crop = _tracking_crop(face) if face is not None and self._threshold is not None else None
         stale = (
-            face is not None
+            crop is not None
             and not second
-            and self._threshold is not None
-            and (not self._tracked or self._previous is None or _crop_change(self._previous, face) > self._threshold)
+            and (
+                not self._tracked
+                or self._previous_crop is None
+                or _crops_change(self._previous_crop, crop) > float(self._threshold or 0.0)
+            )
         )
         if stale:  # the crop FaceMesh used was not this face's: once more, from its own landmarks' crop
             again = _choose_face(self._mesh.process(rgb), face)
-            face = again if again is not None else face
+            if again is not None:
+                face, crop = again, _tracking_crop(again)
             self.retracked += 1
         self._tracked = face is not None
         if face is not None:
             self._previous = face
+            self._previous_crop = crop
         return face
 
     def close(self) -> None:
