@@ -84,7 +84,7 @@ def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace
 
     settings = EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks)
     result = estimate_video_cached(path, settings, cache_dir())
-    return result.to_pose_track(start_frame=scene.frame_start)
+    return result.to_pose_track(start_frame=scene.frame_start, fps=scene_fps(scene))
 
 
 METHODS: dict[str, Method] = {

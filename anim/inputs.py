@@ -58,8 +58,8 @@ def video_lip_speech(scene: bpy.types.Scene, settings: EstimationSettings, start
     if result is None:
         raise SettingsError("Silence from video lips: analyse the video first (Reference Video › Bake From Video "
                             "or Learn Style).")
-    return resample_signal(result.speech_mask(), result.fps, s.video_start_frame, scene_fps(scene), start,
-                           n_frames)
+    regular = result.on_grid(result.speech_mask())  # by the frames' presentation times (variable rate too)
+    return resample_signal(regular, result.fps, s.video_start_frame, scene_fps(scene), start, n_frames)
 
 
 def speech_override(

@@ -16,7 +16,7 @@ from bpy.props import StringProperty
 from bpy_extras.io_utils import ImportHelper
 
 from ..anim import audio, video
-from ..anim.bake import bake_track
+from ..anim.bake import bake_track, scene_fps
 from ..core.errors import Cancelled, HeadMotionError, MediaError
 from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
 from ..properties.convert import bake_options, estimation_settings, target_object
@@ -28,7 +28,7 @@ def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> s
     scene = context.scene
     s = scene.head_motion
     obj = target_object(context)
-    track = result.to_pose_track(start_frame=s.video_start_frame)
+    track = result.to_pose_track(start_frame=s.video_start_frame, fps=scene_fps(scene))
     baked = bake_track(obj, track, bake_options(obj, scene), scene=scene)  # raises before any change
     notes = list(result.warnings[:2])
     if s.video_use_sound:

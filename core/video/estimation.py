@@ -1,7 +1,9 @@
 """Head motion of a person in a video: FaceMesh landmarks -> PnP head pose -> clean, stable angle track.
 
 Pipeline (:func:`estimate_video`)
-    1. Decode every frame with OpenCV (``cv2.VideoCapture``); the frame rate is the file's.
+    1. Decode every frame with OpenCV (``cv2.VideoCapture``, on a reader thread ahead of its use:
+       :mod:`core.video.frames`) with its presentation time from the container (:mod:`core.video.timestamps`;
+       evenly spaced at the file's frame rate where the container has none).
     2. Face landmarks of the followed face (:mod:`core.video.landmarks`; stale crops are processed again).
     3. :func:`core.video.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
        gap and lip keypoints (:func:`core.video.head_pose.lip_signals`).
@@ -30,12 +32,14 @@ import numpy as np
 
 from ..errors import Cancelled, MediaError, MissingDependencyError, NoFaceError
 from .face_model import LIP_KEYPOINTS
-from .head_pose import PoseFit, fit_pose, import_cv2, lip_signals, turn_corrected
+from .frames import FrameReader
+from .head_pose import PoseFit, fit_pose, lip_signals, turn_corrected
 from .landmarks import FaceTracker, Landmarker, open_video
 from .neutral import frame_text, neutral_rotation, relative_angles
 from .result import EstimationResult
 from .settings import EstimationSettings
 from .stabilize import fill_gaps, find_gaps, hampel, stabilize
+from .timestamps import container_times, frame_times, is_constant_rate, mean_rate
 
 ProgressCallback = Callable[[int, int], None]
 CancelCallback = Callable[[], bool]
@@ -51,6 +55,7 @@ class _Raw:
     lip_gap: list[float] = field(default_factory=list)
     lip_keypoints: list[np.ndarray] = field(default_factory=list)
     detected: list[bool] = field(default_factory=list)
+    msec: list[float] = field(default_factory=list)  # the container's presentation time of each frame
     faces_seen: int = 0
     retracked: int = 0
 
@@ -70,7 +75,6 @@ def _measure(
     progress: ProgressCallback | None,
     cancel: CancelCallback | None,
 ) -> tuple[_Raw, float, tuple[int, int], int]:
-    cv2 = import_cv2()
     capture, fps, total = open_video(path)  # file errors first: they are the user's to fix
     try:
         landmarker = Landmarker(settings)
@@ -83,38 +87,35 @@ def _measure(
     previous_fit: PoseFit | None = None
     tracker = FaceTracker(landmarker, settings)
     try:
-        while True:
-            if cancel is not None and cancel():
-                raise Cancelled(f"Head-motion estimation of '{path.name}' was cancelled.")
-            ok, frame = capture.read()
-            if not ok or frame is None:
-                break
-            height, width = frame.shape[:2]
-            size = (int(width), int(height))
-            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            rgb.flags.writeable = False
-            face = tracker(rgb)
-            if face is None:
-                raw.add_missing()
-                previous_fit = None
-            else:
-                try:
-                    fit = fit_pose(face, size, fit_settings, previous_fit)
-                except NoFaceError:
-                    raw.add_missing(detected=True)
+        with FrameReader(capture) as frames:
+            for rgb, msec in frames:
+                if cancel is not None and cancel():
+                    raise Cancelled(f"Head-motion estimation of '{path.name}' was cancelled.")
+                raw.msec.append(msec)
+                height, width = rgb.shape[:2]
+                size = (int(width), int(height))
+                face = tracker(rgb)
+                if face is None:
+                    raw.add_missing()
                     previous_fit = None
                 else:
-                    lips = lip_signals(face, fit, size, fit_settings)
-                    raw.rotation.append(fit.rotation)
-                    raw.translation.append(fit.translation)
-                    raw.error.append(fit.error_px)
-                    raw.lip_gap.append(lips.gap)
-                    raw.lip_keypoints.append(lips.keypoints)
-                    raw.detected.append(True)
-                    previous_fit = fit
-            if progress is not None:
-                done = len(raw.error)
-                progress(done, max(total, done))
+                    try:
+                        fit = fit_pose(face, size, fit_settings, previous_fit)
+                    except NoFaceError:
+                        raw.add_missing(detected=True)
+                        previous_fit = None
+                    else:
+                        lips = lip_signals(face, fit, size, fit_settings)
+                        raw.rotation.append(fit.rotation)
+                        raw.translation.append(fit.translation)
+                        raw.error.append(fit.error_px)
+                        raw.lip_gap.append(lips.gap)
+                        raw.lip_keypoints.append(lips.keypoints)
+                        raw.detected.append(True)
+                        previous_fit = fit
+                if progress is not None:
+                    done = len(raw.error)
+                    progress(done, max(total, done))
     finally:
         tracker.close()
         capture.release()
@@ -153,9 +154,15 @@ def estimate_video(
             f"'{path.name}' is a still image (1 frame); head motion needs a video.", str(path), "unsupported"
         )
     warnings: list[str] = []
-    if not (math.isfinite(fps) and fps > 0.0):
-        warnings.append(f"'{path.name}' does not state its frame rate; 25 fps was assumed.")
-        fps = 25.0
+    stated = math.isfinite(fps) and fps > 0.0
+    times = container_times(raw.msec)
+    if times is None:
+        if not stated:
+            warnings.append(f"'{path.name}' does not state its frame rate; 25 fps was assumed.")
+            fps = 25.0
+        times = frame_times(raw.msec, fps)
+    elif not (stated and is_constant_rate(times, fps)):
+        fps = mean_rate(times)  # a variable frame rate: the frames' own times place them
     translation = np.array(raw.translation)
     rotations = np.array(raw.rotation)  # the geometric fits; NaN without a face
     fitted = np.isfinite(translation[:, 0])
@@ -239,6 +246,7 @@ def estimate_video(
         detected=detected,
         reprojection_error_px=error,
         fps=float(fps),
+        times=times,
         image_size=size,
         neutral_rotation=neutral,
         warnings=warnings,

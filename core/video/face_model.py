@@ -38,33 +38,25 @@ MOUTH_RIGHT, MOUTH_LEFT = 61, 291
 #: inner upper, inner lower, outer upper, outer lower lip (all on the midline).
 LIP_KEYPOINTS: tuple[int, ...] = (UPPER_LIP_INNER, LOWER_LIP_INNER, UPPER_LIP_OUTER, LOWER_LIP_OUTER)
 
-#: Landmarks that move with the skull, not with speech or expression, used for the PnP fit:
-#: forehead, nose bridge and nose, eye corners, cheekbones and the cheeks under the eyes. Lips, jaw
-#: and chin, brows, eyelids and the lower face contour are left out. Left/right pairs are mirror-
-#: symmetric in the model. Chosen on the dev clips against MediaPipe's own 33-point set (below): the
-#: correlation of the fitted pitch with the lip gap (speech leaking into the pose) fell from 0.22 to
-#: 0.18 and the reprojection error from 2.1 to 1.8 px (224 px frames) at about the same jitter.
-RIGID_LANDMARKS: tuple[int, ...] = (
-    # midline: forehead, glabella, nose bridge, nose
-    10, 151, 9, 8, 168, 6, 197, 195, 5, 4,
-    # eye corners (outer, inner)
-    33, 263, 133, 362,
-    # forehead sides
-    54, 284, 67, 297, 109, 338,
-    # temples (give the fit a wide base: 13% less pitch jitter than without them)
-    127, 356,
-    # cheekbones and under-eye cheeks
-    143, 372, 116, 345, 117, 346, 118, 347, 119, 348, 121, 350,
-    # nose sides and alae
-    198, 420, 129, 358, 209, 429,
-)  # fmt: skip
-
 #: The landmark set of MediaPipe's own geometry pipeline (its "procrustes basis", 33 points); it also
 #: holds jaw and lower-cheek points (132/361, 136/365, 147/376, 205/425) that move when the mouth opens.
 MEDIAPIPE_PROCRUSTES_LANDMARKS: tuple[int, ...] = (
     4, 6, 10, 33, 54, 67, 117, 119, 121, 127, 129, 132, 133, 136, 143, 147, 198, 205,
     263, 284, 297, 346, 348, 350, 356, 358, 361, 362, 365, 372, 376, 420, 425,
 )  # fmt: skip
+
+#: The jaw and lower-cheek points of :data:`MEDIAPIPE_PROCRUSTES_LANDMARKS`: they move with the mouth.
+JAW_AND_LOWER_CHEEK: tuple[int, ...] = (132, 361, 136, 365, 147, 376, 205, 425)
+
+#: Landmarks that move with the skull, not with speech or expression, used for the PnP fit: MediaPipe's
+#: own rigid basis without its jaw and lower-cheek points (25 points, mirror-symmetric): forehead (10,
+#: 54/284, 67/297), nose bridge and nose (6, 4, 198/420, 129/358), eye corners (33/263, 133/362),
+#: temples (127/356) and cheekbones (143/372, 117/346, 119/348, 121/350). No lips, jaw, brows or lids.
+#: Chosen on the dev clips against a plain FaceMesh + PnP (the 33 points) and on rendered ground truth
+#: with expressions (docs/decisions.md, "Rigid points"): it agrees with the plain estimator as well as
+#: the previous 40-point set, its pitch follows the lips less (|r| with the lip gap 0.19 vs 0.22 for
+#: the 33 points) and its rendered-truth roll error is the lowest of the sets tried.
+RIGID_LANDMARKS: tuple[int, ...] = tuple(i for i in MEDIAPIPE_PROCRUSTES_LANDMARKS if i not in JAW_AND_LOWER_CHEEK)
 
 #: Change of basis from model to character coordinates: ``v_char = CHARACTER_FROM_MODEL @ v_model``
 #: (x = -r, y = u, z = f). It is its own inverse and transpose; a rotation ``A`` in model coordinates

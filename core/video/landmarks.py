@@ -22,13 +22,17 @@ FEATURE = "Video head-pose estimation"
 
 
 class Landmarker:
-    """Face landmarks per RGB frame, in pixels: mediapipe's FaceMesh (tracking mode, refined landmarks) where
+    """Face landmarks per RGB frame, in pixels: mediapipe's FaceMesh (tracking mode, refined landmarks unless
+    ``settings.refine_landmarks`` is off) where
     mediapipe is installed, else the same models run with LiteRT (:mod:`core.video.litert_face`; Python 3.13,
-    where mediapipe has no wheel). ``process(rgb)`` returns one (n, 2) array per face found."""
+    where mediapipe has no wheel). ``process(rgb)`` returns one (n, 2) array per face found.
 
-    def __init__(self, settings: EstimationSettings) -> None:
+    ``max_faces`` overrides ``settings.max_faces``; ``static`` runs the face detector on every frame
+    (no tracking), for the occasional frame looked at out of sequence."""
+
+    def __init__(self, settings: EstimationSettings, max_faces: int | None = None, static: bool = False) -> None:
         options: dict[str, Any] = {
-            "max_num_faces": int(settings.max_faces),
+            "max_num_faces": int(settings.max_faces if max_faces is None else max_faces),
             "min_detection_confidence": float(settings.min_detection_confidence),
             "min_tracking_confidence": float(settings.min_tracking_confidence),
         }
@@ -45,13 +49,17 @@ class Landmarker:
             try:
                 from .litert_face import LiteRtFaceMesh
 
-                self._mesh = LiteRtFaceMesh(static_image_mode=False, **options)
+                self._mesh = LiteRtFaceMesh(
+                    static_image_mode=static, refine_landmarks=bool(settings.refine_landmarks), **options
+                )
             except MissingDependencyError:
                 missing = "mediapipe" if settings.landmarks == "auto" else "ai-edge-litert"
                 raise MissingDependencyError(missing, FEATURE) from None
             self._mediapipe = False
         else:
-            self._mesh = face_mesh.FaceMesh(static_image_mode=False, refine_landmarks=True, **options)
+            self._mesh = face_mesh.FaceMesh(
+                static_image_mode=static, refine_landmarks=bool(settings.refine_landmarks), **options
+            )
             self._mediapipe = True
 
     def process(self, rgb: np.ndarray) -> list[np.ndarray]:
@@ -88,6 +96,13 @@ def _face_landmarks(result: Any, width: int, height: int) -> list[np.ndarray]:
     return faces
 
 
+def _near(face: np.ndarray, previous: np.ndarray) -> bool:
+    """The face's centre lies within half the previous face's width of the previous face's centre."""
+    centre = previous[:N_LANDMARKS].mean(axis=0)
+    width = float(np.ptp(previous[:N_LANDMARKS, 0])) or 1.0
+    return float(np.linalg.norm(face[:N_LANDMARKS].mean(axis=0) - centre)) < 0.5 * width
+
+
 def _choose_face(faces: list[np.ndarray], previous: np.ndarray | None) -> np.ndarray | None:
     """The face to follow: the one nearest the previous face (when near enough), else the largest."""
     if not faces:
@@ -97,10 +112,9 @@ def _choose_face(faces: list[np.ndarray], previous: np.ndarray | None) -> np.nda
     sizes = [float(np.prod(f[:N_LANDMARKS].max(axis=0) - f[:N_LANDMARKS].min(axis=0))) for f in faces]
     if previous is not None:
         centre = previous[:N_LANDMARKS].mean(axis=0)
-        width = float(np.ptp(previous[:N_LANDMARKS, 0])) or 1.0
         dists = [float(np.linalg.norm(f[:N_LANDMARKS].mean(axis=0) - centre)) for f in faces]
         best = int(np.argmin(dists))
-        if dists[best] < 0.5 * width:
+        if _near(faces[best], previous):
             return faces[best]
     return faces[int(np.argmax(sizes))]
 
@@ -125,8 +139,13 @@ def _tracking_crop(face: np.ndarray) -> tuple[np.ndarray, float, float]:
 def _crop_change(before: np.ndarray, after: np.ndarray) -> float:
     """How far the tracking crop moved between two landmark sets: the largest of the centre shift and the
     size change (fractions of the crop size, the size as a log ratio) and the in-plane turn (radians)."""
-    c0, s0, a0 = _tracking_crop(before)
-    c1, s1, a1 = _tracking_crop(after)
+    return _crops_change(_tracking_crop(before), _tracking_crop(after))
+
+
+def _crops_change(before: tuple[np.ndarray, float, float], after: tuple[np.ndarray, float, float]) -> float:
+    """:func:`_crop_change` of two crops of :func:`_tracking_crop`."""
+    c0, s0, a0 = before
+    c1, s1, a1 = after
     turn = abs((a1 - a0 + math.pi) % (2.0 * math.pi) - math.pi)
     return max(float(np.linalg.norm(c1 - c0)) / s0, abs(math.log(s1 / s0)), turn)
 
@@ -137,12 +156,22 @@ class FaceTracker:
 
     Calling it with a frame returns that frame's (478, 2) landmarks in pixels, or ``None``. Counts the
     most faces seen in one frame (``faces_seen``) and the frames processed twice (``retracked``).
+
+    One face at a time by default (``settings.max_faces`` = 1): FaceMesh looking for more faces than it
+    tracks runs its face detector on every frame, which cost a quarter of the speed. When the one face
+    it returns is not the face followed so far (the followed face was lost and another one found), that
+    frame is looked at again by a second, two-face FaceMesh (``second_looks`` counts those frames), and
+    the face nearest the followed one is kept; when there is none, the new face is followed from then on.
     """
 
     def __init__(self, landmarker: Landmarker, settings: EstimationSettings) -> None:
         self._mesh = landmarker
+        self._settings = settings
+        self._second: Landmarker | None = None  # the two-face FaceMesh, made on first need
+        self.second_looks = 0
         self._threshold = settings.retrack_threshold
         self._previous: np.ndarray | None = None  # the last face followed (kept across losses)
+        self._previous_crop: tuple[np.ndarray, float, float] | None = None  # its tracking crop
         self._tracked = False  # the previous frame had it: FaceMesh crops this frame from its landmarks
         self.faces_seen = 0
         self.retracked = 0
@@ -151,19 +180,40 @@ class FaceTracker:
         faces = self._mesh.process(rgb)
         self.faces_seen = max(self.faces_seen, len(faces))
         face = _choose_face(faces, self._previous)
+        second = (
+            self._settings.max_faces == 1 and face is not None and self._previous is not None
+            and not _near(face, self._previous)
+        )
+        if second:  # another face than the one followed: is the followed face still there?
+            if self._second is None:
+                self._second = Landmarker(self._settings, max_faces=2, static=True)
+            others = self._second.process(rgb)
+            self.second_looks += 1
+            self.faces_seen = max(self.faces_seen, len(others))
+            nearest = _choose_face(others, self._previous)
+            face = nearest if nearest is not None else face
+        crop = _tracking_crop(face) if face is not None and self._threshold is not None else None
         stale = (
-            face is not None
-            and self._threshold is not None
-            and (not self._tracked or self._previous is None or _crop_change(self._previous, face) > self._threshold)
+            crop is not None
+            and not second
+            and (
+                not self._tracked
+                or self._previous_crop is None
+                or _crops_change(self._previous_crop, crop) > float(self._threshold or 0.0)
+            )
         )
         if stale:  # the crop FaceMesh used was not this face's: once more, from its own landmarks' crop
             again = _choose_face(self._mesh.process(rgb), face)
-            face = again if again is not None else face
+            if again is not None:
+                face, crop = again, _tracking_crop(again)
             self.retracked += 1
         self._tracked = face is not None
         if face is not None:
             self._previous = face
+            self._previous_crop = crop
         return face
 
     def close(self) -> None:
         self._mesh.close()
+        if self._second is not None:
+            self._second.close()

@@ -13,9 +13,11 @@ import numpy as np
 
 from ..track import PoseTrack
 from .settings import EstimationSettings
+from .timestamps import grid_times, resample_by_time
 
 #: Bumped whenever the estimator's results change, so older cache files are recomputed.
-CACHE_VERSION = 2
+#: 3: per-frame presentation times (``times``), one face by default, rigid-point fit with robust weights.
+CACHE_VERSION = 3
 
 
 @dataclass(eq=False)
@@ -29,7 +31,9 @@ class EstimationResult:
     ``lip_gap``: (N,) inner lip gap / inter-ocular distance; ``lip_keypoints``: (N, 4, 2) (see
     :class:`core.video.head_pose.LipSignals`), both gap-filled, not smoothed. ``found``: (N,) True where a face
     was seen AND accepted (False = interpolated). ``detected``: (N,) True where FaceMesh saw a face.
-    ``reprojection_error_px``: (N,) NaN without a face. ``fps``: frames per second of the file;
+    ``reprojection_error_px``: (N,) NaN without a face. ``fps``: frames per second of the file (its
+    mean rate when the frames are not evenly spaced); ``times``: (N,) each frame's presentation time in
+    seconds from the start of the file (:mod:`core.video.timestamps`);
     ``image_size``: (width, height) pixels; ``neutral_rotation``: camera-from-face rotation of the
     neutral pose (turn-corrected, :func:`core.video.head_pose.turn_corrected`); ``warnings``: messages for the
     user.
@@ -46,6 +50,7 @@ class EstimationResult:
     detected: np.ndarray
     reprojection_error_px: np.ndarray
     fps: float
+    times: np.ndarray
     image_size: tuple[int, int]
     neutral_rotation: np.ndarray
     warnings: list[str] = field(default_factory=list)
@@ -73,31 +78,49 @@ class EstimationResult:
 
         return speech_from_lip_signal(self.lip_gap, self.fps, **kwargs)
 
-    def to_pose_track(self, start_frame: int = 1, speech: bool | np.ndarray | None = None) -> PoseTrack:
-        """The angles as a :class:`~core.track.PoseTrack` at the video's fps, first sample at ``start_frame``.
+    def on_grid(self, values: np.ndarray, fps: float | None = None) -> np.ndarray:
+        """Per-video-frame ``values`` (N, ...) put onto the regular grid ``k / fps`` seconds from the start
+        of the file by the frames' presentation times (:func:`core.video.timestamps.resample_by_time`);
+        ``fps`` defaults to the video's. Sample ``k`` belongs to the scene frame ``start + k`` of a video
+        (and its sound) placed at frame ``start`` of a scene at ``fps``."""
+        return resample_by_time(values, self.times, self.fps if fps is None else float(fps))
+
+    def to_pose_track(
+        self, start_frame: int = 1, speech: bool | np.ndarray | None = None, fps: float | None = None
+    ) -> PoseTrack:
+        """The angles as a :class:`~core.track.PoseTrack` on the frame grid of ``fps`` (default: the video's),
+        placed by the frames' presentation times (:meth:`on_grid`); sample 0 (the start of the file, where
+        its sound starts) at ``start_frame``.
 
         ``speech``: ``None``/``False`` for none, ``True`` to derive it from the lips
-        (:meth:`speech_mask`), or an explicit (N,) array.
+        (:meth:`speech_mask`), or an explicit (N,) per-video-frame array.
         """
+        rate = self.fps if fps is None else float(fps)
         if speech is True:
-            mask = self.speech_mask()
+            mask = self.on_grid(self.speech_mask(), rate)
         elif speech is None or speech is False:
             mask = None
         else:
-            mask = np.asarray(speech, dtype=np.float64)
+            mask = np.clip(self.on_grid(np.asarray(speech, dtype=np.float64), rate), 0.0, 1.0)
         meta = {
             "source": "video",
             "video": os.path.basename(self.source),
             "missing_fraction": round(self.missing_fraction, 6),
             "settings": self.settings.to_dict(),
+            "video_fps": self.fps,
         }
-        return PoseTrack(self.yaw, self.pitch, self.roll, self.fps, start_frame, mask, meta).validate()
+        angles = self.on_grid(self.angles, rate)
+        return PoseTrack(angles[:, 0], angles[:, 1], angles[:, 2], rate, start_frame, mask, meta).validate()
+
+    def grid_times(self, fps: float | None = None) -> np.ndarray:
+        """Times in seconds of the samples of :meth:`on_grid` / :meth:`to_pose_track`."""
+        return grid_times(self.times, self.fps if fps is None else float(fps))
 
     # -- cache files ------------------------------------------------------------------------------------
 
     _ARRAYS = (
         "yaw", "pitch", "roll", "raw_angles", "translation", "lip_gap", "lip_keypoints", "found", "detected",
-        "reprojection_error_px", "neutral_rotation",
+        "reprojection_error_px", "neutral_rotation", "times",
     )  # fmt: skip
 
     def save_npz(self, path: str | os.PathLike) -> None:

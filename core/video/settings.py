@@ -42,14 +42,19 @@ class EstimationSettings:
     ``max_error_ratio``: frames whose reprojection error exceeds this multiple of the clip's median
     are rejected. ``hampel_half_window`` (frames) / ``hampel_sigmas`` / ``hampel_floor_deg``: spike
     rejection on the angles. ``max_faces``: faces FaceMesh looks for (the tracked one is chosen among
-    them). ``min_detection_confidence`` / ``min_tracking_confidence``: FaceMesh thresholds in [0, 1].
+    them); with 1 (the default) a second face is looked for only when the followed face is lost
+    (:class:`core.video.landmarks.FaceTracker`).
+    ``min_detection_confidence`` / ``min_tracking_confidence``: FaceMesh thresholds in [0, 1].
     ``landmarks``: the face-landmark backend, ``"auto"`` (mediapipe's FaceMesh where mediapipe is
     installed, else the same networks on LiteRT), ``"mediapipe"`` or ``"litert"`` (:mod:`core.video.litert_face`).
     ``retrack_threshold``: a frame is processed by FaceMesh again when its face was just (re)detected or
     its tracking crop changed by more than this since the previous frame (fraction of the crop's size
     for the shift and the size change, radians for the in-plane turn; see the module docs); ``None``
     never does. ``yaw_gain`` / ``pitch_gain``: FaceMesh's under-reporting of turns away from the camera
-    that is undone (:class:`core.video.head_pose.PoseFitSettings`; 1 = none).
+    that is undone (:class:`core.video.head_pose.PoseFitSettings`; 1 = none). ``robust_fit``: landmarks far
+    off the fitted face lose weight (:func:`core.video.head_pose.robust_refine`). ``refine_landmarks``:
+    FaceMesh's attention model, which places the lips and eyes better (the lip signals, hence the speech
+    mask from the lips, follow the mouth markedly better) at about 10% more landmark time.
     """
 
     fov_deg: float = DEFAULT_FOV_DEG
@@ -66,7 +71,7 @@ class EstimationSettings:
     hampel_half_window: int = 5
     hampel_sigmas: float = 4.0
     hampel_floor_deg: float = 1.0
-    max_faces: int = 2
+    max_faces: int = 1
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     rigid_landmarks: tuple[int, ...] = RIGID_LANDMARKS
@@ -74,6 +79,8 @@ class EstimationSettings:
     retrack_threshold: float | None = 0.05
     yaw_gain: float = DEFAULT_YAW_GAIN
     pitch_gain: float = DEFAULT_PITCH_GAIN
+    robust_fit: bool = True
+    refine_landmarks: bool = True
 
     def validate(self) -> EstimationSettings:
         """Raise :class:`SettingsError` when a value is out of range; return ``self``."""
@@ -113,6 +120,7 @@ class EstimationSettings:
             mirror=self.mirror,
             yaw_gain=self.yaw_gain,
             pitch_gain=self.pitch_gain,
+            robust=bool(self.robust_fit),
         )
 
     def to_dict(self) -> dict[str, Any]:

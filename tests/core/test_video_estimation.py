@@ -333,6 +333,23 @@ def test_face_choice_follows_the_previous_face():
     assert _choose_face([big, small], face(600, 400, 20)) is big  # lost: the largest again
 
 
+@needs_clips
+def test_one_face_is_followed_and_another_taken_when_it_leaves(tmp_path):
+    """Two speakers side by side: the one followed first is kept while both are there (FaceMesh tracks one
+    face); when it leaves, the other is followed."""
+    left, right = _frames(SMALL_CLIP, 60), _frames(MOVING_CLIP, 60)
+    grey = np.full_like(left[0], 128)
+    frames = []
+    for i in range(60):
+        frames.append(np.hstack([left[i] if i < 40 else grey, right[i] if i >= 20 else grey]))
+    video = _write(tmp_path / "two_faces.mp4", frames)
+    result = estimate_video(video, EstimationSettings(stabiliser="none"))
+    assert result.settings.max_faces == 1
+    assert result.found.sum() >= 57
+    x = result.translation[:, 0]  # camera x of the head: < 0 left half, > 0 right half of the frame
+    assert (x[:38] < 0.0).all() and (x[42:] > 0.0).all()
+
+
 def test_crop_change_measures_how_far_the_tracking_crop_moved():
     rng = np.random.default_rng(5)
     face = rng.uniform(100.0, 200.0, size=(478, 2))

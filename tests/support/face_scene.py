@@ -36,6 +36,16 @@ Poses
     single-axis extremes, random combinations per seed) and :func:`with_inbetweens` joins them by
     shortest-arc in-betweens at most :data:`MAX_STEP_DEG` apart, so a video moves the way a head does.
 
+Expressions
+    :func:`expression_offsets` moves the non-rigid parts of the face mesh (centimetres, model axes) for
+    :data:`EXPRESSIONS`: ``mouth_open`` (the jaw, lower lip and chin turn 10 degrees down about a hinge
+    near the ears), ``brows_up`` (the brows rise 5 mm, fading over 6 mm around them), ``smile`` (the mouth
+    corners move 4.5 mm out and 3.5 mm up, fading over 12 mm, cheeks beside the mouth included) and
+    ``blink`` (the upper lids close onto the lower ones, the skin above them following). The forehead, the
+    nose bridge, the eye corners and the temples stay where they are: a head that does not turn must
+    give the same pose whatever its face does. :func:`add_expressions` makes them shape keys and
+    :func:`render_poses` shows one per frame.
+
 ``bpy`` is imported inside the functions that need it, so this module imports without Blender.
 """
 
@@ -54,6 +64,14 @@ MAX_STEP_DEG = 15.0
 
 #: FaceMesh's face landmarks (the 10 iris landmarks after them are not used).
 N_FACE_LANDMARKS = 468
+
+#: Expressions the face can make (:func:`expression_offsets`), in the order of their shape keys.
+EXPRESSIONS = ("mouth_open", "brows_up", "smile", "blink")
+#: FaceMesh landmarks the expressions are built around (person's right / left).
+_UPPER_LIP, _LOWER_LIP, _MOUTH_CORNERS = 13, 14, (61, 291)
+_BROWS = (70, 63, 105, 66, 107, 46, 53, 52, 65, 55, 300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
+_EYES = ((33, 133, 159, 145), (263, 362, 386, 374))  # outer corner, inner corner, upper lid, lower lid
+_NOSE_TIP = 4
 
 #: Rings of head around the face oval: how much further out than the oval (fraction of its radius, in
 #: the photo and on the mesh) and how far behind it (centimetres) each ring lies.
@@ -281,6 +299,71 @@ def face_geometry(photo: FacePhoto, reference: np.ndarray, rigid: tuple[int, ...
     return FaceGeometry(vertices, triangles, uvs, fit_rms)
 
 
+def _model_cm(geometry: FaceGeometry) -> np.ndarray:
+    """The mesh's vertices back in model axes (+x left, +y up, +z out of the face), centimetres."""
+    v = 100.0 * geometry.vertices
+    return np.column_stack([v[:, 0], v[:, 2], -v[:, 1]])
+
+
+def expression_offsets(geometry: FaceGeometry, name: str) -> np.ndarray:
+    """(V, 3) displacement in metres (Blender world axes, rest pose) of every vertex for one expression.
+
+    See the module docs; the eye and mouth fans' centres follow their holes, the head rings stay.
+    """
+    model = _model_cm(geometry)
+    face = model[:N_FACE_LANDMARKS]
+    d = np.zeros_like(face)
+    if name == "mouth_open":
+        mouth_y = 0.5 * (face[_UPPER_LIP, 1] + face[_LOWER_LIP, 1])
+        weight = np.clip((mouth_y - face[:, 1]) / 0.3, 0.0, 1.0)  # 0 above the lips' parting, 1 from 3 mm below
+        hinge = np.array([0.0, face[_NOSE_TIP, 1], face[_NOSE_TIP, 2] - 9.0])
+        a = math.radians(10.0)  # chin down and back: the front (+z) turns toward -y
+        c, s = math.cos(a), math.sin(a)
+        rel = face - hinge
+        turned = np.column_stack([rel[:, 0], c * rel[:, 1] - s * rel[:, 2], s * rel[:, 1] + c * rel[:, 2]])
+        d = (turned - rel) * weight[:, None]
+    elif name == "brows_up":
+        brows = face[list(_BROWS)]
+        dist = np.min(np.linalg.norm(face[:, None, :] - brows[None], axis=2), axis=1)
+        d[:, 1] = 0.5 * np.exp(-0.5 * (dist / 0.6) ** 2)
+    elif name == "smile":
+        for corner, side in zip(_MOUTH_CORNERS, (-1.0, 1.0), strict=True):
+            weight = np.exp(-0.5 * (np.linalg.norm(face - face[corner], axis=1) / 1.2) ** 2)
+            d += weight[:, None] * np.array([0.45 * side, 0.35, -0.1])
+    elif name == "blink":
+        for outer, inner, upper, lower in _EYES:
+            centre_x = 0.5 * (face[outer, 0] + face[inner, 0])
+            half_width = 0.5 * abs(face[outer, 0] - face[inner, 0])
+            across = np.clip(1.0 - ((face[:, 0] - centre_x) / half_width) ** 2, 0.0, 1.0)
+            low, high = face[lower, 1], face[upper, 1]
+            y = face[:, 1]
+            inside = (y >= low) & (y <= high)
+            above = y > high
+            dy = np.zeros(len(face))
+            dy[inside] = -(y[inside] - low)  # the opening closes onto the lower lid
+            dy[above] = -(high - low) * np.exp(-0.5 * ((y[above] - high) / 0.5) ** 2)  # the lid skin follows
+            near = np.abs(face[:, 2] - face[upper, 2]) < 1.5  # this eye's front, not the far side of the head
+            d[:, 1] += np.where(near, dy * across, 0.0)
+    else:
+        raise ValueError(f"unknown expression {name!r}; use one of {', '.join(EXPRESSIONS)}")
+    offsets = np.zeros_like(model)
+    offsets[:N_FACE_LANDMARKS] = d
+    _, holes = _tessellation()
+    for k, loop in enumerate(holes):
+        offsets[N_FACE_LANDMARKS + k] = d[loop].mean(axis=0)
+    return 0.01 * np.column_stack([offsets[:, 0], -offsets[:, 2], offsets[:, 1]])
+
+
+def add_expressions(face_scene: FaceScene, geometry: FaceGeometry) -> None:
+    """Give the face one shape key per expression (:data:`EXPRESSIONS`), all at 0."""
+    face = face_scene.face
+    face.shape_key_add(name="Basis", from_mix=False)
+    for name in EXPRESSIONS:
+        key = face.shape_key_add(name=name, from_mix=False)
+        key.data.foreach_set("co", (geometry.vertices + expression_offsets(geometry, name)).astype(np.float32).ravel())
+        key.value = 0.0
+
+
 def world_rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     """World rotation (3, 3) of a head facing -Y (Z up) for project-convention angles in degrees."""
 
@@ -323,6 +406,27 @@ def _slerp(q0: np.ndarray, q1: np.ndarray, t: float) -> np.ndarray:
     if angle < 1e-9:
         return q0
     return (math.sin((1.0 - t) * angle) * q0 + math.sin(t * angle) * q1) / math.sin(angle)
+
+
+def with_expressions(
+    angles: np.ndarray, key_frames: np.ndarray, hold: int = 2
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The frames of :func:`with_inbetweens` with every key pose held while the face is neutral, then makes
+    each of :data:`EXPRESSIONS` in turn, each for ``hold`` frames: (M, 3) angles, (M,) expression per frame
+    ("" for none) and (K,) the last neutral frame of each key pose (expression ``e`` of
+    :data:`EXPRESSIONS` is shown ``hold`` frames later than expression ``e - 1``, the first ``hold`` frames
+    after it)."""
+    frames, names, keys = [], [], []
+    is_key = np.zeros(len(angles), dtype=bool)
+    is_key[key_frames] = True
+    for pose, key in zip(angles, is_key, strict=True):
+        for name in ("", *EXPRESSIONS) if key else ("",):
+            for _ in range(hold if key else 1):
+                frames.append(pose)
+                names.append(name)
+            if key and name == "":
+                keys.append(len(frames) - 1)
+    return np.array(frames), names, np.array(keys)
 
 
 def with_inbetweens(rotation, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -444,11 +548,14 @@ def build_scene(
     return FaceScene(scene, face, camera, float(fov_deg), int(size))
 
 
-def render_poses(face_scene: FaceScene, angles: np.ndarray, folder: Path) -> list[Path]:
+def render_poses(
+    face_scene: FaceScene, angles: np.ndarray, folder: Path, expressions: list[str] | None = None
+) -> list[Path]:
     """Render the face at each ``(yaw, pitch, roll)`` (degrees, rows of ``angles``) to PNGs in ``folder``.
 
     The poses are keyed on frames 1..N and rendered as one animation (Cycles keeps its scene data
-    between frames). Returns the PNG paths in pose order.
+    between frames). ``expressions``: per frame, one of :data:`EXPRESSIONS` or ``""`` for none (needs
+    :func:`add_expressions`). Returns the PNG paths in pose order.
     """
     import bpy
     from mathutils import Matrix
@@ -460,6 +567,10 @@ def render_poses(face_scene: FaceScene, angles: np.ndarray, folder: Path) -> lis
     for frame, (yaw, pitch, roll) in enumerate(angles, start=1):
         face.rotation_quaternion = Matrix(world_rotation(yaw, pitch, roll).tolist()).to_quaternion()
         face.keyframe_insert("rotation_quaternion", frame=frame)
+        if expressions is not None:
+            for block in face.data.shape_keys.key_blocks[1:]:
+                block.value = 1.0 if block.name == expressions[frame - 1] else 0.0
+                block.keyframe_insert("value", frame=frame)
     scene.frame_start, scene.frame_end = 1, len(angles)
     render = scene.render
     render.image_settings.file_format = "PNG"

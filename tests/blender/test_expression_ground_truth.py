@@ -1,0 +1,117 @@
+"""Ground truth with expressions: the head pose must not move when only the face's expression does.
+
+The astronaut face of ``tests/support/face_scene.py`` (a photo-textured FaceMesh mesh rendered by Cycles,
+256 x 256, a 40-degree camera) turns through one seed's key poses (the frontal rest pose, the single-axis
+extremes yaw ±45, pitch ±30, roll ±30 and 23 random combinations). At every key pose it holds still with
+a neutral face for two frames, then opens the mouth, raises the brows, smiles and closes the eyes
+(``face_scene.EXPRESSIONS``, shape keys that move only the lips and jaw, brows, mouth corners and lids),
+two frames each. The video (lossless FFV1) goes through the real pipeline, ``estimate_video``, per
+installed landmark backend, told the true field of view, with the second neutral frame of the frontal
+pose as the rest pose and no stabiliser or spike rejection (the motion turns sharply at every key pose).
+
+Measured and printed: per-axis mean absolute error against the rendered angles at the key poses
+(neutral faces, and all expression frames), and the change of the estimate from a key pose's neutral
+face to the second frame of each expression (the head does not move). The issue's goals are an error
+of at most 1.5 degrees per axis and an expression-only change of at most 0.3 degrees; the limits below
+are what the estimator reaches today (docs/decisions.md, "Expressions"), so a regression fails.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import bpy
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import face_scene
+
+FOV_DEG = 40.0
+SIZE = 256
+FPS = 25
+HOLD = 2
+SEED = 20240521
+AXES = ("yaw", "pitch", "roll")
+#: Regression limits (degrees): mean absolute error per axis at the key poses (neutral and expression
+#: frames), and the mean expression-only change per axis.
+MAX_MAE_DEG = (2.0, 3.0, 1.5)
+MAX_EXPRESSION_CHANGE_DEG = (1.0, 1.5, 0.6)
+
+BACKENDS = {"mediapipe": "mediapipe.python.solutions.face_mesh", "litert": "ai_edge_litert.interpreter"}
+
+
+@pytest.fixture(scope="module")
+def rendered(ext, tmp_path_factory):
+    """Render the poses and expressions once: (video, key poses, frame of each key's neutral face)."""
+    import cv2
+
+    core = ext.core
+    started = time.perf_counter()
+    bpy.ops.wm.read_homefile(use_empty=True)
+    photo = face_scene.astronaut_photo()
+    face_model = core.video.face_model
+    geometry = face_scene.face_geometry(photo, face_model.canonical_face(), face_model.RIGID_LANDMARKS)
+    scene = face_scene.build_scene(bpy.context.scene, photo, geometry, fov_deg=FOV_DEG, size=SIZE)
+    face_scene.add_expressions(scene, geometry)
+    keys, _ = face_scene.key_poses((SEED,))
+    angles, key_frames = face_scene.with_inbetweens(core.rotation, keys)
+    angles, names, key_frames = face_scene.with_expressions(angles, key_frames, HOLD)
+    folder = tmp_path_factory.mktemp("face_expressions")
+    frames = face_scene.render_poses(scene, angles, folder, names)
+    bpy.ops.wm.read_homefile(use_empty=True)
+
+    video = folder / "expressions.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"FFV1"), FPS, (SIZE, SIZE))
+    for path in frames:
+        image = cv2.imread(str(path))
+        assert image is not None and image.shape == (SIZE, SIZE, 3), path
+        writer.write(image)
+    writer.release()
+    print(f"\nexpressions ground truth: {len(frames)} frames, render {time.perf_counter() - started:.1f} s")
+    return video, keys, key_frames
+
+
+@pytest.fixture(scope="module", params=sorted(BACKENDS))
+def measured(request, ext, rendered):
+    """(errors at neutral key frames (K, 3), errors at expression frames (K * 4, 3), changes (K, 4, 3))."""
+    pytest.importorskip(BACKENDS[request.param])
+    video, keys, key_frames = rendered
+    estimation = ext.core.video
+    settings = estimation.EstimationSettings(
+        fov_deg=FOV_DEG, neutral=int(key_frames[0]), stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9,
+        landmarks=request.param,
+    )
+    result = estimation.estimate_video(video, settings)
+    assert result.found.all(), result.warnings
+    angles = result.raw_angles
+    shown = [key_frames + HOLD * (e + 1) for e in range(len(face_scene.EXPRESSIONS))]  # 2nd frame of each
+    neutral_errors = angles[key_frames] - keys
+    expression_errors = np.concatenate([angles[f] - keys for f in shown])
+    changes = np.stack([angles[f] - angles[key_frames] for f in shown], axis=1)
+    print(f"\n{request.param}:")
+    print("  MAE neutral faces " + " / ".join(f"{v:.2f}" for v in np.abs(neutral_errors).mean(axis=0))
+          + "; expression frames " + " / ".join(f"{v:.2f}" for v in np.abs(expression_errors).mean(axis=0))
+          + " deg (yaw / pitch / roll)")
+    for e, name in enumerate(face_scene.EXPRESSIONS):
+        mean = np.abs(changes[:, e]).mean(axis=0)
+        print(f"  {name:10s} pose change mean " + " / ".join(f"{v:.2f}" for v in mean)
+              + f", max {np.abs(changes[:, e]).max():.2f} deg")
+    return neutral_errors, expression_errors, changes
+
+
+@pytest.mark.parametrize("axis", range(3), ids=AXES)
+def test_known_rotations_are_recovered_whatever_the_expression(measured, axis):
+    neutral_errors, expression_errors, _ = measured
+    for errors in (neutral_errors, expression_errors):
+        mae = float(np.abs(errors[:, axis]).mean())
+        assert mae <= MAX_MAE_DEG[axis], f"{AXES[axis]}: MAE {mae:.2f} deg"
+
+
+@pytest.mark.parametrize("axis", range(3), ids=AXES)
+def test_expressions_alone_hardly_move_the_pose(measured, axis):
+    changes = measured[2]
+    mean = float(np.abs(changes[..., axis]).mean())
+    assert mean <= MAX_EXPRESSION_CHANGE_DEG[axis], f"{AXES[axis]}: mean expression-only change {mean:.2f} deg"
