@@ -1,0 +1,430 @@
+"""The one way Head Motion writes eyes onto a character: eye bones, upper-lid bones and blink/gaze shape keys.
+
+:func:`bake_eyes` reads (the rig's eyes, lids and shape keys, the head's motion, the gaze target's position per
+frame), makes one call to :func:`core.eyes.generate_eyes` (plus the per-joint rotation maths of
+:func:`core.rig.chain.chain_rotations` and the shape-key values of :mod:`core.eyes.channels`), and only then
+writes keys, so any error leaves the scene unchanged. The rules are the head bake's (docs/conventions.md): New
+Action keeps the original action (the eye channels go into the Head Motion action, or a copy is made), Replace
+rewrites the eye channels in the range; shape keys get their own Head Motion action on the mesh's shape-key
+datablock. :func:`clear_eyes` gives the shape keys their original actions back and the eye channels their
+original keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from ..core.errors import SettingsError, TargetError
+from ..core.eyes import EyeSettings, EyeTrack, GazeTarget, generate_eyes
+from ..core.eyes.channels import ShapeKeyMatch, find_upper_lids, match_shape_keys, shape_key_values, upper_lid_angles
+from ..core.rig.chain import ChainJoint, chain_rotations
+from ..core.rig.matching import match_head_and_neck
+from ..core.rotation import character_angles
+from ..core.timing import resample_track
+from ..core.track import PoseTrack
+from . import fcurves
+from .bake import BAKE_MODES, SOURCE_ACTION_PROP, SOURCE_SLOT_PROP, scene_fps
+from .target import Target, bone_infos, resolve_target, rotation_channel
+
+#: Custom property on an action: this Head Motion action was made by an eye bake (Clear Eyes may drop it).
+EYES_ONLY_PROP = "head_motion_eyes_only"
+_REST = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
+
+
+@dataclass
+class EyeBakeOptions:
+    """How to bake the eyes (angles in degrees).
+
+    settings: the generator's :class:`~core.eyes.EyeSettings` (gaze mode, rates, aversion, intensity, seed).
+    target: object the eyes keep contact with in TARGET mode; None = the scene camera when ``use_camera``, else
+        a point far straight ahead.
+    eye_bones: "left,right" bone names overriding detection. blink_key: a shape key that closes both eyes.
+    use_bones / use_lids / use_shape_keys: which kinds of eye controls to bake when found.
+    lid_close_deg: how far an upper-lid bone turns down at a full blink.
+    mode, head_bone, neck_bones, neck_share, facing: as the head bake's :class:`~anim.bake.BakeOptions`.
+    """
+
+    settings: EyeSettings = field(default_factory=EyeSettings)
+    target: bpy.types.Object | None = None
+    use_camera: bool = True
+    eye_bones: str = ""
+    blink_key: str = ""
+    use_bones: bool = True
+    use_lids: bool = True
+    use_shape_keys: bool = True
+    lid_close_deg: float = 30.0
+    mode: str = "NEW_ACTION"
+    head_bone: str = ""
+    neck_bones: str = ""
+    neck_share: float = 0.0
+    facing: str = "AUTO"
+
+    def validate(self) -> None:
+        self.settings.validate()
+        if self.mode not in BAKE_MODES:
+            raise SettingsError(f"Unknown bake mode '{self.mode}'; use one of {', '.join(BAKE_MODES)}.")
+        if not (0.0 <= self.lid_close_deg <= 90.0):
+            raise SettingsError(f"Lid closing angle must be 0-90 degrees, got {self.lid_close_deg}.")
+
+
+@dataclass
+class EyeRig:
+    """The eye controls found on a character."""
+
+    head: Target
+    eye_bones: tuple[str, str] | None = None
+    lid_bones: tuple[str, str] | None = None
+    shape_keys: list[tuple[bpy.types.Object, ShapeKeyMatch]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        parts = []
+        if self.eye_bones:
+            parts.append(f"eye bones {self.eye_bones[0]}/{self.eye_bones[1]}")
+        if self.lid_bones:
+            parts.append(f"lid bones {self.lid_bones[0]}/{self.lid_bones[1]}")
+        for mesh, match in self.shape_keys:
+            parts.append(f"{len(match.keys)} {match.family} shape keys on {mesh.name}")
+        return ", ".join(parts)
+
+
+@dataclass
+class EyeBakeResult:
+    """What an eye bake wrote."""
+
+    eyes: EyeTrack
+    rig: EyeRig
+    keys_written: int
+    frame_start: int
+    frame_end: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def blinks(self) -> int:
+        return self.eyes.blink_count
+
+
+def _character_meshes(obj: bpy.types.Object) -> list[bpy.types.Object]:
+    """Meshes that belong to ``obj``: children, or deformed by it through an Armature modifier."""
+    out = []
+    for candidate in bpy.data.objects:
+        if candidate.type != "MESH" or candidate is obj:
+            continue
+        deformed = any(m.type == "ARMATURE" and m.object is obj for m in candidate.modifiers)
+        if candidate.parent is obj or deformed or (obj.type == "MESH" and candidate is obj):
+            out.append(candidate)
+    if obj.type == "MESH":
+        out.insert(0, obj)
+    return out
+
+
+def find_eye_rig(obj: bpy.types.Object | None, options: EyeBakeOptions) -> EyeRig:
+    """The eye bones, lid bones and eye shape keys of ``obj``; TargetError when it has none (or they are linked)."""
+    head = resolve_target(obj, options.head_bone, options.neck_bones, options.facing,
+                          use_necks=options.neck_share > 0.0)
+    rig = EyeRig(head)
+    if obj.type == "ARMATURE":
+        names = [b.name for b in obj.data.bones]
+        if options.eye_bones.strip():
+            pair = [n.strip() for n in options.eye_bones.split(",")]
+            if len(pair) != 2 or any(n not in obj.data.bones for n in pair):
+                raise TargetError(f"Eye bones: give two bones of '{obj.name}' as 'left,right', got "
+                                  f"'{options.eye_bones}'.")
+            rig.eye_bones = (pair[0], pair[1])
+        elif options.use_bones:
+            rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
+        if options.use_lids:
+            rig.lid_bones = find_upper_lids(names)
+    if options.use_shape_keys or options.blink_key:
+        for mesh in _character_meshes(obj):
+            key = mesh.data.shape_keys
+            if key is None:
+                continue
+            match = match_shape_keys([kb.name for kb in key.key_blocks], options.blink_key)
+            if match is None:
+                continue
+            if mesh.data.library is not None or key.library is not None or mesh.library is not None:
+                raise TargetError(f"The shape keys of '{mesh.name}' are linked from a library and cannot be "
+                                  "animated here. Make the mesh local or a library override first.")
+            rig.shape_keys.append((mesh, match))
+        if options.blink_key and not rig.shape_keys:
+            raise TargetError(f"No mesh of '{obj.name}' has a shape key named '{options.blink_key}'.")
+    if not (rig.eye_bones or rig.lid_bones or rig.shape_keys):
+        raise TargetError(
+            f"No eyes found on '{obj.name}': no eye bones (e.g. eye.L/eye.R, LeftEye/RightEye), no eyelid bones and "
+            "no blink or gaze shape keys (e.g. eyeBlinkLeft, Eye_Blink_L, blink). Name the eye bones in the Eyes "
+            "panel or choose a blink shape key.")
+    return rig
+
+
+def _world_point(obj: bpy.types.Object, local) -> np.ndarray:
+    return np.array(obj.matrix_world @ local, dtype=np.float64)
+
+
+def _character_geometry(rig: EyeRig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(origin (3,) world, basis C, eyes (2, 3), necks (k, 3) in character coordinates) at rest."""
+    obj, basis = rig.head.obj, rig.head.basis
+    if obj.type == "ARMATURE":
+        bones = obj.data.bones
+        head = bones[rig.head.head.bone]
+        origin = _world_point(obj, head.head_local)
+        if rig.eye_bones:
+            eyes = np.array([_world_point(obj, bones[n].head_local) for n in rig.eye_bones])
+        else:
+            size = float(np.linalg.norm(_world_point(obj, head.tail_local) - origin)) or 0.2
+            eyes = origin + (basis @ np.array([[0.14, 0.4, 0.45], [-0.14, 0.4, 0.45]]).T).T * size
+        necks = np.array([_world_point(obj, bones[j.bone].head_local) for j in rig.head.necks]).reshape(-1, 3)
+    else:
+        origin = np.array(obj.matrix_world.translation, dtype=np.float64)
+        eyes = origin + (basis @ np.array([[0.03, 0.1, 0.05], [-0.03, 0.1, 0.05]]).T).T
+        necks = np.zeros((0, 3))
+    to_char = basis.T
+    return origin, basis, (to_char @ (eyes - origin).T).T, (to_char @ (necks - origin).T).T
+
+
+def _gaze_object(options: EyeBakeOptions, scene: bpy.types.Scene, rig: EyeRig) -> bpy.types.Object | None:
+    target = options.target or (scene.camera if options.use_camera else None)
+    if target is None or options.settings.gaze_mode != "TARGET":
+        return None
+    own = {rig.head.obj, *(m for m, _ in rig.shape_keys)}
+    walker = target
+    while walker is not None:
+        if walker in own:
+            raise TargetError(f"The gaze target '{target.name}' is part of the character '{rig.head.obj.name}'; "
+                              "choose another object (e.g. the camera or an empty in front of the character).")
+        walker = walker.parent
+    return target
+
+
+def _is_animated(obj: bpy.types.Object) -> bool:
+    walker = obj
+    while walker is not None:
+        adt = walker.animation_data
+        if (adt is not None and (adt.action is not None or len(adt.drivers) or len(adt.nla_tracks))) or len(
+                walker.constraints):
+            return True
+        walker = walker.parent
+    return False
+
+
+def _target_points(target: bpy.types.Object, frames: np.ndarray, scene: bpy.types.Scene) -> np.ndarray:
+    """World position of ``target`` per frame (evaluated frame by frame only when it moves)."""
+    if not _is_animated(target):
+        evaluated = target.evaluated_get(bpy.context.evaluated_depsgraph_get())  # a new object's matrix is stale
+        return np.repeat(np.array(evaluated.matrix_world.translation, dtype=np.float64)[None, :], len(frames), axis=0)
+    current = scene.frame_current
+    out = np.empty((len(frames), 3))
+    for i, frame in enumerate(frames):
+        scene.frame_set(int(frame))
+        out[i] = np.array(target.matrix_world.translation)
+    scene.frame_set(current)
+    return out
+
+
+def _evaluated_head_track(rig: EyeRig, frames: np.ndarray, scene: bpy.types.Scene, fps: float) -> PoseTrack:
+    """The head's rotation per frame as the scene evaluates it (any motion source already baked), as angles."""
+    obj, basis = rig.head.obj, rig.head.basis
+    current = scene.frame_current
+    rest = rig.head.head.rest_world
+    world = np.empty((len(frames), 3, 3))
+    for i, frame in enumerate(frames):
+        scene.frame_set(int(frame))
+        if obj.type == "ARMATURE":
+            posed = obj.matrix_world @ obj.pose.bones[rig.head.head.bone].matrix
+        else:
+            posed = obj.matrix_world
+        world[i] = np.array(posed.to_quaternion().to_matrix())
+    scene.frame_set(current)
+    delta = np.einsum("ij,njk,kl->nil", basis.T, world @ rest.T, basis)
+    yaw, pitch, roll = character_angles(delta)
+    return PoseTrack(yaw, pitch, roll, fps, int(frames[0]))
+
+
+def _current_values(owner_id, base_channels, path: str, count: int, static, frames: np.ndarray) -> np.ndarray:
+    cols = [fcurves.evaluate(fcurves.find_fcurve(base_channels, path, i), frames, static[i]) for i in range(count)]
+    return np.stack(cols, axis=1)
+
+
+def _base_channels(id_data):
+    """F-curves the eye keys are added to: the source of a Head Motion action, else the current action."""
+    adt = id_data.animation_data
+    current = adt.action if adt is not None else None
+    slot = fcurves.current_slot_identifier(id_data)
+    if current is not None and SOURCE_ACTION_PROP in current:
+        source = current[SOURCE_ACTION_PROP]
+        return fcurves.channels_in(bpy.data.actions.get(source) if source else None, current.get(SOURCE_SLOT_PROP))
+    return fcurves.channels_in(current, slot)
+
+
+def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
+               frames: np.ndarray) -> list[tuple[str, np.ndarray, str]]:
+    """(data path, values (N, k), group) of every eye and lid bone channel."""
+    obj = rig.head.obj
+    if obj.type != "ARMATURE":
+        return []
+    base = _base_channels(obj)
+    active = fcurves.channels_for(obj, create=False)
+    obj_rot = np.array(obj.matrix_world.to_quaternion().to_matrix())
+    jobs = []
+    if rig.eye_bones:
+        for i, bone in enumerate(rig.eye_bones):
+            jobs.append((bone, np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], np.zeros(len(eyes))])))
+    if rig.lid_bones:
+        lids = upper_lid_angles(eyes, options.settings.lid_follow, options.lid_close_deg)
+        for i, bone in enumerate(rig.lid_bones):
+            jobs.append((bone, np.column_stack([np.zeros(len(eyes)), lids[:, i], np.zeros(len(eyes))])))
+    out = []
+    for bone, angles in jobs:
+        pose_bone = obj.pose.bones[bone]
+        mode = pose_bone.rotation_mode
+        prop, count = rotation_channel(mode)
+        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
+        animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
+        static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(pose_bone, prop))
+        current = _current_values(obj, base, path, count, static, frames)
+        rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
+        (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
+        out.append((path, values, bone))
+    return out
+
+
+def _prepare(id_data, mode: str, name: str) -> None:
+    """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed)."""
+    adt = id_data.animation_data
+    current = adt.action if adt is not None else None
+    if current is not None and current.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in current):
+        raise TargetError(f"The action '{current.name}' is linked and cannot be changed; use New Action.")
+    if mode == "REPLACE" and current is not None:
+        return
+    if current is not None and SOURCE_ACTION_PROP in current:
+        return
+    slot = fcurves.current_slot_identifier(id_data)
+    action = current.copy() if current is not None else bpy.data.actions.new(name)
+    action.name = name
+    action[SOURCE_ACTION_PROP] = current.name if current is not None else ""
+    action[EYES_ONLY_PROP] = True
+    if slot:
+        action[SOURCE_SLOT_PROP] = slot
+    action.use_fake_user = False
+    fcurves.assign_action(id_data, action, slot)
+
+
+def _check_writable(rig: EyeRig, mode: str) -> None:
+    for id_data in [rig.head.obj, *(m.data.shape_keys for m, _ in rig.shape_keys)]:
+        adt = id_data.animation_data
+        action = adt.action if adt is not None else None
+        if action is not None and action.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in action):
+            raise TargetError(f"The action '{action.name}' of '{id_data.name}' is linked and cannot be changed; "
+                              "use New Action.")
+
+
+def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
+              options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None,
+              speech: np.ndarray | None = None, frame_range: tuple[int, int] | None = None) -> EyeBakeResult:
+    """Generate eyes for ``obj`` and bake them.
+
+    ``head_track``: the head motion just baked (its frames, fps and speech mask are used); None reads the head's
+    motion from the scene (whatever was baked or animated) over ``frame_range`` (default the scene's range).
+    ``speech``: per-frame speaking weight overriding the track's. Raises a HeadMotionError with nothing changed
+    for bad input (no eyes, linked shape keys, a gaze target on the character, bad settings).
+    """
+    options = options or EyeBakeOptions()
+    options.validate()
+    scene = scene or bpy.context.scene
+    fps = scene_fps(scene)
+    rig = find_eye_rig(obj, options)
+    notes: list[str] = []
+    if head_track is None:
+        first, last = frame_range or (scene.frame_start, scene.frame_end)
+        if last < first:
+            raise SettingsError(f"The frame range {first}-{last} is empty.")
+        head_track = _evaluated_head_track(rig, np.arange(first, last + 1, dtype=np.float64), scene, fps)
+        share = 0.0
+    else:
+        head_track.validate()
+        if abs(head_track.fps - fps) > 1e-6:
+            head_track = resample_track(head_track, fps)
+        share = options.neck_share if rig.head.necks else 0.0
+    frames = head_track.frames.astype(np.float64)
+    origin, basis, eyes_c, necks_c = _character_geometry(rig)
+    target_obj = _gaze_object(options, scene, rig)
+    if target_obj is not None:
+        points = (basis.T @ (_target_points(target_obj, frames, scene) - origin).T).T
+        gaze_target = GazeTarget(points, eyes_c, necks_c if share > 0 else np.zeros((0, 3)), share)
+    else:
+        gaze_target = None
+        if options.settings.gaze_mode == "TARGET":
+            notes.append("No gaze target (no scene camera): the eyes hold a point far straight ahead.")
+    if speech is not None and len(speech) != len(head_track):
+        raise SettingsError(f"The speech mask has {len(speech)} frames; the eyes need {len(head_track)}.")
+    eyes = generate_eyes(head_track, options.settings, gaze_target, speech)
+    bone_keys = _bone_keys(rig, options, eyes, frames)
+    key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
+                  for mesh, match in rig.shape_keys]
+    if any(not np.isfinite(v).all() for _, v, _ in bone_keys):
+        raise SettingsError("The eye rotations could not be computed (not finite); nothing was changed.")
+    _check_writable(rig, options.mode)
+
+    written = 0
+    if bone_keys:
+        _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion")
+        channels = fcurves.channels_for(rig.head.obj, create=True)
+        for path, values, group in bone_keys:
+            for i in range(values.shape[1]):
+                fcurves.write_keys(fcurves.ensure_fcurve(channels, path, i, group), frames, values[:, i])
+            written += values.shape[1] * len(frames)
+    for key, values in key_values:
+        _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes")
+        channels = fcurves.channels_for(key, create=True)
+        for name, value in values.items():
+            path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
+            fcurves.write_keys(fcurves.ensure_fcurve(channels, path, 0, "Eyes"), frames, value)
+            written += len(frames)
+    return EyeBakeResult(eyes, rig, written, int(frames[0]), int(frames[-1]), notes + rig.head.notes)
+
+
+def clear_eyes(obj: bpy.types.Object) -> int:
+    """Undo eye bakes on ``obj``: shape keys get their original actions back, an armature action made only by
+    the eye bake is dropped, and eye/lid channels in a head-and-eyes action get their source keys back.
+    Returns the number of datablocks restored; TargetError when there was nothing to clear."""
+    from .bake import clear_bake
+
+    restored = 0
+    for mesh in _character_meshes(obj):
+        key = mesh.data.shape_keys
+        adt = key.animation_data if key is not None else None
+        if adt is not None and adt.action is not None and SOURCE_ACTION_PROP in adt.action:
+            clear_bake(key)
+            restored += 1
+    adt = obj.animation_data
+    action = adt.action if adt is not None else None
+    if action is not None and action.get(EYES_ONLY_PROP):
+        clear_bake(obj)
+        restored += 1
+    elif action is not None and SOURCE_ACTION_PROP in action and obj.type == "ARMATURE":
+        rig = EyeRig(resolve_target(obj))
+        rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
+        rig.lid_bones = find_upper_lids([b.name for b in obj.data.bones])
+        base = _base_channels(obj)
+        channels = fcurves.channels_for(obj, create=False)
+        for bone in (*(rig.eye_bones or ()), *(rig.lid_bones or ())):
+            prop, count = rotation_channel(obj.pose.bones[bone].rotation_mode)
+            path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
+            for i in range(count):
+                mine = fcurves.find_fcurve(channels, path, i)
+                if mine is None:
+                    continue
+                source = fcurves.find_fcurve(base, path, i)
+                if source is None:
+                    channels.fcurves.remove(mine)
+                else:
+                    co = np.empty(2 * len(source.keyframe_points), dtype=np.float32)
+                    source.keyframe_points.foreach_get("co", co)
+                    co = co.reshape(-1, 2)
+                    fcurves.write_keys(mine, co[:, 0], co[:, 1], replace_range=(-1e9, 1e9))
+                restored += 1
+    if not restored:
+        raise TargetError(f"'{obj.name}' has no baked eyes to clear.")
+    return restored

@@ -1,0 +1,191 @@
+"""Eye bakes in real Blender: eye bones of five rig families keep eye contact with the camera while the head
+turns (checked on the evaluated pose), blink and gaze shape keys of four naming families, lid bones, the
+non-destructive rules (new action, Clear), and bad input that changes nothing."""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import bpy
+import numpy as np
+import pytest
+from mathutils import Vector
+from rigs import RIGS, build_rig
+
+FPS = 24
+
+
+def _mod(ext, name):
+    return importlib.import_module(f"{ext.__name__}.{name}")
+
+
+def _head_track(ext, n=96):
+    t = np.arange(n) / FPS
+    angles = np.column_stack([20.0 * np.sin(2 * np.pi * t / 2.0), 5.0 * np.sin(2 * np.pi * t / 1.7),
+                              3.0 * np.sin(2 * np.pi * t / 3.1)])
+    speech = (np.sin(2 * np.pi * t / 2.5) > -0.3).astype(float)
+    return ext.core.track.PoseTrack.from_angles(angles, FPS, 1, speech)
+
+
+def _camera(scene, location=(0.4, -2.2, 1.75)):
+    cam = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+    scene.collection.objects.link(cam)
+    cam.location = location
+    scene.camera = cam
+    return cam
+
+
+def _gaze_errors(obj, bones, frames, target: Vector, scene):
+    """Angle (deg) between each eye's evaluated gaze and the line from the eye to ``target``, per frame."""
+    forward = Vector((0.0, -1.0, 0.0))  # the characters face world -Y
+    out = []
+    for f in frames:
+        scene.frame_set(int(f))
+        for bone in bones:
+            pb = obj.pose.bones[bone]
+            posed = (obj.matrix_world @ pb.matrix).to_quaternion()
+            rest = (obj.matrix_world @ obj.data.bones[bone].matrix_local).to_quaternion()
+            gaze = (posed @ rest.inverted()) @ forward
+            eye = obj.matrix_world @ pb.head
+            out.append(math.degrees(gaze.angle(target - eye)))
+    return np.array(out).reshape(len(frames), len(bones))
+
+
+@pytest.mark.parametrize("rig_name, share", [("rigify_roll", 0.0), ("mixamo_yup", 0.0), ("vrm", 0.3),
+                                             ("cc_zxy", 0.3), ("rpm_euler_yxz", 0.0)])
+def test_eye_bones_keep_contact_while_the_head_turns(ext, empty_scene, rig_name, share):
+    scene = empty_scene
+    obj = build_rig(RIGS[rig_name], scene)
+    cam = _camera(scene)
+    track = _head_track(ext)
+    bake = ext.anim.bake
+    eyes_mod = _mod(ext, 'anim.eyes')
+    bake.bake_track(obj, track, bake.BakeOptions(neck_share=share), scene=scene)
+    head_action = obj.animation_data.action
+    options = eyes_mod.EyeBakeOptions(settings=_mod(ext, 'core.eyes').EyeSettings(seed=3), neck_share=share)
+    result = eyes_mod.bake_eyes(obj, track, options, scene=scene)
+    assert result.rig.eye_bones == RIGS[rig_name].eyes
+    assert obj.animation_data.action == head_action  # the eyes joined the head's Head Motion action
+    frames = track.frames
+    errors = _gaze_errors(obj, result.rig.eye_bones, frames, cam.location.copy(), scene)
+    contact = ~result.eyes.aversion
+    assert contact.sum() > 20
+    assert errors[contact].max() < 1.0, errors[contact].max()
+    # Without the eye bake the eyes would follow the head (up to ~20 degrees off).
+    assert np.ptp(result.eyes.yaw[:, 0]) > 25.0
+
+
+@pytest.mark.parametrize("family, names", [
+    ("arkit", ("eyeBlinkLeft", "eyeBlinkRight", "eyeLookUpLeft", "eyeLookOutLeft", "eyeLookInRight")),
+    ("vrm", ("Fcl_EYE_Close", "Fcl_EYE_Close_L", "Fcl_EYE_Close_R", "lookLeft")),
+    ("character_creator", ("Eye_Blink_L", "Eye_Blink_R", "Eye_L_Look_L", "Eye_R_Look_Down")),
+    ("custom", ("Shut",)),
+])
+def test_shape_keys_by_family(ext, empty_scene, family, names):
+    scene = empty_scene
+    obj = build_rig(RIGS["unreal_axis_angle"], scene)  # no eye bones: only the shape keys carry the eyes
+    mesh = bpy.data.objects.new("Face", bpy.data.meshes.new("Face"))
+    mesh.data.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    scene.collection.objects.link(mesh)
+    mesh.parent = obj
+    mesh.shape_key_add(name="Basis")
+    for name in names:
+        mesh.shape_key_add(name=name)
+    key = mesh.data.shape_keys
+    original = bpy.data.actions.new("FaceAnim")
+    key.animation_data_create()
+    ext.anim.fcurves.assign_action(key, original)
+    eyes_mod = _mod(ext, 'anim.eyes')
+    options = eyes_mod.EyeBakeOptions(blink_key="Shut" if family == "custom" else "")
+    result = eyes_mod.bake_eyes(obj, _head_track(ext, 240), options, scene=scene)
+    assert result.rig.eye_bones is None and result.blinks > 0
+    assert result.rig.shape_keys[0][1].family == family
+    baked = key.animation_data.action
+    assert baked != original and baked.get("head_motion_source_action") == "FaceAnim"
+    channels = ext.anim.fcurves.channels_for(key, create=False)
+    blink_name = {"arkit": "eyeBlinkLeft", "vrm": "Fcl_EYE_Close_L", "character_creator": "Eye_Blink_L",
+                  "custom": "Shut"}[family]
+    fc = channels.fcurves.find(f'key_blocks["{blink_name}"].value', index=0)
+    values = np.array([fc.evaluate(f) for f in range(1, 241)])
+    assert values.max() == pytest.approx(1.0) and np.median(values) == pytest.approx(0.0, abs=1e-6)
+    assert np.count_nonzero(values > 0.999) >= result.blinks
+    scene.frame_set(int(result.eyes.frames[np.argmax(result.eyes.blink[:, 0])]))
+    assert key.key_blocks[blink_name].value == pytest.approx(1.0)
+    baked_name = baked.name
+    eyes_mod.clear_eyes(obj)
+    assert key.animation_data.action == original and baked_name not in bpy.data.actions
+
+
+def test_sample_character_lids_and_evaluated_head(ext, empty_scene):
+    """Eyes baked after the head from the scene's own animation (any motion source), on eye and lid bones."""
+    scene = empty_scene
+    scene.frame_end = 72
+    obj = _mod(ext, 'anim.sample_character').build_sample_character(scene=scene)
+    cam = _camera(scene, (-0.3, -1.8, 1.6))
+    track = _head_track(ext, 72)
+    ext.anim.bake.bake_track(obj, track, scene=scene)
+    eyes_mod = _mod(ext, 'anim.eyes')
+    result = eyes_mod.bake_eyes(obj, None, eyes_mod.EyeBakeOptions(), scene=scene)
+    assert result.rig.eye_bones == ("eye.L", "eye.R") and result.rig.lid_bones is not None
+    errors = _gaze_errors(obj, result.rig.eye_bones, track.frames, cam.location.copy(), scene)
+    assert errors[~result.eyes.aversion].max() < 1.0
+    lid = result.rig.lid_bones[0]
+    shut = int(result.eyes.frames[np.argmax(result.eyes.blink[:, 0])])
+    scene.frame_set(shut)
+    closed = obj.pose.bones[lid].matrix.to_quaternion()
+    scene.frame_set(shut - 6 if shut > 7 else shut + 8)
+    assert math.degrees(closed.rotation_difference(obj.pose.bones[lid].matrix.to_quaternion()).angle) > 10.0
+    head_action = obj.animation_data.action
+    eyes_mod.clear_eyes(obj)
+    assert obj.animation_data.action == head_action
+    channels = ext.anim.fcurves.channels_for(obj, create=False)
+    assert channels.fcurves.find('pose.bones["eye.L"].rotation_quaternion', index=0) is None
+
+
+def _snapshot():
+    return (sorted(a.name for a in bpy.data.actions), sorted(o.name for o in bpy.data.objects))
+
+
+def test_bad_input_changes_nothing(ext, empty_scene, tmp_path):
+    scene = empty_scene
+    eyes_mod = _mod(ext, 'anim.eyes')
+    errors = ext.core.errors
+    no_eyes = build_rig(RIGS["unreal_axis_angle"], scene)
+    before = _snapshot()
+    with pytest.raises(errors.TargetError, match="No eyes found"):
+        eyes_mod.bake_eyes(no_eyes, _head_track(ext), scene=scene)
+    assert _snapshot() == before
+    rig = build_rig(RIGS["rigify_roll"], scene)
+    child = bpy.data.objects.new("OnTheHead", None)
+    scene.collection.objects.link(child)
+    child.parent = rig
+    child.location = (0, -1, 1.7)
+    before = _snapshot()
+    with pytest.raises(errors.TargetError, match="part of the character"):
+        eyes_mod.bake_eyes(rig, _head_track(ext), eyes_mod.EyeBakeOptions(target=child), scene=scene)
+    with pytest.raises(errors.SettingsError, match="blink rate"):
+        settings = _mod(ext, 'core.eyes').EyeSettings(blink_rate=-3)
+        eyes_mod.bake_eyes(rig, _head_track(ext), eyes_mod.EyeBakeOptions(settings=settings), scene=scene)
+    assert _snapshot() == before and rig.animation_data is None
+    # Shape keys on a linked mesh: a clear message, nothing changed.
+    lib_mesh = bpy.data.meshes.new("LinkedFace")
+    lib_mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    holder = bpy.data.objects.new("Holder", lib_mesh)
+    scene.collection.objects.link(holder)
+    holder.shape_key_add(name="Basis")
+    holder.shape_key_add(name="eyeBlinkLeft")
+    holder.shape_key_add(name="eyeBlinkRight")
+    path = str(tmp_path / "lib.blend")
+    bpy.data.libraries.write(path, {lib_mesh})
+    bpy.data.objects.remove(holder)
+    bpy.data.meshes.remove(lib_mesh)
+    with bpy.data.libraries.load(path, link=True) as (_src, dst):
+        dst.meshes = ["LinkedFace"]
+    face = bpy.data.objects.new("Face", dst.meshes[0])
+    scene.collection.objects.link(face)
+    face.parent = no_eyes
+    before = _snapshot()
+    with pytest.raises(errors.TargetError, match="linked from a library"):
+        eyes_mod.bake_eyes(no_eyes, _head_track(ext), scene=scene)
+    assert _snapshot() == before
