@@ -5,17 +5,21 @@ from __future__ import annotations
 import bpy
 
 from . import batch
-from .operators import audio_ops, bake_ops, rig_ops, video_ops
+from .operators import audio_ops, bake_ops, eye_ops, rig_ops, video_ops
+from .properties import eyes as eye_properties
 from .properties import groups as properties
-from .ui import panel
+from .ui import eyes_panel, panel
 
 _CLASSES: tuple[type, ...] = (
     *properties.CLASSES,
+    *eye_properties.CLASSES,
     *rig_ops.CLASSES,
     *bake_ops.CLASSES,
     *audio_ops.CLASSES,
     *video_ops.CLASSES,
+    *eye_ops.CLASSES,
     *panel.CLASSES,
+    *eyes_panel.CLASSES,
 )
 
 
@@ -23,11 +27,13 @@ def register() -> None:
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
     properties.attach()
+    eye_properties.attach()
     batch.register()
 
 
 def unregister() -> None:
     batch.unregister()
+    eye_properties.detach()
     properties.detach()
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

@@ -189,3 +189,35 @@ def test_bad_input_changes_nothing(ext, empty_scene, tmp_path):
     with pytest.raises(errors.TargetError, match="linked from a library"):
         eyes_mod.bake_eyes(no_eyes, _head_track(ext), scene=scene)
     assert _snapshot() == before
+
+
+def test_panel_operators_bake_eyes_with_the_head(ext, empty_scene):
+    """Through the operators, as a user does: Eyes on, Generate & Bake, Bake Eyes, Detect, Clear Eyes, Undo-safe."""
+    scene = empty_scene
+    scene.frame_end = 120
+    obj = _mod(ext, "anim.sample_character").build_sample_character(scene=scene)
+    _camera(scene)
+    bpy.context.view_layer.objects.active = obj
+    scene.head_motion.target = obj
+    assert bpy.ops.head_motion.detect_eyes() == {"FINISHED"}
+    assert scene.head_motion_eyes.eye_bones == "eye.L,eye.R"
+    scene.head_motion_eyes.enabled = True
+    scene.head_motion_eyes.blink_rate = 40.0
+    assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
+    channels = ext.anim.fcurves.channels_for(obj, create=False)
+    for bone in ("head", "eye.L", "eye.R", "lid.T.L", "lid.T.R"):
+        assert channels.fcurves.find(f'pose.bones["{bone}"].rotation_quaternion', index=0) is not None, bone
+    action = obj.animation_data.action
+    assert bpy.ops.head_motion.bake_eyes() == {"FINISHED"}  # again, from the baked head: replaces the eyes
+    assert obj.animation_data.action == action
+    assert bpy.ops.head_motion.clear_eyes() == {"FINISHED"}
+    channels = ext.anim.fcurves.channels_for(obj, create=False)
+    assert channels.fcurves.find('pose.bones["eye.L"].rotation_quaternion', index=0) is None
+    assert channels.fcurves.find('pose.bones["head"].rotation_quaternion', index=0) is not None
+    scene.head_motion.target = None
+    plain = bpy.data.objects.new("Plain", None)
+    scene.collection.objects.link(plain)
+    bpy.context.view_layer.objects.active = plain
+    with pytest.raises(RuntimeError, match="No eyes found on 'Plain'"):  # reported, nothing changed
+        bpy.ops.head_motion.bake_eyes()
+    assert plain.animation_data is None
