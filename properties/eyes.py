@@ -74,5 +74,6 @@ def attach() -> None:
 
 
 def detach() -> None:
-    if hasattr(bpy.types.Scene, "head_motion_eyes"):
-        del bpy.types.Scene.head_motion_eyes
+    scene_type = bpy.types.Scene
+    if getattr(scene_type, "head_motion_eyes", None) is not None:
+        del scene_type.head_motion_eyes
