@@ -221,3 +221,46 @@ def test_panel_operators_bake_eyes_with_the_head(ext, empty_scene):
     with pytest.raises(RuntimeError, match="No eyes found on 'Plain'"):  # reported, nothing changed
         bpy.ops.head_motion.bake_eyes()
     assert plain.animation_data is None
+
+
+def test_batch_eyes_and_summary_blinks(ext, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    synthetic = ext.core.motion.synthetic
+    track = synthetic.generate_synthetic(500, 25.0, synthetic.preset_settings("CONVERSATIONAL", seed=1))
+    track.save(tmp_path / "take.csv")
+    env = dict(os.environ)
+    env.pop("BLENDER_USER_RESOURCES", None)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "tools.cli", "--method", "track", "--eyes", "--eye-target", "Nope",
+                           "--output", str(out), str(tmp_path / "take.csv")], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1 and "no object named 'Nope'" in done.stdout + done.stderr
+    done = subprocess.run([sys.executable, "-m", "tools.cli", "--method", "track", "--eyes", "--output", str(out),
+                           str(tmp_path / "take.csv")], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    entry = summary["results"][0]
+    assert entry["blinks"] >= 2 and summary["blinks"] == entry["blinks"]  # 20 s: about 6 blinks
+    bpy.ops.wm.open_mainfile(filepath=entry["blend"])
+    rig = bpy.data.objects["HeadMotionSample"]
+    channels = ext.anim.fcurves.channels_for(rig, create=False)
+    assert channels.fcurves.find('pose.bones["lid.T.L"].rotation_quaternion', index=0) is not None
+
+
+def test_api_eye_functions(ext, empty_scene):
+    api = _mod(ext, "api")
+    scene = empty_scene
+    obj = api.build_sample_character(scene=scene)
+    track = _head_track(ext, 120)
+    eyes = api.generate_eyes(track, api.eye_preset("CALM", seed=2))
+    assert isinstance(eyes, api.EyeTrack) and len(eyes) == 120
+    api.bake_track(obj, track, scene=scene)
+    result = api.bake_eyes(obj, track, api.EyeBakeOptions(settings=api.EyeSettings(gaze_mode="FREE")), scene=scene)
+    assert result.blinks == result.eyes.blink_count and result.rig.eye_bones == ("eye.L", "eye.R")
+    assert api.clear_eyes(obj) > 0
