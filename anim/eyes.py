@@ -19,7 +19,14 @@ import numpy as np
 
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeSettings, EyeTrack, GazeTarget, generate_eyes
-from ..core.eyes.channels import ShapeKeyMatch, find_upper_lids, match_shape_keys, shape_key_values, upper_lid_angles
+from ..core.eyes.channels import (
+    ShapeKeyMatch,
+    find_upper_lids,
+    key_frames,
+    match_shape_keys,
+    shape_key_values,
+    upper_lid_angles,
+)
 from ..core.rig.chain import ChainJoint, chain_rotations
 from ..core.rig.matching import match_head_and_neck
 from ..core.rotation import character_angles
@@ -29,6 +36,10 @@ from . import fcurves
 from .bake import BAKE_MODES, SOURCE_ACTION_PROP, SOURCE_SLOT_PROP, scene_fps
 from .target import Target, bone_infos, resolve_target, rotation_channel
 
+#: Default key reduction of eye and lid angles (degrees) and of shape-key values (0..1): eyes hold still between
+#: saccades and blinks are brief, so most frames need no key.
+KEY_TOLERANCE_DEG = 0.2
+SHAPE_KEY_TOLERANCE = 0.01
 #: Custom property on an action: this Head Motion action was made by an eye bake (Clear Eyes may drop it).
 EYES_ONLY_PROP = "head_motion_eyes_only"
 _REST = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
@@ -44,6 +55,8 @@ class EyeBakeOptions:
     eye_bones: "left,right" bone names overriding detection. blink_key: a shape key that closes both eyes.
     use_bones / use_lids / use_shape_keys: which kinds of eye controls to bake when found.
     lid_close_deg: how far an upper-lid bone turns down at a full blink.
+    key_tolerance_deg: keep only the keys linear interpolation needs to stay within this many degrees of the eye
+        and lid angles (shape keys: within :data:`SHAPE_KEY_TOLERANCE`); None keys every frame.
     mode, head_bone, neck_bones, neck_share, facing: as the head bake's :class:`~anim.bake.BakeOptions`.
     """
 
@@ -56,6 +69,7 @@ class EyeBakeOptions:
     use_lids: bool = True
     use_shape_keys: bool = True
     lid_close_deg: float = 30.0
+    key_tolerance_deg: float | None = KEY_TOLERANCE_DEG
     mode: str = "NEW_ACTION"
     head_bone: str = ""
     neck_bones: str = ""
@@ -258,9 +272,16 @@ def _base_channels(id_data):
     return fcurves.channels_in(current, slot)
 
 
+def _keep(values: np.ndarray, tolerance: float | None) -> np.ndarray:
+    """Indices of the frames to key (all of them without a tolerance); see :func:`core.eyes.channels.key_frames`."""
+    if tolerance is None:
+        return np.arange(len(values))
+    return key_frames(values, tolerance)
+
+
 def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
-               frames: np.ndarray) -> list[tuple[str, np.ndarray, str]]:
-    """(data path, values (N, k), group) of every eye and lid bone channel."""
+               frames: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """(data path, key frames (K,), values (K, k), group) of every eye and lid bone channel."""
     obj = rig.head.obj
     if obj.type != "ARMATURE":
         return []
@@ -268,25 +289,31 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
     active = fcurves.channels_for(obj, create=False)
     obj_rot = np.array(obj.matrix_world.to_quaternion().to_matrix())
     jobs = []
+    zero = np.zeros(len(eyes))
+    tolerance = options.key_tolerance_deg
     if rig.eye_bones:
+        keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), tolerance)  # one set of key frames for both eyes
         for i, bone in enumerate(rig.eye_bones):
-            jobs.append((bone, np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], np.zeros(len(eyes))])))
+            jobs.append((bone, np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], zero]), keep))
     if rig.lid_bones:
         lids = upper_lid_angles(eyes, options.settings.lid_follow, options.lid_close_deg)
+        keep = _keep(lids, tolerance)
         for i, bone in enumerate(rig.lid_bones):
-            jobs.append((bone, np.column_stack([np.zeros(len(eyes)), lids[:, i], np.zeros(len(eyes))])))
+            jobs.append((bone, np.column_stack([zero, lids[:, i], zero]), keep))
     out = []
-    for bone, angles in jobs:
+    for bone, angles, reduced in jobs:
         pose_bone = obj.pose.bones[bone]
         mode = pose_bone.rotation_mode
         prop, count = rotation_channel(mode)
         path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
         animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
         static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(pose_bone, prop))
-        current = _current_values(obj, base, path, count, static, frames)
+        keyed = any(fcurves.find_fcurve(base, path, i) is not None for i in range(count))
+        keep = np.arange(len(frames)) if keyed else reduced  # a keyed channel is followed on every frame
+        current = _current_values(obj, base, path, count, static, frames[keep])
         rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
-        (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
-        out.append((path, values, bone))
+        (values, _), = chain_rotations(angles[keep], rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
+        out.append((path, frames[keep], values, bone))
     return out
 
 
@@ -363,7 +390,7 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     bone_keys = _bone_keys(rig, options, eyes, frames)
     key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
                   for mesh, match in rig.shape_keys]
-    if any(not np.isfinite(v).all() for _, v, _ in bone_keys):
+    if any(not np.isfinite(v).all() for _, _, v, _ in bone_keys):
         raise SettingsError("The eye rotations could not be computed (not finite); nothing was changed.")
     _check_writable(rig, options.mode)
 
@@ -371,17 +398,20 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     if bone_keys:
         _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion")
         channels = fcurves.channels_for(rig.head.obj, create=True)
-        for path, values, group in bone_keys:
+        span = (float(frames[0]), float(frames[-1]))
+        for path, key_frames, values, group in bone_keys:
             for i in range(values.shape[1]):
-                fcurves.write_keys(fcurves.ensure_fcurve(channels, path, i, group), frames, values[:, i])
-            written += values.shape[1] * len(frames)
+                fcurves.write_keys(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span)
+            written += values.shape[1] * len(key_frames)
     for key, values in key_values:
         _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes")
         channels = fcurves.channels_for(key, create=True)
         for name, value in values.items():
             path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
-            fcurves.write_keys(fcurves.ensure_fcurve(channels, path, 0, "Eyes"), frames, value)
-            written += len(frames)
+            keep = _keep(value, None if options.key_tolerance_deg is None else SHAPE_KEY_TOLERANCE)
+            fcurves.write_keys(fcurves.ensure_fcurve(channels, path, 0, "Eyes"), frames[keep], value[keep],
+                               (float(frames[0]), float(frames[-1])))
+            written += len(keep)
     return EyeBakeResult(eyes, rig, written, int(frames[0]), int(frames[-1]), notes + rig.head.notes)
 
 

@@ -21,6 +21,9 @@ Behaviour (see docs/eyes.md for the sources):
 
 from __future__ import annotations
 
+import math
+import random
+
 import numpy as np
 
 from .saccades import saccade_duration
@@ -64,39 +67,40 @@ def phrases(speech: np.ndarray, fps: float, min_gap_s: float = 0.25) -> tuple[np
     return starts / fps, ends / fps
 
 
-def _offset(rng: np.random.Generator, size_deg: tuple[float, float], scale: float) -> np.ndarray:
+def _offset(draw: random.Random, size_deg: tuple[float, float], scale: float) -> np.ndarray:
     """A look-away offset [yaw, pitch] in degrees: mostly sideways and down."""
-    amplitude = rng.uniform(*size_deg) * scale
-    angle = np.radians(rng.uniform(-55.0, 25.0))
-    side = rng.choice((-1.0, 1.0))
-    return np.array([side * amplitude * np.cos(angle), amplitude * np.sin(angle)])
+    amplitude = draw.uniform(*size_deg) * scale
+    angle = math.radians(draw.uniform(-55.0, 25.0))
+    side = draw.choice((-1.0, 1.0))
+    return np.array([side * amplitude * math.cos(angle), amplitude * math.sin(angle)])
 
 
 def aversion_steps(speech: np.ndarray, fps: float, aversion: float, size_deg: tuple[float, float], scale: float,
                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(onsets_s (M,), offsets (M, 2) degrees) of the look-away and look-back steps, sorted, spaced."""
+    draw = random.Random(int(rng.integers(2**62)))  # scalar draws in loops: Python's generator is much faster
     total = len(speech) / fps
     starts, ends = phrases(speech, fps)
     episodes: list[tuple[float, float]] = []
     for start, end in zip(starts, ends, strict=True):
-        t = start + rng.uniform(-0.15, 0.25)
+        t = start + draw.uniform(-0.15, 0.25)
         first = True
         while t < end - 0.9:
-            if rng.random() < (aversion if first else 0.5 * aversion):
-                hold = min(rng.uniform(0.8, 2.6), end - 0.4 - t)
+            if draw.random() < (aversion if first else 0.5 * aversion):
+                hold = min(draw.uniform(0.8, 2.6), end - 0.4 - t)
                 if hold >= 0.4:
                     episodes.append((t, t + hold))
                     t += hold
-            t += rng.uniform(2.5, 4.5)
+            t += draw.uniform(2.5, 4.5)
             first = False
     silent_starts = np.concatenate([[0.0], ends])
     silent_ends = np.concatenate([starts, [total]])
     for s0, s1 in zip(silent_starts, silent_ends, strict=True):
-        t = s0 + rng.exponential(20.0)
+        t = s0 + draw.expovariate(1.0 / 20.0)
         while t < s1 - 1.2:
-            if rng.random() < aversion:
-                episodes.append((t, t + rng.uniform(0.5, 1.2)))
-            t += rng.exponential(20.0) + 1.5
+            if draw.random() < aversion:
+                episodes.append((t, t + draw.uniform(0.5, 1.2)))
+            t += draw.expovariate(1.0 / 20.0) + 1.5
     episodes.sort()
     onsets: list[float] = []
     values: list[np.ndarray] = []
@@ -104,7 +108,7 @@ def aversion_steps(speech: np.ndarray, fps: float, aversion: float, size_deg: tu
     for t0, t1 in episodes:
         if t0 - last < MIN_FIXATION_S + 0.1 or t1 - t0 < MIN_FIXATION_S + 0.1 or t0 < 0.0:
             continue
-        offset = _offset(rng, size_deg, scale)
+        offset = _offset(draw, size_deg, scale)
         if not np.any(offset):
             continue
         onsets += [t0, t1]
@@ -162,18 +166,43 @@ def aversion_mask(onsets: np.ndarray, values: np.ndarray, n: int, fps: float, ma
     ``onsets``/``values`` alternate look-away (non-zero offset) and look-back (zero offset) steps, as
     :func:`aversion_steps` returns them.
     """
-    mask = np.zeros(n, dtype=bool)
-    for k in range(0, len(onsets) - 1, 2):
-        back = onsets[k + 1] + float(saccade_duration(float(np.linalg.norm(values[k])))) + margin_s
-        mask[max(0, int(np.floor((onsets[k] - margin_s) * fps))):min(n, int(np.ceil(back * fps)) + 1)] = True
-    return mask
+    away, back = onsets[0::2][: len(onsets) // 2], onsets[1::2]
+    ends = back + saccade_duration(np.linalg.norm(values[0::2][: len(back)], axis=1)) + margin_s
+    first = np.clip(np.floor((away - margin_s) * fps).astype(np.int64), 0, n)
+    last = np.clip(np.ceil(ends * fps).astype(np.int64) + 1, 0, n)
+    edges = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(edges, first, 1)
+    np.add.at(edges, last, -1)
+    return np.cumsum(edges[:n]) > 0
+
+
+def head_matrices(angles: np.ndarray) -> np.ndarray:
+    """(N, 3, 3) head rotations ``Rz(yaw) Rx(pitch) Ry(roll)`` for (N, 3) [yaw, pitch, roll] degrees: the same
+    matrices as :func:`core.rotation.character_rotation`, written out element by element (several times faster on
+    long tracks)."""
+    cy, cp, cr = (np.cos(np.radians(angles[:, i])) for i in range(3))
+    sy, sp, sr = (np.sin(np.radians(angles[:, i])) for i in range(3))
+    out = np.empty((len(angles), 3, 3))
+    out[:, 0, 0] = cy * cr - sy * sp * sr
+    out[:, 0, 1] = -sy * cp
+    out[:, 0, 2] = cy * sr + sy * sp * cr
+    out[:, 1, 0] = sy * cr + cy * sp * sr
+    out[:, 1, 1] = cy * cp
+    out[:, 1, 2] = sy * sr - cy * sp * cr
+    out[:, 2, 0] = -cp * sr
+    out[:, 2, 1] = sp
+    out[:, 2, 2] = cp * cr
+    return out
 
 
 def eye_in_head(head_rot: np.ndarray, eyes: np.ndarray, points: np.ndarray) -> np.ndarray:
     """(N, 2, 2) [yaw, pitch] per frame and eye (left, right), degrees, of eyes at ``eyes`` (N, 2, 3) looking at
     ``points`` (N, 3), with the head rotated by ``head_rot`` (N, 3, 3); all in the character frame."""
     world = points[:, None, :] - eyes
-    local = np.einsum("nji,nej->nei", head_rot, world)
+    local = np.empty_like(world)  # R^T w per frame and eye, written out (faster than batched tiny matmuls)
+    for k in range(3):
+        local[..., k] = (world[..., 0] * head_rot[:, None, 0, k] + world[..., 1] * head_rot[:, None, 1, k]
+                         + world[..., 2] * head_rot[:, None, 2, k])
     return angles_of(local)
 
 

@@ -20,7 +20,6 @@ import numpy as np
 
 from ..checks import number
 from ..errors import SettingsError
-from ..rotation import angle_between, character_rotation
 from ..track import PoseTrack
 from . import blinks as blink_model
 from . import gaze
@@ -69,10 +68,12 @@ class GazeTarget:
         return points, eyes, necks
 
 
-def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_share: float) -> np.ndarray:
+def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_share: float,
+                  full: np.ndarray | None = None) -> np.ndarray:
     """(N, 2, 3) eye centres per frame when the head (and its neck chain, sharing ``neck_share``) turns by
-    ``angles`` (N, 3) [yaw, pitch, roll] degrees, as the head bake turns them."""
-    full = character_rotation(angles[:, 0], angles[:, 1], angles[:, 2])
+    ``angles`` (N, 3) [yaw, pitch, roll] degrees, as the head bake turns them (``full``: the head rotations, if
+    already computed)."""
+    full = gaze.head_matrices(angles) if full is None else full
     base = np.zeros((len(angles), 3))
     k = len(necks)
     if k and neck_share > 0.0:
@@ -80,21 +81,24 @@ def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_
         base = np.repeat(pivots[:1], len(angles), axis=0)
         for i in range(1, k + 1):
             part = neck_share * i / k * angles
-            rot = character_rotation(part[:, 0], part[:, 1], part[:, 2])
-            base = base + rot @ (pivots[i] - pivots[i - 1])
-    return base[:, None, :] + np.einsum("nij,ej->nei", full, eyes)
+            base = base + np.tensordot(gaze.head_matrices(part), pivots[i] - pivots[i - 1], axes=([2], [0]))
+    return base[:, None, :] + np.swapaxes(np.tensordot(full, eyes, axes=([2], [1])), 1, 2)
 
 
-def _blink_events(speech: np.ndarray, fps: float, shifts: tuple[np.ndarray, np.ndarray], head_rot: np.ndarray,
+def _blink_events(speech: np.ndarray, fps: float, shifts: tuple[np.ndarray, np.ndarray], angles: np.ndarray,
                   rng: np.random.Generator) -> list[blink_model.BlinkEvent]:
     starts, ends = gaze.phrases(speech, fps)
-    events = [blink_model.BlinkEvent(t + rng.uniform(0.0, 0.15), 0.8, "pause") for t in ends]
-    events += [blink_model.BlinkEvent(max(0.0, t - rng.uniform(0.0, 0.1)), 0.3, "pause") for t in starts[1:]]
-    for t, amplitude in zip(*shifts, strict=True):
-        if amplitude > 3.0:
-            events.append(blink_model.BlinkEvent(t + rng.uniform(-0.02, 0.03), min(0.9, 0.3 + amplitude / 25), "gaze"))
-    if len(head_rot) > 2:
-        speed = angle_between(head_rot[1:], head_rot[:-1]) * fps
+    after_end = ends + rng.uniform(0.0, 0.15, len(ends))
+    before_start = np.maximum(0.0, starts[1:] - rng.uniform(0.0, 0.1, max(len(starts) - 1, 0)))
+    events = [blink_model.BlinkEvent(float(t), 0.8, "pause") for t in after_end]
+    events += [blink_model.BlinkEvent(float(t), 0.3, "pause") for t in before_start]
+    onsets, sizes = shifts
+    big = sizes > 3.0
+    jitter = onsets[big] + rng.uniform(-0.02, 0.03, int(big.sum()))
+    events += [blink_model.BlinkEvent(float(t), min(0.9, 0.3 + float(a) / 25), "gaze")
+               for t, a in zip(jitter, sizes[big], strict=True)]
+    if len(angles) > 2:
+        speed = np.linalg.norm(np.diff(angles, axis=0), axis=1) * fps  # deg/s (small-angle approximation)
         turn_starts, _ = gaze._runs(speed > HEAD_TURN_DEG_S)
         events += [blink_model.BlinkEvent(i / fps, 0.4, "head") for i in turn_starts]
     return events
@@ -119,12 +123,12 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence([settings.seed, 1717]).spawn(4)]
     times = np.arange(n) / fps
     angles = head.angles
-    head_rot = character_rotation(angles[:, 0], angles[:, 1], angles[:, 2])
+    head_rot = gaze.head_matrices(angles)
 
     far = GazeTarget(np.array([0.0, FAR, 0.0]))
     points, eyes_rest, necks = (target or far).arrays(n)
     share = (target or far).neck_share
-    eyes = eye_positions(angles, eyes_rest, necks, share)
+    eyes = eye_positions(angles, eyes_rest, necks, share, head_rot)
     middle = eyes.mean(axis=1)
 
     scale = settings.intensity
@@ -155,7 +159,7 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     onsets = np.concatenate(shift_onsets)
     sizes = np.concatenate(shift_sizes)
     order = np.argsort(onsets, kind="stable")
-    events = _blink_events(speech, fps, (onsets[order], sizes[order]), head_rot, streams[2])
+    events = _blink_events(speech, fps, (onsets[order], sizes[order]), angles, streams[2])
     b_onsets, b_durations, b_kinds = blink_model.blink_times(
         speech, fps, events, settings.blink_rate, settings.rest_blink_rate, settings.double_blink, streams[3])
     closure = blink_model.blink_closure(times, b_onsets, b_durations)

@@ -43,12 +43,14 @@ def render_steps(times: np.ndarray, onsets: np.ndarray, values: np.ndarray, init
     starts = np.vstack([initial[None, :], values[:-1]]) if len(values) else np.zeros((0, len(initial)))
     if durations is None:
         durations = saccade_duration(np.linalg.norm(values - starts, axis=1))
-    out = np.repeat(initial[None, :], len(times), axis=0)
     if len(onsets) == 0:
-        return out
+        return np.repeat(initial[None, :], len(times), axis=0)
     index = np.searchsorted(onsets, times, side="right") - 1
-    moving = index >= 0
-    i = index[moving]
-    s = (times[moving] - onsets[i]) / np.maximum(durations[i], 1e-9)
-    out[moving] = starts[i] + (values[i] - starts[i]) * min_jerk(s)[:, None]
+    table = np.vstack([initial[None, :], values])
+    out = table[index + 1]  # the value each frame has reached (before the first step: initial)
+    i = np.maximum(index, 0)
+    s = (times - onsets[i]) / np.maximum(durations[i], 1e-9)
+    moving = np.flatnonzero((index >= 0) & (s < 1.0))
+    j = index[moving]
+    out[moving] = starts[j] + (values[j] - starts[j]) * min_jerk(s[moving])[:, None]
     return out
