@@ -196,6 +196,20 @@ def bake_eyes(obj: bpy.types.Object, head_track: PoseTrack | None = None, option
     return _bake_eyes(obj, head_track, options, scene, speech)
 
 
+def bake_eye_track(obj: bpy.types.Object, eyes: EyeTrack, head_track: PoseTrack | None = None,
+                   options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None) -> EyeBakeResult:
+    """Bake a given :class:`EyeTrack` (e.g. :func:`eyes_from_landmarks`'s, or a saved one) instead of generating."""
+    return _bake_eyes(obj, head_track, options, scene, eye_track=eyes)
+
+
+def eyes_from_landmarks(landmarks, found, fps: float, mirror: bool = False, start_frame: int = 1) -> EyeTrack:
+    """Blinks and gaze of a person in a video from FaceMesh landmarks with irises ((N, 478, 2) pixels per frame,
+    ``found`` (N,) flags), relative to the person's neutral (:mod:`core.video.eye_signals`)."""
+    from .core.video.eye_signals import eye_signals
+
+    return eye_signals(landmarks, found, fps, mirror).to_eye_track(start_frame)
+
+
 def clear_eyes(obj: bpy.types.Object) -> int:
     """Undo eye bakes on ``obj`` (shape keys get their actions back, eye channels their source keys)."""
     return _clear_eyes(obj)
@@ -208,8 +222,10 @@ __all__ += [
     "EyeSettings",
     "EyeTrack",
     "GazeTarget",
+    "bake_eye_track",
     "bake_eyes",
     "clear_eyes",
     "eye_preset",
+    "eyes_from_landmarks",
     "generate_eyes",
 ]

@@ -349,8 +349,10 @@ def _check_writable(rig: EyeRig, mode: str) -> None:
 
 def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
               options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None,
-              speech: np.ndarray | None = None, frame_range: tuple[int, int] | None = None) -> EyeBakeResult:
-    """Generate eyes for ``obj`` and bake them.
+              speech: np.ndarray | None = None, frame_range: tuple[int, int] | None = None,
+              eye_track: EyeTrack | None = None) -> EyeBakeResult:
+    """Generate eyes for ``obj`` and bake them (or bake ``eye_track``, e.g. measured in a reference video by
+    :mod:`core.video.eye_signals`, instead of generating one).
 
     ``head_track``: the head motion just baked (its frames, fps and speech mask are used); None reads the head's
     motion from the scene (whatever was baked or animated) over ``frame_range`` (default the scene's range).
@@ -386,7 +388,10 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
             notes.append("No gaze target (no scene camera): the eyes hold a point far straight ahead.")
     if speech is not None and len(speech) != len(head_track):
         raise SettingsError(f"The speech mask has {len(speech)} frames; the eyes need {len(head_track)}.")
-    eyes = generate_eyes(head_track, options.settings, gaze_target, speech)
+    if eye_track is None:
+        eyes = generate_eyes(head_track, options.settings, gaze_target, speech)
+    else:
+        eyes = _fit_track(eye_track.validate(), fps, head_track)
     bone_keys = _bone_keys(rig, options, eyes, frames)
     key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
                   for mesh, match in rig.shape_keys]
@@ -413,6 +418,20 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
                                (float(frames[0]), float(frames[-1])))
             written += len(keep)
     return EyeBakeResult(eyes, rig, written, int(frames[0]), int(frames[-1]), notes + rig.head.notes)
+
+
+def _fit_track(eyes: EyeTrack, fps: float, head: PoseTrack) -> EyeTrack:
+    """``eyes`` on the head track's frames (resampled linearly to ``fps``; held past its ends)."""
+    src = eyes.start_frame + np.arange(len(eyes)) * fps / eyes.fps
+    frames = head.frames.astype(np.float64)
+
+    def at(values: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.interp(frames, src, values[:, i]) for i in range(values.shape[1])])
+
+    shift = (eyes.start_frame - head.start_frame) / fps
+    return EyeTrack(at(eyes.yaw), at(eyes.pitch), np.clip(at(eyes.blink), 0.0, 1.0), fps, head.start_frame,
+                    blink_onsets_s=eyes.blink_onsets_s + shift, blink_durations_s=eyes.blink_durations_s,
+                    blink_kinds=eyes.blink_kinds, meta=dict(eyes.meta))
 
 
 def clear_eyes(obj: bpy.types.Object) -> int:

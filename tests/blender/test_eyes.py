@@ -264,3 +264,32 @@ def test_api_eye_functions(ext, empty_scene):
     result = api.bake_eyes(obj, track, api.EyeBakeOptions(settings=api.EyeSettings(gaze_mode="FREE")), scene=scene)
     assert result.blinks == result.eyes.blink_count and result.rig.eye_bones == ("eye.L", "eye.R")
     assert api.clear_eyes(obj) > 0
+
+
+def test_bake_a_given_eye_track_follows_the_angle_convention(ext, empty_scene):
+    """A measured/saved EyeTrack is baked as given: yaw > 0 turns the eyes to the character's left (+X for a
+    character facing -Y), pitch > 0 up; blink closes the lids on the given frames."""
+    api = _mod(ext, "api")
+    scene = empty_scene
+    obj = api.build_sample_character(scene=scene)
+    n = 48
+    yaw = np.column_stack([np.full(n, 15.0), np.full(n, 15.0)])
+    pitch = np.column_stack([np.full(n, -10.0), np.full(n, -10.0)])
+    blink = np.zeros((n, 2))
+    blink[20:23] = [[0.5, 0.5], [1.0, 1.0], [0.5, 0.5]]
+    eyes = api.EyeTrack(yaw, pitch, blink, 24.0, start_frame=1)
+    head = ext.core.track.PoseTrack(np.zeros(n), np.zeros(n), np.zeros(n), 24.0)
+    result = api.bake_eye_track(obj, eyes, head, scene=scene)
+    assert result.blinks == 0 and result.keys_written > 0
+    scene.frame_set(10)
+    pb = obj.pose.bones["eye.L"]
+    posed = (obj.matrix_world @ pb.matrix).to_quaternion()
+    rest = (obj.matrix_world @ obj.data.bones["eye.L"].matrix_local).to_quaternion()
+    gaze = (posed @ rest.inverted()) @ Vector((0.0, -1.0, 0.0))
+    assert math.degrees(math.atan2(gaze.x, -gaze.y)) == pytest.approx(15.0, abs=0.3)  # toward +X: her left
+    assert math.degrees(math.asin(gaze.z)) == pytest.approx(-10.0, abs=0.3)
+    lid = obj.pose.bones["lid.T.L"]
+    open_rot = lid.matrix.to_quaternion()
+    scene.frame_set(22)
+    turned = math.degrees(open_rot.rotation_difference(lid.matrix.to_quaternion()).angle)
+    assert min(turned, 360.0 - turned) == pytest.approx(30.0, abs=1)
