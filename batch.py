@@ -178,7 +178,7 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
     result = bake_track(obj, track, options, scene=scene)
     scene.frame_start, scene.frame_end = result.frame_start, result.frame_end
     notes: list[str] = []
-    blinks = _bake_eyes(obj, track, options, scene, args, notes) if args.eyes else None
+    blinks = _bake_eyes(obj, track, options, scene, args, notes, path) if args.eyes else None
     if args.method != "track" and not args.no_sound:
         from .anim.audio import place_audio
 
@@ -215,11 +215,12 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
 
 
 def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, scene: bpy.types.Scene,
-               args: argparse.Namespace, notes: list[str]) -> int:
-    """``--eyes``: bake eyes for the head ``track``; returns the number of blinks (0 with a note when the rig has
-    no eyes)."""
+               args: argparse.Namespace, notes: list[str], path: Path) -> int:
+    """``--eyes``: bake eyes for the head ``track`` (a pose-track file's own eyes when it has them); returns the
+    number of blinks (0 with a note when the rig has no eyes)."""
     from .anim.eyes import EyeBakeOptions, bake_eyes
     from .core.eyes import EyeSettings
+    from .core.eyes.files import load_eyes
 
     target = None
     if args.eye_target:
@@ -228,8 +229,9 @@ def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, sc
             raise TargetError(f"--eye-target: there is no object named '{args.eye_target}'.")
     eye_options = EyeBakeOptions(settings=EyeSettings(seed=args.seed), target=target, mode=options.mode,
                                  neck_share=options.neck_share, facing=options.facing)
+    stored = load_eyes(path, track) if args.method == "track" else None
     try:
-        baked = bake_eyes(obj, track, eye_options, scene=scene)
+        baked = bake_eyes(obj, track, eye_options, scene=scene, eye_track=stored)
     except TargetError as exc:
         notes.append(f"eyes not baked: {exc}")
         return 0

@@ -95,7 +95,7 @@ class HEADMOTION_OT_bake_file(TargetPoll, bpy.types.Operator, ImportHelper):
             obj = target_object(context)
             track = PoseTrack.load(self.filepath)
             result = bake_track(obj, track, bake_options(obj, scene), scene=scene)
-            return _summary(result) + after_head_bake(scene, obj, track)
+            return _summary(result) + after_head_bake(scene, obj, track, self.filepath)
 
         return report_errors(self, run)
 

@@ -50,7 +50,7 @@ def direction(angles: np.ndarray) -> np.ndarray:
     return np.stack([-np.sin(yaw) * np.cos(pitch), np.cos(yaw) * np.cos(pitch), np.sin(pitch)], axis=-1)
 
 
-def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) indices of the runs of True in ``flags``."""
     padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
     change = np.flatnonzero(np.diff(padded))
@@ -59,7 +59,7 @@ def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def phrases(speech: np.ndarray, fps: float, min_gap_s: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """(starts_s, ends_s) of the phrases: runs of speech >= 0.5, gaps shorter than ``min_gap_s`` bridged."""
-    starts, ends = _runs(np.asarray(speech) >= 0.5)
+    starts, ends = runs(np.asarray(speech) >= 0.5)
     if len(starts) > 1:
         gaps = (starts[1:] - ends[:-1]) / fps >= min_gap_s
         starts = np.concatenate([starts[:1], starts[1:][gaps]])

@@ -99,7 +99,7 @@ def _blink_events(speech: np.ndarray, fps: float, shifts: tuple[np.ndarray, np.n
                for t, a in zip(jitter, sizes[big], strict=True)]
     if len(angles) > 2:
         speed = np.linalg.norm(np.diff(angles, axis=0), axis=1) * fps  # deg/s (small-angle approximation)
-        turn_starts, _ = gaze._runs(speed > HEAD_TURN_DEG_S)
+        turn_starts, _ = gaze.runs(speed > HEAD_TURN_DEG_S)
         events += [blink_model.BlinkEvent(i / fps, 0.4, "head") for i in turn_starts]
     return events
 

@@ -293,3 +293,26 @@ def test_bake_a_given_eye_track_follows_the_angle_convention(ext, empty_scene):
     scene.frame_set(22)
     turned = math.degrees(open_rot.rotation_difference(lid.matrix.to_quaternion()).angle)
     assert min(turned, 360.0 - turned) == pytest.approx(30.0, abs=1)
+
+
+def test_bake_pose_file_uses_the_eyes_stored_in_it(ext, empty_scene, tmp_path):
+    files = _mod(ext, "core.eyes.files")
+    core_eyes = _mod(ext, "core.eyes")
+    scene = empty_scene
+    obj = _mod(ext, "anim.sample_character").build_sample_character(scene=scene)
+    n = 60
+    head = ext.core.track.PoseTrack(np.zeros(n), np.zeros(n), np.zeros(n), 24.0)
+    blink = np.zeros((n, 2))
+    blink[30] = 1.0
+    stored = core_eyes.EyeTrack(np.full((n, 2), -12.0), np.zeros((n, 2)), blink, 24.0)
+    path = tmp_path / "take.json"
+    files.save_with_eyes(path, head, stored)
+    scene.head_motion.target = obj
+    scene.head_motion_eyes.enabled = True
+    assert bpy.ops.head_motion.bake_file(filepath=str(path)) == {"FINISHED"}
+    scene.frame_set(5)
+    pb = obj.pose.bones["eye.R"]
+    posed = (obj.matrix_world @ pb.matrix).to_quaternion()
+    rest = (obj.matrix_world @ obj.data.bones["eye.R"].matrix_local).to_quaternion()
+    gaze = (posed @ rest.inverted()) @ Vector((0.0, -1.0, 0.0))
+    assert math.degrees(math.atan2(gaze.x, -gaze.y)) == pytest.approx(-12.0, abs=0.3)  # the file's eyes, not generated

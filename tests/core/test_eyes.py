@@ -209,3 +209,28 @@ def test_fast_head_matrices_and_key_frames():
     for c in range(2):
         assert np.abs(np.interp(np.arange(600), keep, curve[keep, c]) - curve[:, c]).max() < 0.2
     assert len(key_frames(np.zeros(300), 0.2)) == 2  # a flat channel: its ends only
+
+
+def test_pose_track_json_carries_optional_eyes(tmp_path):
+    from core.eyes.files import load_eyes, save_with_eyes
+
+    head = PoseTrack(np.linspace(0, 10, 80), np.zeros(80), np.zeros(80), 25.0, start_frame=3)
+    eyes = generate_eyes(head, EyeSettings(seed=1))
+    path = tmp_path / "take.json"
+    save_with_eyes(path, head, eyes)
+    again = PoseTrack.load(path)  # still a plain head track for every reader
+    assert np.array_equal(again.yaw, head.yaw)
+    back = load_eyes(path)
+    assert back is not None and back.start_frame == 3 and np.array_equal(back.blink, eyes.blink)
+    closed = np.zeros((80, 2))
+    closed[[10, 11, 40]] = 1.0  # two blinks: frames 10-11 and frame 40
+    save_with_eyes(path, head, EyeTrack(eyes.yaw, eyes.pitch, closed, 25.0, 3))
+    counted = load_eyes(path)
+    assert counted is not None and counted.blink_count == 2
+    assert np.allclose(counted.blink_onsets_s, [10 / 25, 40 / 25])
+    assert np.allclose(counted.blink_durations_s, [0.08, 0.04])
+    head.save(tmp_path / "plain.json")
+    head.save(tmp_path / "plain.csv")
+    assert load_eyes(tmp_path / "plain.json") is None and load_eyes(tmp_path / "plain.csv") is None
+    with pytest.raises(TrackError, match="frames"):
+        save_with_eyes(path, head, generate_eyes(PoseTrack(np.zeros(5), np.zeros(5), np.zeros(5), 25.0)))
