@@ -68,7 +68,7 @@ class EyeBakeOptions:
     use_bones: bool = True
     use_lids: bool = True
     use_shape_keys: bool = True
-    lid_close_deg: float = 30.0
+    lid_close_deg: float = 55.0
     key_tolerance_deg: float | None = KEY_TOLERANCE_DEG
     mode: str = "NEW_ACTION"
     head_bone: str = ""

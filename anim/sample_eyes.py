@@ -3,7 +3,8 @@ eyelids on lid bones (``lid.T.L`` / ``lid.T.R``, Rigify-style names) that close 
 
 Called by :func:`anim.sample_character.build_sample_character` after the body is built. The eye centres are
 the eye bones' heads (metres, armature space, Z up, facing -Y). At rest the lids cover the top of the eyeballs;
-turning a lid bone down by about 35 degrees about the character's right axis closes it.
+turning a lid bone down by about 55 degrees (the default lid close angle) about the character's right axis
+shuts it over the iris.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from mathutils import Matrix, Vector
 
 #: Eyeball and lid radii (m); a lid covers polar angles 0..LID_POLAR_DEG from the top at rest.
 EYE_RADIUS = 0.016
-LID_RADIUS = 0.0175
-LID_POLAR_DEG = 62.0
+LID_RADIUS = 0.0192
+LID_POLAR_DEG = 68.0
 
 
 def _eye_material(name: str, color) -> bpy.types.Material:
@@ -77,7 +78,7 @@ def add_sample_eyes(rig: bpy.types.Object, body: bpy.types.Object, skin_index: i
         centre = Matrix.Translation(Vector((x, -0.09, 1.7)))
         before = set(bm.verts)
         made = bmesh.ops.create_uvsphere(bm, u_segments=12, v_segments=6, radius=EYE_RADIUS * 0.45,
-                                         matrix=centre @ Matrix.Translation((0.0, -EYE_RADIUS * 0.72, 0.0))
+                                         matrix=centre @ Matrix.Translation((0.0, -EYE_RADIUS * 0.92, 0.0))
                                          @ Matrix.Diagonal((1.0, 0.45, 1.0, 1.0)))
         for v in made["verts"]:
             v[deform][groups[f"eye.{side}"]] = 1.0

@@ -46,7 +46,7 @@ class HEADMOTION_PG_eyes(bpy.types.PropertyGroup):
     blink_key: StringProperty(name="Blink Key", description="A shape key that closes both eyes (empty: detect "
                               "blink keys by name)", default="")
     lid_close: FloatProperty(name="Lid Close", description="How far lid bones turn down for a blink (degrees)",
-                             default=30.0, min=0.0, max=90.0)
+                             default=55.0, min=0.0, max=90.0)
 
 
 def eye_bake_options(obj: bpy.types.Object, scene: bpy.types.Scene) -> EyeBakeOptions:

@@ -44,7 +44,7 @@ IRIS_CENTRES = (473, 468)
 #: Open level of the lids: this percentile of the aperture over found frames.
 OPEN_PERCENTILE = 80.0
 #: Blink hysteresis on the mean closure of both eyes (0 open .. 1 shut) and the longest blink (s).
-BLINK_ON, BLINK_OFF = 0.6, 0.3
+BLINK_ON, BLINK_OFF = 0.45, 0.2
 MAX_BLINK_S = 0.6
 #: Half-width (s) of the window whose most open aperture is the lids' local level for blink detection.
 LOCAL_WINDOW_S = 0.5
