@@ -12,7 +12,9 @@ import numpy as np
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeSettings
 from ..core.eyes.channels import ShapeKeyMatch, find_upper_lids, match_shape_keys
+from ..core.rig.conventions import NOT_EYE_WORDS
 from ..core.rig.matching import match_head_and_neck
+from ..core.rig.names import parse_name
 from ..core.rotation import character_angles
 from ..core.track import PoseTrack
 from .bake import BAKE_MODES
@@ -69,6 +71,7 @@ class EyeRig:
     head: Target
     eye_bones: tuple[str, str] | None = None
     lid_bones: tuple[str, str] | None = None
+    eye_objects: tuple[bpy.types.Object, bpy.types.Object] | None = None
     shape_keys: list[tuple[bpy.types.Object, ShapeKeyMatch]] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -77,6 +80,8 @@ class EyeRig:
             parts.append(f"eye bones {self.eye_bones[0]}/{self.eye_bones[1]}")
         if self.lid_bones:
             parts.append(f"lid bones {self.lid_bones[0]}/{self.lid_bones[1]}")
+        if self.eye_objects:
+            parts.append(f"eye objects {self.eye_objects[0].name}/{self.eye_objects[1].name}")
         for mesh, match in self.shape_keys:
             parts.append(f"{len(match.keys)} {match.family} shape keys on {mesh.name}")
         return ", ".join(parts)
@@ -113,6 +118,8 @@ def find_eye_rig(obj: bpy.types.Object | None, options: EyeBakeOptions) -> EyeRi
             rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
         if options.use_lids:
             rig.lid_bones = find_upper_lids(names)
+    if options.use_bones and rig.eye_bones is None:
+        rig.eye_objects = find_eye_objects(obj, rig.head.head.bone)
     if options.use_shape_keys or options.blink_key:
         for mesh in character_meshes(obj):
             key = mesh.data.shape_keys
@@ -127,12 +134,48 @@ def find_eye_rig(obj: bpy.types.Object | None, options: EyeBakeOptions) -> EyeRi
             rig.shape_keys.append((mesh, match))
         if options.blink_key and not rig.shape_keys:
             raise TargetError(f"No mesh of '{obj.name}' has a shape key named '{options.blink_key}'.")
-    if not (rig.eye_bones or rig.lid_bones or rig.shape_keys):
+    if not (rig.eye_bones or rig.lid_bones or rig.eye_objects or rig.shape_keys):
         raise TargetError(
             f"No eyes found on '{obj.name}': no eye bones (e.g. eye.L/eye.R, LeftEye/RightEye), no eyelid bones and "
             "no blink or gaze shape keys (e.g. eyeBlinkLeft, Eye_Blink_L, blink). Name the eye bones in the Eyes "
             "panel or choose a blink shape key.")
     return rig
+
+
+def find_eye_objects(obj: bpy.types.Object, head_bone: str | None) -> tuple[bpy.types.Object, bpy.types.Object] | None:
+    """(left, right) eye objects: children of ``obj`` (of its head bone, for an armature) named with an eye word
+    and a side (``Eye_L``, ``LeftEye``, ``eyeball.R``…); None when there is no such pair."""
+    found: dict[str, list[bpy.types.Object]] = {"l": [], "r": []}
+    for child in obj.children:
+        if obj.type == "ARMATURE" and not (child.parent_type == "BONE" and child.parent_bone == head_bone):
+            continue
+        parts = parse_name(child.name)
+        words = set(parts.words)
+        if parts.side in found and words & {"eye", "eyeball", "eyes"} and not words & NOT_EYE_WORDS:
+            found[parts.side].append(child)
+    if not (found["l"] and found["r"]):
+        return None
+    pair = min(found["l"], key=lambda o: len(o.name)), min(found["r"], key=lambda o: len(o.name))
+    for eye in pair:
+        if eye.library is not None:
+            raise TargetError(f"The eye object '{eye.name}' is linked from a library and cannot be animated here.")
+    return pair
+
+
+def eye_object_rest(eye: bpy.types.Object) -> tuple[np.ndarray, np.ndarray]:
+    """(rest rotation B (3, 3), rest position (3,)) in world space of an eye object whose parent (or parent bone)
+    is at rest: its own rotation L then shows in the world as ``B @ L``."""
+    from mathutils import Matrix
+
+    parent = eye.parent
+    if parent.type == "ARMATURE" and eye.parent_type == "BONE":
+        bone = parent.data.bones[eye.parent_bone]
+        frame = parent.matrix_world @ bone.matrix_local @ Matrix.Translation((0.0, bone.length, 0.0))
+    else:
+        frame = parent.matrix_world
+    frame = frame @ eye.matrix_parent_inverse
+    rotation = np.array(frame.to_quaternion().to_matrix(), dtype=np.float64)
+    return rotation, np.array(frame @ eye.location, dtype=np.float64)
 
 
 def _world_point(obj: bpy.types.Object, local) -> np.ndarray:
@@ -148,6 +191,8 @@ def character_geometry(rig: EyeRig) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         origin = _world_point(obj, head.head_local)
         if rig.eye_bones:
             eyes = np.array([_world_point(obj, bones[n].head_local) for n in rig.eye_bones])
+        elif rig.eye_objects:
+            eyes = np.array([eye_object_rest(eye)[1] for eye in rig.eye_objects])
         else:
             size = float(np.linalg.norm(_world_point(obj, head.tail_local) - origin)) or 0.2
             eyes = origin + (basis @ np.array([[0.14, 0.4, 0.45], [-0.14, 0.4, 0.45]]).T).T * size

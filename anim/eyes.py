@@ -33,6 +33,7 @@ from .eye_rig import (
     character_geometry,
     character_meshes,
     evaluated_head_track,
+    eye_object_rest,
     find_eye_rig,
     gaze_object,
     target_points,
@@ -123,6 +124,29 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
     return out
 
 
+def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
+                 frames: np.ndarray) -> list[tuple[bpy.types.Object, str, np.ndarray, np.ndarray]]:
+    """(eye object, data path, key frames (K,), values (K, k)) of the eye objects' own rotation channels."""
+    if not rig.eye_objects:
+        return []
+    keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
+    out = []
+    for i, eye in enumerate(rig.eye_objects):
+        mode = eye.rotation_mode
+        prop, count = rotation_channel(mode)
+        base = _base_channels(eye)
+        active = fcurves.channels_for(eye, create=False)
+        animated = any(fcurves.find_fcurve(active, prop, c) is not None for c in range(count))
+        static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(eye, prop))
+        keyed = any(fcurves.find_fcurve(base, prop, c) is not None for c in range(count))
+        rows = np.arange(len(frames)) if keyed else keep
+        current = _current_values(eye, base, prop, count, static, frames[rows])
+        angles = np.column_stack([eyes.yaw[rows, i], eyes.pitch[rows, i], np.zeros(len(rows))])
+        (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(eye_object_rest(eye)[0], mode, current)])
+        out.append((eye, prop, frames[rows], values))
+    return out
+
+
 def _prepare(id_data, mode: str, name: str) -> None:
     """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed)."""
     adt = id_data.animation_data
@@ -145,7 +169,7 @@ def _prepare(id_data, mode: str, name: str) -> None:
 
 
 def _check_writable(rig: EyeRig, mode: str) -> None:
-    for id_data in [rig.head.obj, *(m.data.shape_keys for m, _ in rig.shape_keys)]:
+    for id_data in [rig.head.obj, *(rig.eye_objects or ()), *(m.data.shape_keys for m, _ in rig.shape_keys)]:
         adt = id_data.animation_data
         action = adt.action if adt is not None else None
         if action is not None and action.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in action):
@@ -199,9 +223,11 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     else:
         eyes = _fit_track(eye_track.validate(), fps, head_track)
     bone_keys = _bone_keys(rig, options, eyes, frames)
+    object_keys = _object_keys(rig, options, eyes, frames)
     key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
                   for mesh, match in rig.shape_keys]
-    if any(not np.isfinite(v).all() for _, _, v, _ in bone_keys):
+    if any(not np.isfinite(v).all() for _, _, v, _ in bone_keys) or any(
+            not np.isfinite(v).all() for _, _, _, v in object_keys):
         raise SettingsError("The eye rotations could not be computed (not finite); nothing was changed.")
     _check_writable(rig, options.mode)
 
@@ -214,6 +240,13 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
             for i in range(values.shape[1]):
                 fcurves.write_keys(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span)
             written += values.shape[1] * len(key_frames)
+    for eye, path, key_frames_, values in object_keys:
+        _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes")
+        channels = fcurves.channels_for(eye, create=True)
+        for c in range(values.shape[1]):
+            fcurves.write_keys(fcurves.ensure_fcurve(channels, path, c, "Object Transforms"), key_frames_,
+                               values[:, c], (float(frames[0]), float(frames[-1])))
+        written += values.shape[1] * len(key_frames_)
     for key, values in key_values:
         _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes")
         channels = fcurves.channels_for(key, create=True)
@@ -247,6 +280,11 @@ def clear_eyes(obj: bpy.types.Object) -> int:
     from .bake import clear_bake
 
     restored = 0
+    for eye in obj.children:
+        adt = eye.animation_data
+        if adt is not None and adt.action is not None and adt.action.get(EYES_ONLY_PROP):
+            clear_bake(eye)
+            restored += 1
     for mesh in character_meshes(obj):
         key = mesh.data.shape_keys
         adt = key.animation_data if key is not None else None

@@ -316,3 +316,39 @@ def test_bake_pose_file_uses_the_eyes_stored_in_it(ext, empty_scene, tmp_path):
     rest = (obj.matrix_world @ obj.data.bones["eye.R"].matrix_local).to_quaternion()
     gaze = (posed @ rest.inverted()) @ Vector((0.0, -1.0, 0.0))
     assert math.degrees(math.atan2(gaze.x, -gaze.y)) == pytest.approx(-12.0, abs=0.3)  # the file's eyes, not generated
+
+
+def test_eye_objects_parented_to_the_head_bone(ext, empty_scene):
+    """Separate eyeball objects on the head bone (no eye bones): they turn themselves to keep eye contact."""
+    from mathutils import Matrix
+
+    scene = empty_scene
+    rig = build_rig(RIGS["unreal_axis_angle"], scene)  # no eye bones; object moved to (2, 1, 0)
+    cam = _camera(scene, (2.3, -1.2, 1.8))
+    bone = rig.data.bones["head"]
+    tail = rig.matrix_world @ bone.matrix_local @ Matrix.Translation((0.0, bone.length, 0.0))
+    eyes = []
+    for name, x, mode in (("Eye_L", 0.033, "XYZ"), ("Eye_R", -0.033, "QUATERNION")):
+        eye = bpy.data.objects.new(name, None)
+        scene.collection.objects.link(eye)
+        eye.parent, eye.parent_type, eye.parent_bone = rig, "BONE", "head"
+        eye.location = tail.inverted() @ (rig.matrix_world @ Vector((x, -0.09, 1.68)))
+        eye.rotation_mode = mode
+        eyes.append(eye)
+    bpy.context.view_layer.update()
+    track = _head_track(ext)
+    ext.anim.bake.bake_track(rig, track, scene=scene)
+    eyes_mod = _mod(ext, "anim.eyes")
+    result = eyes_mod.bake_eyes(rig, track, eyes_mod.EyeBakeOptions(), scene=scene)
+    assert result.rig.eye_objects == tuple(eyes) and result.rig.eye_bones is None
+    rests = [(rig.matrix_world @ bone.matrix_local @ e.matrix_parent_inverse).to_quaternion() for e in eyes]
+    errors = []
+    for f in track.frames:
+        scene.frame_set(int(f))
+        for eye, rest in zip(eyes, rests, strict=True):
+            gaze = (eye.matrix_world.to_quaternion() @ rest.inverted()) @ Vector((0.0, -1.0, 0.0))
+            errors.append(math.degrees(gaze.angle(cam.location - eye.matrix_world.translation)))
+    errors = np.array(errors).reshape(len(track), 2)
+    assert errors[~result.eyes.aversion].max() < 1.0, errors[~result.eyes.aversion].max()
+    eyes_mod.clear_eyes(rig)
+    assert all(e.animation_data.action is None for e in eyes)
