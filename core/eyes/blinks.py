@@ -19,6 +19,7 @@ Times are seconds from the first frame (frame k at k / fps).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +110,7 @@ def blink_times(
 def _fill(onsets: list[float], kinds: list[str], wanted: int, weights: np.ndarray, fps: float,
           rng: np.random.Generator) -> tuple[list[float], list[str]]:
     """Add random blinks (frame times drawn by ``weights``) until ``wanted``, keeping the refractory gap."""
-    taken = np.array(sorted(onsets), dtype=np.float64)
+    taken = sorted(onsets)
     times = list(onsets)
     names = list(kinds)
     for _ in range(8):
@@ -117,12 +118,12 @@ def _fill(onsets: list[float], kinds: list[str], wanted: int, weights: np.ndarra
         if missing <= 0:
             break
         frames = rng.choice(len(weights), 3 * missing, p=weights)
-        for t in (frames + rng.random(len(frames))) / fps:
-            i = np.searchsorted(taken, t)
+        for t in ((frames + rng.random(len(frames))) / fps).tolist():
+            i = bisect.bisect_left(taken, t)
             if (i > 0 and t - taken[i - 1] < REFRACTORY_S) or (i < len(taken) and taken[i] - t < REFRACTORY_S):
                 continue
-            taken = np.insert(taken, i, t)
-            times.append(float(t))
+            taken.insert(i, t)
+            times.append(t)
             names.append("random")
             if len(times) >= wanted:
                 break

@@ -67,12 +67,12 @@ def phrases(speech: np.ndarray, fps: float, min_gap_s: float = 0.25) -> tuple[np
     return starts / fps, ends / fps
 
 
-def _offset(draw: random.Random, size_deg: tuple[float, float], scale: float) -> np.ndarray:
-    """A look-away offset [yaw, pitch] in degrees: mostly sideways and down."""
+def _offset(draw: random.Random, size_deg: tuple[float, float], scale: float) -> tuple[float, float]:
+    """A look-away offset (yaw, pitch) in degrees: mostly sideways and down."""
     amplitude = draw.uniform(*size_deg) * scale
     angle = math.radians(draw.uniform(-55.0, 25.0))
-    side = draw.choice((-1.0, 1.0))
-    return np.array([side * amplitude * math.cos(angle), amplitude * math.sin(angle)])
+    side = -1.0 if draw.random() < 0.5 else 1.0
+    return side * amplitude * math.cos(angle), amplitude * math.sin(angle)
 
 
 def aversion_steps(speech: np.ndarray, fps: float, aversion: float, size_deg: tuple[float, float], scale: float,
@@ -103,16 +103,16 @@ def aversion_steps(speech: np.ndarray, fps: float, aversion: float, size_deg: tu
             t += draw.expovariate(1.0 / 20.0) + 1.5
     episodes.sort()
     onsets: list[float] = []
-    values: list[np.ndarray] = []
-    last = -np.inf
+    values: list[tuple[float, float]] = []
+    last = -math.inf
     for t0, t1 in episodes:
         if t0 - last < MIN_FIXATION_S + 0.1 or t1 - t0 < MIN_FIXATION_S + 0.1 or t0 < 0.0:
             continue
         offset = _offset(draw, size_deg, scale)
-        if not np.any(offset):
+        if offset == (0.0, 0.0):
             continue
         onsets += [t0, t1]
-        values += [offset, np.zeros(2)]
+        values += [offset, (0.0, 0.0)]
         last = t1
     return np.array(onsets, dtype=np.float64), np.array(values, dtype=np.float64).reshape(-1, 2)
 
@@ -195,15 +195,23 @@ def head_matrices(angles: np.ndarray) -> np.ndarray:
     return out
 
 
+def rotate(rotations: np.ndarray, vectors: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """(N, 3) ``R_n v_n`` (``R_nᵀ v_n`` with ``transpose``) for (N, 3, 3) rotations and (N, 3) or (3,) vectors,
+    written out per component (much faster than batched 3x3 products in numpy)."""
+    v = np.broadcast_to(vectors, (len(rotations), 3))
+    out = np.empty((len(rotations), 3))
+    for i in range(3):
+        if transpose:
+            out[:, i] = rotations[:, 0, i] * v[:, 0] + rotations[:, 1, i] * v[:, 1] + rotations[:, 2, i] * v[:, 2]
+        else:
+            out[:, i] = rotations[:, i, 0] * v[:, 0] + rotations[:, i, 1] * v[:, 1] + rotations[:, i, 2] * v[:, 2]
+    return out
+
+
 def eye_in_head(head_rot: np.ndarray, eyes: np.ndarray, points: np.ndarray) -> np.ndarray:
     """(N, 2, 2) [yaw, pitch] per frame and eye (left, right), degrees, of eyes at ``eyes`` (N, 2, 3) looking at
     ``points`` (N, 3), with the head rotated by ``head_rot`` (N, 3, 3); all in the character frame."""
-    world = points[:, None, :] - eyes
-    local = np.empty_like(world)  # R^T w per frame and eye, written out (faster than batched tiny matmuls)
-    for k in range(3):
-        local[..., k] = (world[..., 0] * head_rot[:, None, 0, k] + world[..., 1] * head_rot[:, None, 1, k]
-                         + world[..., 2] * head_rot[:, None, 2, k])
-    return angles_of(local)
+    return angles_of(np.stack([rotate(head_rot, points - eyes[:, e], transpose=True) for e in range(2)], axis=1))
 
 
 def clamp_range(angles: np.ndarray, horizontal: float, down: float, up: float) -> np.ndarray:

@@ -68,12 +68,10 @@ class GazeTarget:
         return points, eyes, necks
 
 
-def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_share: float,
-                  full: np.ndarray | None = None) -> np.ndarray:
-    """(N, 2, 3) eye centres per frame when the head (and its neck chain, sharing ``neck_share``) turns by
-    ``angles`` (N, 3) [yaw, pitch, roll] degrees, as the head bake turns them (``full``: the head rotations, if
-    already computed)."""
-    full = gaze.head_matrices(angles) if full is None else full
+def pivot_positions(angles: np.ndarray, necks: np.ndarray, neck_share: float) -> np.ndarray:
+    """(N, 3) position of the head pivot per frame when the neck chain carries ``neck_share`` of the rotation
+    ``angles`` (N, 3) [yaw, pitch, roll] degrees, as the head bake turns it (cumulative ``R(s i/k angles)`` after
+    neck ``i``); the origin (the pivot at rest) without necks."""
     base = np.zeros((len(angles), 3))
     k = len(necks)
     if k and neck_share > 0.0:
@@ -81,8 +79,15 @@ def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_
         base = np.repeat(pivots[:1], len(angles), axis=0)
         for i in range(1, k + 1):
             part = neck_share * i / k * angles
-            base = base + np.tensordot(gaze.head_matrices(part), pivots[i] - pivots[i - 1], axes=([2], [0]))
-    return base[:, None, :] + np.swapaxes(np.tensordot(full, eyes, axes=([2], [1])), 1, 2)
+            base = base + gaze.rotate(gaze.head_matrices(part), pivots[i] - pivots[i - 1])
+    return base
+
+
+def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_share: float) -> np.ndarray:
+    """(N, 2, 3) eye centres per frame (``eyes`` (2, 3) at rest), the head turned as the head bake turns it."""
+    full = gaze.head_matrices(angles)
+    base = pivot_positions(angles, necks, neck_share)
+    return np.stack([base + gaze.rotate(full, eye) for eye in eyes], axis=1)
 
 
 def _blink_events(speech: np.ndarray, fps: float, shifts: tuple[np.ndarray, np.ndarray], angles: np.ndarray,
@@ -128,8 +133,8 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     far = GazeTarget(np.array([0.0, FAR, 0.0]))
     points, eyes_rest, necks = (target or far).arrays(n)
     share = (target or far).neck_share
-    eyes = eye_positions(angles, eyes_rest, necks, share, head_rot)
-    middle = eyes.mean(axis=1)
+    pivot = pivot_positions(angles, necks, share)
+    middle = pivot + gaze.rotate(head_rot, eyes_rest.mean(axis=0))
 
     scale = settings.intensity
     av_onsets, av_values = gaze.aversion_steps(speech, fps, settings.aversion, settings.aversion_deg, scale,
@@ -154,7 +159,10 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     else:
         base = gaze.angles_of(vectors)
     goal = middle + distance[:, None] * gaze.direction(base + offsets)
-    in_head = gaze.clamp_range(gaze.eye_in_head(head_rot, eyes, goal), *settings.eye_range_deg)
+    # Each eye at pivot + R e looks at the goal: in the head that is R^T (goal - pivot) - e (the VOR).
+    in_head_goal = gaze.rotate(head_rot, goal - pivot, transpose=True)
+    local = in_head_goal[:, None, :] - eyes_rest[None, :, :]
+    in_head = gaze.clamp_range(gaze.angles_of(local), *settings.eye_range_deg)
 
     onsets = np.concatenate(shift_onsets)
     sizes = np.concatenate(shift_sizes)
