@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
+from ..core import keyreduce
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeTrack, GazeTarget, generate_eyes
-from ..core.eyes.channels import find_upper_lids, key_frames, shape_key_values, upper_lid_angles
+from ..core.eyes.channels import find_upper_lids, shape_key_values, upper_lid_angles
 from ..core.rig.chain import ChainJoint, chain_rotations
 from ..core.rig.matching import match_head_and_neck
 from ..core.timing import resample_track
@@ -80,10 +81,11 @@ def _base_channels(id_data):
 
 
 def _keep(values: np.ndarray, tolerance: float | None) -> np.ndarray:
-    """Indices of the frames to key (all of them without a tolerance); see :func:`core.eyes.channels.key_frames`."""
+    """Indices of the frames to key: all of them without a tolerance, else the ones linear interpolation needs to
+    stay within ``tolerance`` (:func:`core.keyreduce.select_key_frames`; Bezier keys through them stay close)."""
     if tolerance is None:
         return np.arange(len(values))
-    return key_frames(values, tolerance)
+    return keyreduce.select_key_frames(values, tolerance)
 
 
 def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
@@ -145,6 +147,23 @@ def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
         (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(eye_object_rest(eye)[0], mode, current)])
         out.append((eye, prop, frames[rows], values))
     return out
+
+
+def _write(fcurve, key_frames: np.ndarray, values: np.ndarray, span: tuple[float, float], linear: bool) -> None:
+    """Keys at ``key_frames`` over ``span``; with ``linear`` (reduced keys) they interpolate linearly, so the curve
+    stays within the reduction's tolerance between keys (Bezier handles can swing past it)."""
+    fcurves.write_keys(fcurve, key_frames, values, span)
+    if not linear:
+        return
+    points = fcurve.keyframe_points
+    co = np.empty(2 * len(points), dtype=np.float32)
+    points.foreach_get("co", co)
+    modes = np.empty(len(points), dtype=np.int32)
+    points.foreach_get("interpolation", modes)
+    inside = (co[0::2] >= span[0] - 1e-4) & (co[0::2] <= span[1] + 1e-4)
+    modes[inside] = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    points.foreach_set("interpolation", modes)
+    fcurve.update()
 
 
 def _prepare(id_data, mode: str, name: str) -> None:
@@ -232,20 +251,21 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     _check_writable(rig, options.mode)
 
     written = 0
+    linear = options.key_tolerance_deg is not None
     if bone_keys:
         _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion")
         channels = fcurves.channels_for(rig.head.obj, create=True)
         span = (float(frames[0]), float(frames[-1]))
         for path, key_frames, values, group in bone_keys:
             for i in range(values.shape[1]):
-                fcurves.write_keys(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span)
+                _write(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span, linear)
             written += values.shape[1] * len(key_frames)
     for eye, path, key_frames_, values in object_keys:
         _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes")
         channels = fcurves.channels_for(eye, create=True)
         for c in range(values.shape[1]):
-            fcurves.write_keys(fcurves.ensure_fcurve(channels, path, c, "Object Transforms"), key_frames_,
-                               values[:, c], (float(frames[0]), float(frames[-1])))
+            _write(fcurves.ensure_fcurve(channels, path, c, "Object Transforms"), key_frames_, values[:, c],
+                   (float(frames[0]), float(frames[-1])), linear)
         written += values.shape[1] * len(key_frames_)
     for key, values in key_values:
         _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes")
@@ -253,8 +273,8 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
         for name, value in values.items():
             path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
             keep = _keep(value, None if options.key_tolerance_deg is None else SHAPE_KEY_TOLERANCE)
-            fcurves.write_keys(fcurves.ensure_fcurve(channels, path, 0, "Eyes"), frames[keep], value[keep],
-                               (float(frames[0]), float(frames[-1])))
+            _write(fcurves.ensure_fcurve(channels, path, 0, "Eyes"), frames[keep], value[keep],
+                   (float(frames[0]), float(frames[-1])), linear)
             written += len(keep)
     return EyeBakeResult(eyes, rig, written, int(frames[0]), int(frames[-1]), notes + rig.head.notes)
 

@@ -146,33 +146,3 @@ def upper_lid_angles(eyes: EyeTrack, lid_follow: float, lid_close_deg: float) ->
     """(N, 2) upper-lid rotation in degrees about the character's right axis (> 0 raises the lid)."""
     return eyes.upper_lid(lid_follow) - lid_close_deg * eyes.blink
 
-
-#: Longest gap between two keys of eye curves (frames).
-KEY_STRIDE = 4
-
-
-def key_frames(values: np.ndarray, tolerance: float) -> np.ndarray:
-    """Sorted frame indices to key so that smooth interpolation stays near ``values`` (N,) or (N, C).
-
-    Eye curves are smooth (the counter-rotation follows the head) between brief events (saccades, blinks).
-    Frames where a channel bends (second difference above ``tolerance / 2``, with their neighbours) are all kept;
-    elsewhere a key every :data:`KEY_STRIDE` frames, where a chord deviates from the curve by at most about
-    ``KEY_STRIDE^2 / 8`` times the second difference, i.e. within ``tolerance``. Flat stretches (a channel that
-    does not change, e.g. an open lid) keep only their ends. O(N), vectorised.
-    """
-    v = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-    n = len(v)
-    if n <= 2:
-        return np.arange(n)
-    bend = np.zeros(n, dtype=bool)
-    bend[1:-1] = (np.abs(v[2:] - 2.0 * v[1:-1] + v[:-2]) > 0.5 * tolerance).any(axis=1)
-    near = bend.copy()
-    near[1:] |= bend[:-1]
-    near[:-1] |= bend[1:]
-    moving = np.zeros(n, dtype=bool)
-    moving[1:] = (np.abs(np.diff(v, axis=0)) > 1e-9).any(axis=1)
-    moving[:-1] |= moving[1:]
-    stride = (np.arange(n) % KEY_STRIDE == 0) & moving
-    keep = near | stride
-    keep[[0, -1]] = True
-    return np.flatnonzero(keep)

@@ -195,20 +195,16 @@ def test_eye_track_file_round_trip(tmp_path):
         EyeTrack.load(tmp_path / "bad.json")
 
 
-def test_fast_head_matrices_and_key_frames():
-    from core.eyes.channels import key_frames
-    from core.eyes.gaze import head_matrices
+def test_fast_head_matrices_match_character_rotation():
+    from core.eyes.gaze import head_matrices, rotate
 
     rng = np.random.default_rng(0)
     angles = rng.uniform(-60, 60, (500, 3))
-    assert np.allclose(head_matrices(angles), character_rotation(angles[:, 0], angles[:, 1], angles[:, 2]), atol=1e-12)
-    t = np.arange(600) / 30.0
-    curve = np.column_stack([10 * np.sin(2 * np.pi * t / 2.0), np.where(t > 10, 5.0, 0.0)])
-    keep = key_frames(curve, 0.2)
-    assert keep[0] == 0 and keep[-1] == 599 and len(keep) < 0.6 * len(t)
-    for c in range(2):
-        assert np.abs(np.interp(np.arange(600), keep, curve[keep, c]) - curve[:, c]).max() < 0.2
-    assert len(key_frames(np.zeros(300), 0.2)) == 2  # a flat channel: its ends only
+    reference = character_rotation(angles[:, 0], angles[:, 1], angles[:, 2])
+    assert np.allclose(head_matrices(angles), reference, atol=1e-12)
+    v = rng.normal(size=(500, 3))
+    assert np.allclose(rotate(reference, v), np.einsum("nij,nj->ni", reference, v))
+    assert np.allclose(rotate(reference, v, transpose=True), np.einsum("nji,nj->ni", reference, v))
 
 
 def test_pose_track_json_carries_optional_eyes(tmp_path):
