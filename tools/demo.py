@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     preview.frame_characters(scene, rigs, "head")
     for rig, track in zip(rigs, tracks.values(), strict=True):  # eyes: eye contact with the camera, blinks
         eyes = ext.api.bake_eyes(rig, track, ext.api.EyeBakeOptions(neck_share=0.3), scene=scene)
-        lines.append(f"  {'':<28}    eyes: {eyes.blinks} blinks, {eyes.rig.describe()}")
+        lines.append(f"  {'eyes of ' + rig.name:<28} -> {eyes.blinks} blinks, {eyes.rig.describe()}")
     width = 2 * round(args.size * 8 / 9)  # 16:9, even (H.264 needs even sizes)
     preview.configure_render(scene, width=width, height=args.size, samples=4)
     blend = out / "head_motion_demo.blend"
