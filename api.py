@@ -225,3 +225,67 @@ __all__ += [
     "load_motion",
     "load_motion_file",
 ]
+
+
+# -- Eyes: blinks, saccades and gaze that go with the head motion (docs/eyes.md) --------------------------------
+
+from .anim.eyes import EyeBakeOptions, EyeBakeResult  # noqa: E402
+from .anim.eyes import bake_eyes as _bake_eyes  # noqa: E402
+from .anim.eyes import clear_eyes as _clear_eyes  # noqa: E402
+from .core.eyes import EYE_PRESETS, EyeSettings, EyeTrack, GazeTarget, eye_preset  # noqa: E402
+from .core.eyes import generate_eyes as _generate_eyes  # noqa: E402
+
+
+def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: GazeTarget | None = None,
+                  speech=None) -> EyeTrack:
+    """Blinks and gaze for a head track (any source), without Blender data: an :class:`EyeTrack` with per-frame
+    eye yaw/pitch (degrees, in the head, [left, right]), lid closure (0 open .. 1 shut) and the blink and saccade
+    events. ``target``: positions in the character frame for eye contact (:class:`GazeTarget`); without one the
+    eyes hold a point far straight ahead. ``speech``: per-frame speaking weight (default ``head.speech``)."""
+    return _generate_eyes(head, settings, target, speech)
+
+
+def bake_eyes(obj: bpy.types.Object, head_track: PoseTrack | None = None, options: EyeBakeOptions | None = None,
+              scene: bpy.types.Scene | None = None, speech=None) -> EyeBakeResult:
+    """Generate and bake eyes on ``obj``: eye bones, upper-lid bones and blink/gaze shape keys found by name.
+
+    ``head_track``: the head motion just baked (e.g. :func:`bake_track`'s input); None reads the head's motion from
+    the scene over its frame range. ``options.target``: object to keep eye contact with (default the scene
+    camera). Raises :class:`HeadMotionError` with nothing changed for bad input (no eyes, linked shape keys, a
+    target on the character)."""
+    return _bake_eyes(obj, head_track, options, scene, speech)
+
+
+def bake_eye_track(obj: bpy.types.Object, eyes: EyeTrack, head_track: PoseTrack | None = None,
+                   options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None) -> EyeBakeResult:
+    """Bake a given :class:`EyeTrack` (e.g. :func:`eyes_from_landmarks`'s, or a saved one) instead of generating."""
+    return _bake_eyes(obj, head_track, options, scene, eye_track=eyes)
+
+
+def eyes_from_landmarks(landmarks, found, fps: float, mirror: bool = False, start_frame: int = 1) -> EyeTrack:
+    """Blinks and gaze of a person in a video from FaceMesh landmarks with irises ((N, 478, 2) pixels per frame,
+    ``found`` (N,) flags), relative to the person's neutral (:mod:`core.video.eye_signals`)."""
+    from .core.video.eye_signals import eye_signals
+
+    return eye_signals(landmarks, found, fps, mirror).to_eye_track(start_frame)
+
+
+def clear_eyes(obj: bpy.types.Object) -> int:
+    """Undo eye bakes on ``obj`` (shape keys get their actions back, eye channels their source keys)."""
+    return _clear_eyes(obj)
+
+
+__all__ += [
+    "EYE_PRESETS",
+    "EyeBakeOptions",
+    "EyeBakeResult",
+    "EyeSettings",
+    "EyeTrack",
+    "GazeTarget",
+    "bake_eye_track",
+    "bake_eyes",
+    "clear_eyes",
+    "eye_preset",
+    "eyes_from_landmarks",
+    "generate_eyes",
+]

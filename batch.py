@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-sound", action="store_true", help="do not add the input's sound as a strip")
     parser.add_argument("--preview", action="store_true",
                         help="also render <output>/<input stem>.mp4 (Cycles CPU, small, with sound)")
+    parser.add_argument("--eyes", action="store_true",
+                        help="also bake blinks and gaze (eye bones, lid bones, blink/gaze shape keys)")
+    parser.add_argument("--eye-target", help="object in --rig the eyes keep contact with (default: the scene camera)")
     parser.add_argument("--summary", type=Path, help="JSON summary path (default: <output>/summary.json)")
     parser.add_argument("--export-flame", action="store_true",
                         help="also write <output>/<input stem>.flame.npz (FLAME pose parameters of the baked motion)")
@@ -185,7 +188,8 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
                           if hasattr(obj, "head_motion") else "AUTO")
     result = bake_track(obj, track, options, scene=scene)
     scene.frame_start, scene.frame_end = result.frame_start, result.frame_end
-    notes = []
+    notes: list[str] = []
+    blinks = _bake_eyes(obj, track, options, scene, args, notes, path) if args.eyes else None
     if args.method != "track" and not args.no_sound:
         from .anim.audio import place_audio
 
@@ -223,6 +227,7 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
         "frames": [result.frame_start, result.frame_end],
         "fps": scene_fps(scene),
         "keys": result.keys_written,
+        "blinks": blinks,
     }
 
 
@@ -234,6 +239,31 @@ def _up_to_date(path: Path, args: argparse.Namespace) -> bool:
     sources = [path] + ([args.rig] if args.rig is not None and args.rig.is_file() else [])
     newest = max(p.stat().st_mtime for p in sources)
     return all(p.is_file() and p.stat().st_mtime >= newest for p in outputs)
+
+
+def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, scene: bpy.types.Scene,
+               args: argparse.Namespace, notes: list[str], path: Path) -> int:
+    """``--eyes``: bake eyes for the head ``track`` (a pose-track file's own eyes when it has them); returns the
+    number of blinks (0 with a note when the rig has no eyes)."""
+    from .anim.eyes import EyeBakeOptions, bake_eyes
+    from .core.eyes import EyeSettings
+    from .core.eyes.files import load_eyes
+
+    target = None
+    if args.eye_target:
+        target = bpy.data.objects.get(args.eye_target)
+        if target is None:
+            raise TargetError(f"--eye-target: there is no object named '{args.eye_target}'.")
+    eye_options = EyeBakeOptions(settings=EyeSettings(seed=args.seed), target=target, mode=options.mode,
+                                 neck_share=options.neck_share, facing=options.facing)
+    stored = load_eyes(path, track) if args.method == "track" else None
+    try:
+        baked = bake_eyes(obj, track, eye_options, scene=scene, eye_track=stored)
+    except TargetError as exc:
+        notes.append(f"eyes not baked: {exc}")
+        return 0
+    notes.extend(baked.notes)
+    return baked.blinks
 
 
 def run(argv: list[str]) -> int:
@@ -265,6 +295,8 @@ def run(argv: list[str]) -> int:
     failed = [e for e in entries if not e["ok"]]
     summary = {"method": args.method, "inputs": len(entries), "succeeded": len(entries) - len(failed),
                "failed": len(failed), "results": entries}
+    if args.eyes:
+        summary["blinks"] = sum(e.get("blinks") or 0 for e in entries)
     summary_path = args.summary or args.output / "summary.json"
     summary_path.parent.mkdir(parents=True, exist_ok=True)
     summary_path.write_text(json.dumps(summary, indent=2))

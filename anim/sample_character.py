@@ -2,8 +2,9 @@
 
 The character stands at the origin, Z up, facing -Y (Blender's front view), about 1.8 units tall.
 Bones: root → hips → spine → chest → neck → head, with eye.L/eye.R children of the head (Rigify-style
-names). The mesh is a stylised bust (body, neck, head with a nose and eyes so rotation reads clearly),
-parented to the armature with vertex groups, so it follows the head.
+names), and upper-lid bones lid.T.L/lid.T.R (:mod:`anim.sample_eyes`). The mesh is a stylised bust (body,
+neck, head with a nose, eyeballs with irises and eyelids, so rotation and blinks read clearly), parented to the
+armature with vertex groups, so it follows the head.
 """
 
 from __future__ import annotations
@@ -111,6 +112,9 @@ def build_sample_character(name: str = "HeadMotionSample", scene: bpy.types.Scen
     for poly in mesh.polygons:
         poly.use_smooth = True
     body.parent = rig
+    from .sample_eyes import add_sample_eyes
+
+    add_sample_eyes(rig, body, SKIN, EYES)
     modifier = body.modifiers.new("Armature", "ARMATURE")
     modifier.object = rig
     return rig

@@ -316,6 +316,54 @@ def bench_posegan() -> Result:
                   "< 3 s", seconds < 3.0)
 
 
+def _eye_inputs(n: int, fps: float):
+    """A head track of ``n`` frames with a speech mask of phrases and pauses (the generator's real inputs)."""
+    synthetic = EXT.core.motion.synthetic
+    t = np.arange(n) / fps
+    speech = (np.sin(2 * np.pi * t / 4.7) + 0.4 * np.sin(2 * np.pi * t / 1.3) > -0.4).astype(float)
+    track = synthetic.generate_synthetic(n, fps, synthetic.preset_settings("CONVERSATIONAL"), speech=speech)
+    track.speech = speech
+    return track
+
+
+def bench_eyes_generate() -> Result:
+    """Eyes (blinks, aversions, micro-saccades, eye contact with a target) for 1 hour at 30 fps vs the head."""
+    eyes = importlib.import_module(f"{EXT.__name__}.core.eyes")
+    n = 30 * 3600
+    track = _eye_inputs(n, 30.0)
+    target = eyes.GazeTarget(np.array([0.4, 2.0, 0.1]), np.array([[0.033, 0.09, 0.1], [-0.033, 0.09, 0.1]]))
+    seconds = best_of(lambda: eyes.generate_eyes(track, eyes.EyeSettings(), target))
+    settings = EXT.core.motion.synthetic.preset_settings("CONVERSATIONAL")
+    baseline = best_of(lambda: EXT.core.motion.synthetic.generate_synthetic(n, 30.0, settings))
+    return Result("eyes for 1 hour (108,000 frames)", seconds, "head motion generator same length", baseline,
+                  "< 0.2 s", seconds < 0.2)
+
+
+def bench_eye_bake() -> Result:
+    """Head bake + eye bake (2 eye bones, camera target) of 18,000 frames vs the head bake alone."""
+    anim_eyes = importlib.import_module(f"{EXT.__name__}.anim.eyes")
+    track = _eye_inputs(18_000, 30.0)
+
+    def head_only():
+        obj, _ = _fresh_rig()
+        EXT.anim.bake.bake_track(obj, track)
+
+    def head_and_eyes():
+        obj, scene = _fresh_rig()
+        camera = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
+        scene.collection.objects.link(camera)
+        camera.location = (0.4, -2.0, 1.7)
+        scene.camera = camera
+        EXT.anim.bake.bake_track(obj, track)
+        anim_eyes.bake_eyes(obj, track, scene=scene)
+
+    baseline = best_of(head_only)
+    seconds = best_of(head_and_eyes)
+    print(f"  (eye bake adds {100.0 * (seconds - baseline) / baseline:.0f}% to the head bake)")
+    return Result("head + eye bake 18,000 frames", seconds, "head bake alone", baseline,
+                  "eyes add < 50%", seconds < 1.5 * baseline)
+
+
 BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "generate": bench_generate,
     "bake": bench_bake,
@@ -324,6 +372,8 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "beat_align": bench_beat_align,
     "video": bench_video,
     "posegan": bench_posegan,
+    "eyes_generate": bench_eyes_generate,
+    "eye_bake": bench_eye_bake,
 }
 
 

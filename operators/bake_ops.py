@@ -13,6 +13,7 @@ from ..core.motion.builder import build_motion
 from ..core.track import PoseTrack
 from ..properties.convert import bake_options, estimation_settings, frame_range, motion_spec, target_object
 from .base import TargetPoll, report_errors
+from .eye_ops import after_head_bake
 
 
 def panel_motion(scene: bpy.types.Scene, start: int, n_frames: int, method: str = "synthetic") -> PoseTrack:
@@ -40,7 +41,8 @@ def _bake_generated(operator: bpy.types.Operator, context, make_track) -> set[st
         obj = target_object(context)
         start, end = frame_range(scene)
         track = make_track(scene, start, end - start + 1)
-        return _summary(bake_track(obj, track, bake_options(obj, scene), scene=scene))
+        result = bake_track(obj, track, bake_options(obj, scene), scene=scene)
+        return _summary(result) + after_head_bake(scene, obj, track)
 
     return report_errors(operator, run)
 
@@ -92,7 +94,8 @@ class HEADMOTION_OT_bake_file(TargetPoll, bpy.types.Operator, ImportHelper):
         def run() -> str:
             obj = target_object(context)
             track = PoseTrack.load(self.filepath)
-            return _summary(bake_track(obj, track, bake_options(obj, scene), scene=scene))
+            result = bake_track(obj, track, bake_options(obj, scene), scene=scene)
+            return _summary(result) + after_head_bake(scene, obj, track, self.filepath)
 
         return report_errors(self, run)
 

@@ -21,6 +21,7 @@ from ..core.errors import Cancelled, HeadMotionError, MediaError
 from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
 from ..properties.convert import bake_options, estimation_settings, target_object
 from .base import TargetPoll, report_errors
+from .eye_ops import after_head_bake
 
 
 def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> str:
@@ -31,6 +32,9 @@ def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> s
     track = result.to_pose_track(start_frame=s.video_start_frame, fps=scene_fps(scene))
     baked = bake_track(obj, track, bake_options(obj, scene), scene=scene)  # raises before any change
     notes = list(result.warnings[:2])
+    eyes = after_head_bake(scene, obj, track).strip()  # eyes for the video's head motion (Eyes panel on)
+    if eyes:
+        notes.append(eyes)
     if s.video_use_sound:
         try:
             clip = audio.load_audio(s.video_path)

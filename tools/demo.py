@@ -2,9 +2,9 @@
 
 From the bundled speech sample (samples/speech_sample.ogg) it builds the sample character once per
 available method, generates head motion with each method, bakes it through the extension's one bake
-path, adds the voice as a sound strip, saves ``<output>/head_motion_demo.blend``, renders a short preview
-video with sound (Cycles on the CPU, small resolution) and writes a PNG plot of yaw/pitch/roll over time
-with the silences shaded.
+path, bakes eyes onto them (blinks, eye contact with the camera, look-aways), adds the voice as a sound
+strip, saves ``<output>/head_motion_demo.blend``, renders a short preview video with sound (Cycles on the
+CPU, small resolution) and writes a PNG plot of yaw/pitch/roll over time with the silences shaded.
 
 Methods: "synthetic" (voice-driven synthetic motion with speech accents) always; "posegan" when a model
 is installed in models/posegan; "video" (head pose estimated from a reference talking-head video) when
@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         track.save(out / f"track_{rig.name.split('_', 1)[1].lower()}.csv")
 
     preview.frame_characters(scene, rigs, "head")
+    for rig, track in zip(rigs, tracks.values(), strict=True):  # eyes: eye contact with the camera, blinks
+        eyes = ext.api.bake_eyes(rig, track, ext.api.EyeBakeOptions(neck_share=0.3), scene=scene)
+        lines.append(f"  {'eyes of ' + rig.name:<28} -> {eyes.blinks} blinks, {eyes.rig.describe()}")
     width = 2 * round(args.size * 8 / 9)  # 16:9, even (H.264 needs even sizes)
     preview.configure_render(scene, width=width, height=args.size, samples=4)
     blend = out / "head_motion_demo.blend"

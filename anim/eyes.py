@@ -1,0 +1,343 @@
+"""The one way Head Motion writes eyes onto a character: eye bones, upper-lid bones and blink/gaze shape keys.
+
+:func:`bake_eyes` reads (the rig's eyes, lids and shape keys, the head's motion, the gaze target's position per
+frame), makes one call to :func:`core.eyes.generate_eyes` (plus the per-joint rotation maths of
+:func:`core.rig.chain.chain_rotations` and the shape-key values of :mod:`core.eyes.channels`), and only then
+writes keys, so any error leaves the scene unchanged. The rules are the head bake's (docs/conventions.md): New
+Action keeps the original action (the eye channels go into the Head Motion action, or a copy is made), Replace
+rewrites the eye channels in the range; shape keys get their own Head Motion action on the mesh's shape-key
+datablock. :func:`clear_eyes` gives the shape keys their original actions back and the eye channels their
+original keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from ..core import keyreduce
+from ..core.errors import SettingsError, TargetError
+from ..core.eyes import EyeTrack, GazeTarget, generate_eyes
+from ..core.eyes.channels import find_upper_lids, shape_key_values, upper_lid_angles
+from ..core.rig.chain import ChainJoint, chain_rotations
+from ..core.rig.matching import match_head_and_neck
+from ..core.timing import resample_track
+from ..core.track import PoseTrack
+from . import fcurves
+from .bake import SOURCE_ACTION_PROP, SOURCE_SLOT_PROP, scene_fps
+from .eye_rig import (
+    SHAPE_KEY_TOLERANCE,
+    EyeBakeOptions,
+    EyeRig,
+    character_geometry,
+    character_meshes,
+    evaluated_head_track,
+    eye_object_rest,
+    find_eye_rig,
+    gaze_object,
+    target_points,
+)
+from .target import bone_infos, resolve_target, rotation_channel
+
+__all__ = ["EyeBakeOptions", "EyeBakeResult", "EyeRig", "bake_eyes", "clear_eyes", "find_eye_rig"]
+
+#: Custom property on an action: this Head Motion action was made by an eye bake (Clear Eyes may drop it).
+EYES_ONLY_PROP = "head_motion_eyes_only"
+_REST = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
+
+
+@dataclass
+class EyeBakeResult:
+    """What an eye bake wrote."""
+
+    eyes: EyeTrack
+    rig: EyeRig
+    keys_written: int
+    frame_start: int
+    frame_end: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def blinks(self) -> int:
+        return self.eyes.blink_count
+
+
+def _current_values(owner_id, base_channels, path: str, count: int, static, frames: np.ndarray) -> np.ndarray:
+    cols = [fcurves.evaluate(fcurves.find_fcurve(base_channels, path, i), frames, static[i]) for i in range(count)]
+    return np.stack(cols, axis=1)
+
+
+def _base_channels(id_data):
+    """F-curves the eye keys are added to: the source of a Head Motion action, else the current action."""
+    adt = id_data.animation_data
+    current = adt.action if adt is not None else None
+    slot = fcurves.current_slot_identifier(id_data)
+    if current is not None and SOURCE_ACTION_PROP in current:
+        source = current[SOURCE_ACTION_PROP]
+        return fcurves.channels_in(bpy.data.actions.get(source) if source else None, current.get(SOURCE_SLOT_PROP))
+    return fcurves.channels_in(current, slot)
+
+
+def _keep(values: np.ndarray, tolerance: float | None) -> np.ndarray:
+    """Indices of the frames to key: all of them without a tolerance, else the ones linear interpolation needs to
+    stay within ``tolerance`` (:func:`core.keyreduce.select_key_frames`; Bezier keys through them stay close)."""
+    if tolerance is None:
+        return np.arange(len(values))
+    return keyreduce.select_key_frames(values, tolerance)
+
+
+def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
+               frames: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """(data path, key frames (K,), values (K, k), group) of every eye and lid bone channel."""
+    obj = rig.head.obj
+    if obj.type != "ARMATURE":
+        return []
+    base = _base_channels(obj)
+    active = fcurves.channels_for(obj, create=False)
+    obj_rot = np.array(obj.matrix_world.to_quaternion().to_matrix())
+    jobs = []
+    zero = np.zeros(len(eyes))
+    tolerance = options.key_tolerance_deg
+    if rig.eye_bones:
+        keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), tolerance)  # one set of key frames for both eyes
+        for i, bone in enumerate(rig.eye_bones):
+            jobs.append((bone, np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], zero]), keep))
+    if rig.lid_bones:
+        lids = upper_lid_angles(eyes, options.settings.lid_follow, options.lid_close_deg)
+        keep = _keep(lids, tolerance)
+        for i, bone in enumerate(rig.lid_bones):
+            jobs.append((bone, np.column_stack([zero, lids[:, i], zero]), keep))
+    out = []
+    for bone, angles, reduced in jobs:
+        pose_bone = obj.pose.bones[bone]
+        mode = pose_bone.rotation_mode
+        prop, count = rotation_channel(mode)
+        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
+        animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
+        static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(pose_bone, prop))
+        keyed = any(fcurves.find_fcurve(base, path, i) is not None for i in range(count))
+        keep = np.arange(len(frames)) if keyed else reduced  # a keyed channel is followed on every frame
+        current = _current_values(obj, base, path, count, static, frames[keep])
+        rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
+        (values, _), = chain_rotations(angles[keep], rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
+        out.append((path, frames[keep], values, bone))
+    return out
+
+
+def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
+                 frames: np.ndarray) -> list[tuple[bpy.types.Object, str, np.ndarray, np.ndarray]]:
+    """(eye object, data path, key frames (K,), values (K, k)) of the eye objects' own rotation channels."""
+    if not rig.eye_objects:
+        return []
+    keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
+    out = []
+    for i, eye in enumerate(rig.eye_objects):
+        mode = eye.rotation_mode
+        prop, count = rotation_channel(mode)
+        base = _base_channels(eye)
+        active = fcurves.channels_for(eye, create=False)
+        animated = any(fcurves.find_fcurve(active, prop, c) is not None for c in range(count))
+        static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(eye, prop))
+        keyed = any(fcurves.find_fcurve(base, prop, c) is not None for c in range(count))
+        rows = np.arange(len(frames)) if keyed else keep
+        current = _current_values(eye, base, prop, count, static, frames[rows])
+        angles = np.column_stack([eyes.yaw[rows, i], eyes.pitch[rows, i], np.zeros(len(rows))])
+        (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(eye_object_rest(eye)[0], mode, current)])
+        out.append((eye, prop, frames[rows], values))
+    return out
+
+
+def _write(fcurve, key_frames: np.ndarray, values: np.ndarray, span: tuple[float, float], linear: bool) -> None:
+    """Keys at ``key_frames`` over ``span``; with ``linear`` (reduced keys) they interpolate linearly, so the curve
+    stays within the reduction's tolerance between keys (Bezier handles can swing past it)."""
+    fcurves.write_keys(fcurve, key_frames, values, span)
+    if not linear:
+        return
+    points = fcurve.keyframe_points
+    co = np.empty(2 * len(points), dtype=np.float32)
+    points.foreach_get("co", co)
+    modes = np.empty(len(points), dtype=np.int32)
+    points.foreach_get("interpolation", modes)
+    inside = (co[0::2] >= span[0] - 1e-4) & (co[0::2] <= span[1] + 1e-4)
+    modes[inside] = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    points.foreach_set("interpolation", modes)
+    fcurve.update()
+
+
+def _prepare(id_data, mode: str, name: str) -> None:
+    """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed)."""
+    adt = id_data.animation_data
+    current = adt.action if adt is not None else None
+    if current is not None and current.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in current):
+        raise TargetError(f"The action '{current.name}' is linked and cannot be changed; use New Action.")
+    if mode == "REPLACE" and current is not None:
+        return
+    if current is not None and SOURCE_ACTION_PROP in current:
+        return
+    slot = fcurves.current_slot_identifier(id_data)
+    action = current.copy() if current is not None else bpy.data.actions.new(name)
+    action.name = name
+    action[SOURCE_ACTION_PROP] = current.name if current is not None else ""
+    action[EYES_ONLY_PROP] = True
+    if slot:
+        action[SOURCE_SLOT_PROP] = slot
+    action.use_fake_user = False
+    fcurves.assign_action(id_data, action, slot)
+
+
+def _check_writable(rig: EyeRig, mode: str) -> None:
+    for id_data in [rig.head.obj, *(rig.eye_objects or ()), *(m.data.shape_keys for m, _ in rig.shape_keys)]:
+        adt = id_data.animation_data
+        action = adt.action if adt is not None else None
+        if action is not None and action.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in action):
+            raise TargetError(f"The action '{action.name}' of '{id_data.name}' is linked and cannot be changed; "
+                              "use New Action.")
+
+
+def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
+              options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None,
+              speech: np.ndarray | None = None, frame_range: tuple[int, int] | None = None,
+              eye_track: EyeTrack | None = None) -> EyeBakeResult:
+    """Generate eyes for ``obj`` and bake them (or bake ``eye_track``, e.g. measured in a reference video by
+    :mod:`core.video.eye_signals`, instead of generating one).
+
+    ``head_track``: the head motion just baked (its frames, fps and speech mask are used); None reads the head's
+    motion from the scene (whatever was baked or animated) over ``frame_range`` (default the scene's range).
+    ``speech``: per-frame speaking weight overriding the track's. Raises a HeadMotionError with nothing changed
+    for bad input (no eyes, linked shape keys, a gaze target on the character, bad settings).
+    """
+    options = options or EyeBakeOptions()
+    options.validate()
+    scene = scene or bpy.context.scene
+    fps = scene_fps(scene)
+    rig = find_eye_rig(obj, options)
+    notes: list[str] = []
+    if head_track is None:
+        first, last = frame_range or (scene.frame_start, scene.frame_end)
+        if last < first:
+            raise SettingsError(f"The frame range {first}-{last} is empty.")
+        head_track = evaluated_head_track(rig, np.arange(first, last + 1, dtype=np.float64), scene, fps)
+        share = 0.0
+    else:
+        head_track.validate()
+        if abs(head_track.fps - fps) > 1e-6:
+            head_track = resample_track(head_track, fps)
+        share = options.neck_share if rig.head.necks else 0.0
+    frames = head_track.frames.astype(np.float64)
+    origin, basis, eyes_c, necks_c = character_geometry(rig)
+    target_obj = gaze_object(options, scene, rig)
+    if target_obj is not None:
+        points = (basis.T @ (target_points(target_obj, frames, scene) - origin).T).T
+        gaze_target = GazeTarget(points, eyes_c, necks_c if share > 0 else np.zeros((0, 3)), share)
+    else:
+        gaze_target = None
+        if options.settings.gaze_mode == "TARGET":
+            notes.append("No gaze target (no scene camera): the eyes hold a point far straight ahead.")
+    if speech is not None and len(speech) != len(head_track):
+        raise SettingsError(f"The speech mask has {len(speech)} frames; the eyes need {len(head_track)}.")
+    if eye_track is None:
+        eyes = generate_eyes(head_track, options.settings, gaze_target, speech)
+    else:
+        eyes = _fit_track(eye_track.validate(), fps, head_track)
+    bone_keys = _bone_keys(rig, options, eyes, frames)
+    object_keys = _object_keys(rig, options, eyes, frames)
+    key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
+                  for mesh, match in rig.shape_keys]
+    if any(not np.isfinite(v).all() for _, _, v, _ in bone_keys) or any(
+            not np.isfinite(v).all() for _, _, _, v in object_keys):
+        raise SettingsError("The eye rotations could not be computed (not finite); nothing was changed.")
+    _check_writable(rig, options.mode)
+
+    written = 0
+    linear = options.key_tolerance_deg is not None
+    if bone_keys:
+        _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion")
+        channels = fcurves.channels_for(rig.head.obj, create=True)
+        span = (float(frames[0]), float(frames[-1]))
+        for path, key_frames, values, group in bone_keys:
+            for i in range(values.shape[1]):
+                _write(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span, linear)
+            written += values.shape[1] * len(key_frames)
+    for eye, path, key_frames_, values in object_keys:
+        _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes")
+        channels = fcurves.channels_for(eye, create=True)
+        for c in range(values.shape[1]):
+            _write(fcurves.ensure_fcurve(channels, path, c, "Object Transforms"), key_frames_, values[:, c],
+                   (float(frames[0]), float(frames[-1])), linear)
+        written += values.shape[1] * len(key_frames_)
+    for key, values in key_values:
+        _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes")
+        channels = fcurves.channels_for(key, create=True)
+        for name, value in values.items():
+            path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
+            keep = _keep(value, None if options.key_tolerance_deg is None else SHAPE_KEY_TOLERANCE)
+            _write(fcurves.ensure_fcurve(channels, path, 0, "Eyes"), frames[keep], value[keep],
+                   (float(frames[0]), float(frames[-1])), linear)
+            written += len(keep)
+    return EyeBakeResult(eyes, rig, written, int(frames[0]), int(frames[-1]), notes + rig.head.notes)
+
+
+def _fit_track(eyes: EyeTrack, fps: float, head: PoseTrack) -> EyeTrack:
+    """``eyes`` on the head track's frames (resampled linearly to ``fps``; held past its ends)."""
+    src = eyes.start_frame + np.arange(len(eyes)) * fps / eyes.fps
+    frames = head.frames.astype(np.float64)
+
+    def at(values: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.interp(frames, src, values[:, i]) for i in range(values.shape[1])])
+
+    shift = (eyes.start_frame - head.start_frame) / fps
+    return EyeTrack(at(eyes.yaw), at(eyes.pitch), np.clip(at(eyes.blink), 0.0, 1.0), fps, head.start_frame,
+                    blink_onsets_s=eyes.blink_onsets_s + shift, blink_durations_s=eyes.blink_durations_s,
+                    blink_kinds=eyes.blink_kinds, meta=dict(eyes.meta))
+
+
+def clear_eyes(obj: bpy.types.Object) -> int:
+    """Undo eye bakes on ``obj``: shape keys get their original actions back, an armature action made only by
+    the eye bake is dropped, and eye/lid channels in a head-and-eyes action get their source keys back.
+    Returns the number of datablocks restored; TargetError when there was nothing to clear."""
+    from .bake import clear_bake
+
+    restored = 0
+    for eye in obj.children:
+        adt = eye.animation_data
+        if adt is not None and adt.action is not None and adt.action.get(EYES_ONLY_PROP):
+            clear_bake(eye)
+            restored += 1
+    for mesh in character_meshes(obj):
+        key = mesh.data.shape_keys
+        adt = key.animation_data if key is not None else None
+        if adt is not None and adt.action is not None and SOURCE_ACTION_PROP in adt.action:
+            clear_bake(key)
+            restored += 1
+    adt = obj.animation_data
+    action = adt.action if adt is not None else None
+    if action is not None and action.get(EYES_ONLY_PROP):
+        clear_bake(obj)
+        restored += 1
+    elif action is not None and SOURCE_ACTION_PROP in action and obj.type == "ARMATURE":
+        rig = EyeRig(resolve_target(obj))
+        rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
+        rig.lid_bones = find_upper_lids([b.name for b in obj.data.bones])
+        base = _base_channels(obj)
+        channels = fcurves.channels_for(obj, create=False)
+        for bone in (*(rig.eye_bones or ()), *(rig.lid_bones or ())):
+            prop, count = rotation_channel(obj.pose.bones[bone].rotation_mode)
+            path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
+            for i in range(count):
+                mine = fcurves.find_fcurve(channels, path, i)
+                if mine is None:
+                    continue
+                source = fcurves.find_fcurve(base, path, i)
+                if source is None:
+                    channels.fcurves.remove(mine)
+                else:
+                    co = np.empty(2 * len(source.keyframe_points), dtype=np.float32)
+                    source.keyframe_points.foreach_get("co", co)
+                    co = co.reshape(-1, 2)
+                    fcurves.write_keys(mine, co[:, 0], co[:, 1], replace_range=(-1e9, 1e9))
+                restored += 1
+    if not restored:
+        raise TargetError(f"'{obj.name}' has no baked eyes to clear.")
+    return restored
