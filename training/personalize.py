@@ -28,6 +28,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,16 @@ from .dataset import DEFAULT_CACHE, ROOT, Clip, DataConfig, Normalisation, load_
 from .dataset import summary as clip_summary
 from .export import build_metadata, export_onnx
 from .model import Generator, ModelConfig
-from .train import DEFAULT_CHECKPOINT, fit, fit_style, load_checkpoint, save_checkpoint, seed_everything, training_facts
+from .train import (
+    DEFAULT_CHECKPOINT,
+    calibrate,
+    fit,
+    fit_style,
+    load_checkpoint,
+    save_checkpoint,
+    seed_everything,
+    training_facts,
+)
 
 
 def resolve_base(base: str) -> Path:
@@ -119,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     augmentation = {**base_config.get("augmentation", {}), "style_dropout": 0.0}
     result = fit(generator, train_w, None, norm.pose_std, optim, base_config["loss"], args.seed, augmentation)
     generator.style_offset = torch.from_numpy(code)
+    # Whole-video amplitude at the person's style = the person's std (as training.train calibrates the base).
+    result["calibration"] = calibrate(generator, usable, norm, person, 0)
+    print(f"amplitude calibration per axis: {result['calibration']}")
     result["generator"] = {k: v.clone() for k, v in generator.state_dict().items()}
     config = {
         **base_config,
@@ -140,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     style = {**base_style, "default": person["default"]}
     inference = {"window_frames": base_meta["window_frames"], "post_sigma_s": base_meta["post_sigma_frames"] / fps}
-    metadata = build_metadata(model_config, base_config["data"], norm.to_dict(), style, inference, data_summary,
+    metadata = build_metadata(model_config, asdict(data_config), norm.to_dict(), style, inference, data_summary,
                               training_facts(config, result, time.time() - started))
     output = export_onnx(generator, metadata, args.output)
     save_checkpoint(output.with_suffix(".pt"), result, model_config, norm, metadata)

@@ -199,9 +199,9 @@ def fit(
     return {"generator": {k: v.clone() for k, v in generator.state_dict().items()}, "history": history, "steps": steps}
 
 
-def clip_tracks(generator: Generator, clips: list[Clip], norm: Normalisation, codes: np.ndarray | None) -> list:
+def clip_tracks(generator: Generator, clips: list[Clip], norm: Normalisation, codes: dict | None) -> list:
     """Whole-clip generated poses (degrees, before calibration) as at inference: silence padding of the
-    model's context at both ends, one run per clip; ``codes`` (S,) style code for every clip (None = 0)."""
+    model's context at both ends, one run per clip; ``codes``: clip name -> style code (None: all 0)."""
     from core.voice.prosody import silence_row
 
     context, out = generator.config.context, []
@@ -210,7 +210,7 @@ def clip_tracks(generator: Generator, clips: list[Clip], norm: Normalisation, co
     with torch.no_grad():
         for clip in clips:
             x = np.concatenate([np.repeat(pad, context, 0), norm.features(clip.features), np.repeat(pad, context, 0)])
-            s = np.zeros((1, generator.config.style_dim), np.float32) if codes is None else codes[None]
+            s = np.zeros((1, generator.config.style_dim), np.float32) if codes is None else codes[clip.name][None]
             y = generator(torch.from_numpy(x[None]), torch.from_numpy(s))[0, context : context + clip.n_frames]
             out.append(y.numpy() * norm.pose_std)
     return out
@@ -226,6 +226,25 @@ def calibrate(generator: Generator, clips: list[Clip], norm: Normalisation, styl
     with torch.no_grad():
         generator.gain.bias += torch.from_numpy(np.log(factors).astype(np.float32))
     return factors.round(4).tolist()
+
+
+def calibrate_style(generator: Generator, clips: list[Clip], norm: Normalisation, codes: dict, min_frames: int) -> list:
+    """Make the style code's std entries mean what they say: per axis k, fit log(real std / generated std)
+    = a * code_k + b over the training clips (each with its own code) and add a, b to the style gain's
+    weight [k, k] and bias [k]; then the default amplitude is re-calibrated (:func:`calibrate`). Returns
+    [(a, b)] per axis."""
+    used = [c for c in clips if c.n_frames >= min_frames]
+    tracks = clip_tracks(generator, used, norm, codes)
+    fits = []
+    with torch.no_grad():
+        for k in range(3):
+            x = np.array([codes[c.name][k] for c in used], dtype=np.float64)
+            y = np.array([np.log(c.poses[:, k].std() / max(t[:, k].std(), 1e-6)) for c, t in zip(used, tracks, strict=True)])
+            a, b = np.polyfit(x, y, 1)
+            generator.gain.weight[k, k] += float(a)
+            generator.gain.bias[k] += float(b)
+            fits.append((round(float(a), 4), round(float(b), 4)))
+    return fits
 
 
 def save_checkpoint(path: Path, result: dict, model_config: ModelConfig, norm: Normalisation, metadata: dict) -> None:
@@ -255,6 +274,7 @@ def training_facts(config: dict, result: dict, seconds: float) -> dict:
         "config": config,
         "steps": result["steps"],
         "calibration": result.get("calibration"),
+        "style_calibration": result.get("style_calibration"),
         "seconds": round(seconds, 1),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
@@ -302,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         augmentation=config.get("augmentation"), feature_norm=(norm.feature_mean, norm.feature_std),
     )
     if config.get("calibrate", True):
+        result["style_calibration"] = calibrate_style(generator, train, norm, codes, data_config.window)
+        print(f"style response calibration per axis (a, b): {result['style_calibration']}")
         result["calibration"] = calibrate(generator, train, norm, style, data_config.window)
         result["generator"] = {k: v.clone() for k, v in generator.state_dict().items()}
         print(f"amplitude calibration per axis: {result['calibration']}")

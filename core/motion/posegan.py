@@ -19,6 +19,8 @@ Version 2 models (prosody in, style code in; :func:`generate_pose` dispatches on
     equal one run over the whole clip (exactly seamless, any length), and all windows run as one batch.
     The first ``EASE_FRAMES`` frames are eased from ``initial_pose`` onto the generated motion.
     ``style`` (:func:`style_code`) selects a personal style; None = the model's default (training median).
+    The style code shapes the motion's dynamics (speed, pauses); when the style gives a std per axis, the
+    generated track is also scaled to exactly that std (clips of >= 1 s), before ``intensity``.
 
 Frame rates (:func:`posegan_track`)
     The features are computed at the MODEL's frame rate (their hop is tied to the frame rate, so this is
@@ -91,22 +93,34 @@ def style_stats_from_track(angles: np.ndarray, fps: float, speech_mask: np.ndarr
 
 
 def style_code(style: object, model: PoseGanModel | str | os.PathLike | None = None) -> np.ndarray:
-    """The style code (S,) a version-2 model takes, from ``style``:
+    """The style code (S,) a version-2 model takes, from ``style`` (see :func:`style_stats`).
+
+    code = log(value / model default) / scale, clipped to +-3 (a style far outside the training speakers is
+    extrapolated only so far); a missing statistic gives 0 (the default).
+    """
+    model = _as_model(model)
+    meta = model.metadata
+    raw = style_stats(style, model)
+    usable = np.isfinite(raw) & (raw > 0.0)
+    code = np.zeros(meta.style_dim)
+    code[usable] = np.log(raw[usable] / meta.style_default[usable]) / meta.style_scale
+    return np.clip(code, -3.0, 3.0)
+
+
+def style_stats(style: object, model: PoseGanModel | str | os.PathLike | None = None) -> np.ndarray:
+    """The raw style statistics (S,) of ``style`` for a version-2 model (NaN where not given):
 
     * None: zeros, the model's default style (the median of its training speakers);
     * a :class:`core.motion.style.Style` or :class:`~core.motion.style.StyleStats` (e.g. from "Learn Style"):
       its ``std_deg``, ``mean_speed_deg_s`` and ``speech_silence_ratio`` (missing ones stay default);
     * an array of the 5 statistics of :data:`STYLE_NAMES` (e.g. :func:`style_stats_from_track`; NaN = default).
-
-    code = log(value / model default) / scale, clipped to +-3 (a style far outside the training speakers is
-    extrapolated only so far).
     """
     model = _as_model(model)
     meta = model.metadata
     if meta.version != 2:
         raise SettingsError(f"PoseGAN model '{model.name}' has no style input (a version-{meta.version} model).")
     if style is None:
-        return np.zeros(meta.style_dim)
+        return np.full(meta.style_dim, np.nan)
     stats = getattr(style, "stats", style)
     if hasattr(stats, "std_deg"):
         std = stats.std_deg if stats.std_deg is not None else (None, None, None)
@@ -119,13 +133,12 @@ def style_code(style: object, model: PoseGanModel | str | os.PathLike | None = N
             raise SettingsError(f"not a style: {style!r}.") from None
     if raw.shape != (meta.style_dim,):
         raise SettingsError(f"a style needs {meta.style_dim} statistics ({', '.join(STYLE_NAMES)}), got {raw.shape}.")
-    usable = np.isfinite(raw) & (raw > 0.0)
-    code = np.zeros(meta.style_dim)
-    code[usable] = np.log(raw[usable] / meta.style_default[usable]) / meta.style_scale
-    return np.clip(code, -3.0, 3.0)
+    return raw
 
 
-def _generate_v2(x: np.ndarray, model: PoseGanModel, start: np.ndarray, scale: float, code: np.ndarray) -> np.ndarray:
+def _generate_v2(
+    x: np.ndarray, model: PoseGanModel, start: np.ndarray, scale: float, code: np.ndarray, target_std: np.ndarray
+) -> np.ndarray:
     meta = model.metadata
     n, context = len(x), meta.context_frames
     xn = ((x - meta.feature_mean) / meta.feature_std).astype(np.float32)
@@ -150,7 +163,13 @@ def _generate_v2(x: np.ndarray, model: PoseGanModel, start: np.ndarray, scale: f
     if meta.post_sigma_frames > 0.0 and n > 1:
         out = gaussian_smooth(out, meta.post_sigma_frames)
     rest = meta.pose_mean
-    poses = scale * (out * meta.pose_std)
+    poses = out * meta.pose_std
+    # A chosen style's std per axis is its amplitude: the model gives the timing, the style the size.
+    for k in range(3):
+        std = poses[:, k].std()
+        if np.isfinite(target_std[k]) and target_std[k] > 0.0 and std > 1e-6 and n >= 25:
+            poses[:, k] = (poses[:, k] - poses[:, k].mean()) * (target_std[k] / std)
+    poses *= scale
     ease = min(EASE_FRAMES, n)
     fade = 0.5 + 0.5 * np.cos(np.pi * np.arange(ease) / ease)
     poses[:ease] += fade[:, None] * ((start - rest) - poses[0])
@@ -198,7 +217,9 @@ def generate_pose(
             )
     if meta.version == 2:
         code = style_code(style, model)  # validates the style even at intensity 0
-        return np.tile(start, (n, 1)) if scale == 0.0 else _generate_v2(x, model, start, scale, code)
+        if scale == 0.0:
+            return np.tile(start, (n, 1))
+        return _generate_v2(x, model, start, scale, code, style_stats(style, model)[:3])
     if style is not None:
         raise SettingsError(f"PoseGAN model '{model.name}' has no style input (a version-1 model).")
     if scale == 0.0:

@@ -166,15 +166,22 @@ def test_style_code_from_styles_and_tracks(model):
         style_stats_from_track(np.zeros((2, 3)), FPS)
 
 
-def test_style_changes_the_amplitude(model, speech_features):
+def test_style_sets_the_amplitude_and_the_dynamics(model, speech_features):
+    """A style's std per axis is the track's std; its mean speed (with no std given) changes the dynamics."""
     meta = model.metadata
     x = speech_features[:600]
-    default = generate_pose(x, model)
-    calm = generate_pose(x, model, style=meta.style_default * np.array([0.5, 0.5, 0.5, 0.5, 1.0]))
-    lively = generate_pose(x, model, style=meta.style_default * np.array([2.0, 2.0, 2.0, 2.0, 1.0]))
-    s_calm, s_default, s_lively = (p.std(axis=0) for p in (calm, default, lively))
-    print(f"std calm {s_calm.round(2)}, default {s_default.round(2)}, lively {s_lively.round(2)}")
-    assert (s_calm < s_default).all() and (s_default < s_lively).all()
+    target = np.array([6.0, 1.5, 3.0])
+    styled = generate_pose(x, model, style=[*target, np.nan, np.nan])
+    np.testing.assert_allclose(styled.std(axis=0), target, rtol=0.1)
+    np.testing.assert_allclose(generate_pose(x, model, style=[*target, np.nan, np.nan], intensity=0.5).std(axis=0),
+                               0.5 * target, rtol=0.1)
+    speed = {}
+    for name, factor in (("slow", 0.5), ("default", 1.0), ("fast", 2.0)):
+        stats = np.array([np.nan, np.nan, np.nan, factor * meta.style_default[3], np.nan])
+        poses = generate_pose(x, model, style=None if factor == 1.0 else stats)
+        speed[name] = float(np.linalg.norm(np.diff(poses, axis=0), axis=1).mean() * FPS)
+    print(f"mean speed (deg/s) for slow / default / fast styles: {speed}")
+    assert speed["slow"] < speed["default"] < speed["fast"]
 
 
 def test_bad_inputs(model, speech_features):
