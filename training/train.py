@@ -239,11 +239,13 @@ def calibrate_style(generator: Generator, clips: list[Clip], norm: Normalisation
     with torch.no_grad():
         for k in range(3):
             x = np.array([codes[c.name][k] for c in used], dtype=np.float64)
-            y = np.array([np.log(c.poses[:, k].std() / max(t[:, k].std(), 1e-6)) for c, t in zip(used, tracks, strict=True)])
+            y = np.array(
+                [np.log(c.poses[:, k].std() / max(t[:, k].std(), 1e-6)) for c, t in zip(used, tracks, strict=True)]
+            )
             a, b = np.polyfit(x, y, 1)
             generator.gain.weight[k, k] += float(a)
             generator.gain.bias[k] += float(b)
-            fits.append((round(float(a), 4), round(float(b), 4)))
+            fits.append([round(float(a), 4), round(float(b), 4)])
     return fits
 
 
