@@ -25,6 +25,7 @@ from .anim.target import Target, resolve_target
 from .core.errors import Cancelled, HeadMotionError, MediaError, NoFaceError, SettingsError, TargetError, TrackError
 from .core.motion.builder import MotionSpec
 from .core.motion.builder import build_motion as _build_motion
+from .core.motion.posegan import DEFAULT_INTENSITY as POSEGAN_DEFAULT_INTENSITY
 from .core.motion.style import Style, load_style, save_style
 from .core.motion.synthetic import PRESETS, SyntheticSettings, generate_synthetic, preset_settings
 from .core.track import PoseTrack
@@ -77,13 +78,19 @@ def motion_for_voice(
 def posegan_for_voice(
     voice: str | os.PathLike | AudioClip,
     model_path: str | os.PathLike | None = None,
-    intensity: float = 1.0,
+    intensity: float = POSEGAN_DEFAULT_INTENSITY,
     scene: bpy.types.Scene | None = None,
     start_frame: int = 1,
     n_frames: int | None = None,
+    style: Style | None = None,
 ) -> PoseTrack:
-    """Head motion from a voice with a PoseGAN model (default: the bundled one), at the scene's frame rate."""
-    spec = MotionSpec(method="posegan", intensity=intensity, posegan_model=str(model_path) if model_path else None)
+    """Head motion from a voice with a PoseGAN model (default: the bundled one), at the scene's frame rate.
+
+    ``style``: a learned :class:`Style` (:func:`learn_style`) whose speaker the motion should move like (the model
+    is conditioned on its statistics; no training). ``intensity`` 1 = real speakers' amplitude (the panel's default).
+    """
+    spec = MotionSpec(method="posegan", intensity=intensity, style=style,
+                      posegan_model=str(model_path) if model_path else None)
     return build_motion(spec, voice, scene, start_frame, n_frames)
 
 

@@ -21,6 +21,7 @@ from bpy.props import (
 )
 
 from ..core.motion import synthetic
+from ..core.motion.posegan import DEFAULT_INTENSITY
 
 FACING_ITEMS = [
     ("AUTO", "Auto", ("Read from the skeleton: up along the spine and neck, forward from the eyes, feet, "
@@ -174,9 +175,8 @@ class HEADMOTION_PG_settings(bpy.types.PropertyGroup):
     )
     posegan_intensity: FloatProperty(
         name="PoseGAN Intensity",
-        description="Scales the model's motion (the bundled model moves less than real speakers; about 2 matches "
-        "their amplitude)",
-        default=1.5, min=0.0, soft_max=3.0, max=5.0,
+        description="Scales the model's motion (1 = the amplitude of real speakers, or of the selected Style)",
+        default=DEFAULT_INTENSITY, min=0.0, soft_max=3.0, max=5.0,
     )
     video_path: StringProperty(name="Video", description="Reference video of a person talking",
                                subtype="FILE_PATH", default="")

@@ -44,7 +44,7 @@ def make_tracks(ext, scene, seed: int) -> dict:
     if posegan_model.exists():
         posegan = _module(ext, "core.motion.posegan")
         track = posegan.posegan_track(clip.samples, clip.sample_rate, ext.api.scene_fps(scene), posegan_model,
-                                      1.5, 1)  # the panel's default PoseGAN intensity
+                                      posegan.DEFAULT_INTENSITY, 1)  # the panel's default
         track.speech = speech[: len(track)] if len(track) <= len(speech) else None
         tracks["PoseGAN (audio model)"] = track
     if REFERENCE_VIDEO.exists():

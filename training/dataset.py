@@ -45,6 +45,7 @@ from core.filters import gaussian_smooth, interp_cubic  # noqa: E402
 from core.video import EstimationSettings, estimate_video_cached  # noqa: E402
 from core.voice.decode import decode_audio  # noqa: E402
 from core.voice.features import FeatureConfig, audio_features, frame_count  # noqa: E402
+from core.voice.prosody import ProsodyConfig, prosody_features, silence_row  # noqa: E402
 
 AXES = ("yaw", "pitch", "roll")
 DEFAULT_CACHE = Path(os.environ.get("HEAD_MOTION_CACHE", Path.home() / ".cache" / "head-motion")) / "posegan"
@@ -62,9 +63,18 @@ class DataConfig:
     stride: int = 5
     pose_sigma_s: float = 0.08
     feature: dict = field(default_factory=lambda: FeatureConfig().to_dict())
+    inputs: str = "logmel"
+    prosody: dict = field(default_factory=lambda: ProsodyConfig().to_dict())
 
     def feature_config(self) -> FeatureConfig:
         return FeatureConfig.from_dict(self.feature)
+
+    def prosody_config(self) -> ProsodyConfig:
+        return ProsodyConfig.from_dict(self.prosody)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.prosody_config().sample_rate if self.inputs == "prosody" else self.feature_config().sample_rate
 
 
 @dataclass
@@ -108,11 +118,14 @@ def extract_clip(path: str | os.PathLike, config: DataConfig, cache_dir: Path | 
     source_fps = float(result.fps)
     raw = np.asarray(result.angles, dtype=np.float64)
     filtered = gaussian_smooth(raw, config.pose_sigma_s * source_fps)
-    audio = decode_audio(str(path), feature_config.sample_rate)
+    audio = decode_audio(str(path), config.sample_rate)
     n_video_s = len(raw) / source_fps
     n = min(math.floor(n_video_s * config.fps + 1e-6), frame_count(len(audio.samples), audio.sample_rate, config.fps))
     poses = _resample_poses(filtered, source_fps, config.fps, n)
-    features = audio_features(audio.samples, feature_config, config.fps, n_frames=n)
+    if config.inputs == "prosody":
+        features = prosody_features(audio.samples, audio.sample_rate, config.fps, n, config.prosody_config())
+    else:
+        features = audio_features(audio.samples, feature_config, config.fps, n_frames=n)
     return Clip(path.stem, poses, features.astype(np.float32), source_fps)
 
 
@@ -211,3 +224,23 @@ def summary(clips: list[Clip], fps: float) -> list[dict]:
         }
         for c in clips
     ]
+
+
+def make_context_windows(
+    clips: list[Clip], norm: Normalisation, window: int, stride: int, context: int, codes: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Version-2 training windows: features (W, window + 2 context, P) with ``context`` frames of audio on
+    each side (silence rows beyond the clip, as at inference), poses (W, window, 3) normalised and the
+    clip's style code (W, S) from ``codes`` (clip name -> code). Clips shorter than ``window`` give none."""
+    pad = norm.features(silence_row()[None])[0]
+    xs, ys, ss = [], [], []
+    for clip in clips:
+        x, y = norm.features(clip.features), norm.poses(clip.poses)
+        xp = np.concatenate([np.tile(pad, (context, 1)), x, np.tile(pad, (context, 1))])
+        for start in range(0, clip.n_frames - window + 1, stride):
+            xs.append(xp[start : start + window + 2 * context])
+            ys.append(y[start : start + window])
+            ss.append(codes[clip.name])
+    if not xs:
+        raise ValueError(f"no clip is at least {window} frames long")
+    return np.stack(xs), np.stack(ys), np.stack(ss).astype(np.float32)

@@ -1,217 +1,338 @@
-"""Evaluate a PoseGAN ONNX model against baselines on held-out clips (the model card's table).
+"""Evaluate PoseGAN models against baselines on the held-out speakers (the model card's table).
 
-    .venv/train/bin/python -m training.evaluate --model models/posegan/default.onnx [--markdown out.md]
+    .venv/train/bin/python -m training.evaluate [--model models/posegan/default.onnx]
+        [--previous training/baselines/posegan_v1.onnx] [--json r.json] [--markdown t.md] [--personal]
 
-The held-out ("test") clips and the training clips come from the model's own metadata (``data.test`` /
-``data.train`` names; ``--data`` is the folder holding them). Every method generates one track per test
-clip from that clip's audio alone; the real track is the clip's measured poses (our estimator + the
-paper's Gaussian filter), centred on its mean as in training. Methods:
+The test clips are the ``test`` part of the training config (``--config``; speaker-disjoint from the
+training clips). Every method makes one track per test clip from that clip's audio alone, through the
+add-on's own code (:func:`core.motion.posegan.posegan_track` on the clip's decoded audio). The real track
+is the clip's measured poses (our estimator at its default 20 deg field of view + the Gaussian filter).
+Methods: the bundled model ("PoseGAN v2", default style, ``DEFAULT_INTENSITY``), the previous default
+model ("PoseGAN v1", at the panel's old default intensity 1.5), mean pose, random real (a random
+stretch of another (training) speaker's real track), synthetic (core.motion.synthetic CONVERSATIONAL with
+the clip's speech mask); random and synthetic are averaged over ``--draws`` seeds.
 
-* mean pose: the rest pose (0, 0, 0) throughout (what a static talking head does);
-* random real: a random stretch of a real training track of another speaker (clip-centred; averaged
-  over ``--draws`` draws);
-* nearest neighbour: for each successive block of ``train_window_frames`` test frames, the poses of the
-  training window whose audio features are closest (mean squared distance of the normalised features);
-* synthetic: core.motion.synthetic (CONVERSATIONAL preset, energy-VAD speech mask; averaged over the draws);
-* PoseGAN: core.motion.posegan.generate_pose from the rest pose (exactly what the add-on runs).
+Metrics (per clip, then the mean over clips unless said):
 
-Metrics (frames pooled over the test clips, except where said):
+* ``W`` yaw / pitch / roll: 1-D Wasserstein distance (degrees) between the values of the generated and
+  the real track, both centred on their own mean (the speaker's rest pose is unknown);
+* ``speed W``: the same between the head speeds (deg/s), both smoothed over 5 frames (moving average);
+* ``std ratio``: per axis, mean over clips of the generated std / mean over clips of the real std;
+* ``speech/silence``: mean head speed while speaking / in pauses (energy VAD), mean over clips that
+  have both;
+* ``speed-loud r``: Pearson r between head speed and the RMS loudness per frame, both smoothed over 5
+  frames;
+* audio swap (``swap``, ``reversed``, ``noise``): relative difference RMS(a - b) / sqrt(var a + var b)
+  (mean over axes) between the track for the clip's speech and the track for another test clip's speech
+  cut / repeated to the same length, for the time-reversed speech, and for white noise at the speech's
+  RMS level. Random draws use the SAME seed for both inputs, so an audio-blind method scores 0; the mean
+  pose has no motion (n/a). 1 = unrelated tracks.
 
-* L2 pose / L2 motion: the paper's table 2 distances, mean over frames of ||y - y^||^2 and
-  ||(y_t - y_t-1) - (y^_t - y^_t-1)||^2 in the model's normalised units (degrees / pose_std per axis),
-  and the same as RMS in degrees (pose) and degrees per frame (motion);
-* std ratio: per-axis std of the generated track / std of the real one (per clip, then the mean);
-* speed W1: Wasserstein distance (deg/s) between the head-speed distributions (core.metrics), per clip mean;
-* mean speed (deg/s) and Beat Align (core.metrics.beat_align_score with the stressed-syllable onsets of
-  core.voice.accents), per clip mean.
+``--personal``: the personalisation check on the ``personal`` clips (not trained on): the style code is
+measured on the first ``--reference-s`` seconds of the clip's real poses and the model generates the
+rest from its audio; compared with the default style, the fine-tuned model (``--finetuned``, made by
+training.personalize on the same first part) and the real track of the reference part itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from core import metrics
-from core.motion.posegan import generate_pose, load_model
+from core.motion.posegan import DEFAULT_INTENSITY, posegan_track, style_stats_from_track
 from core.motion.synthetic import generate_synthetic, preset_settings
-from core.voice.accents import accent_frames
 from core.voice.decode import decode_audio
 from core.voice.vad import speech_mask_from_audio
 
-from .dataset import DEFAULT_CACHE, ROOT, Clip, DataConfig, Normalisation, list_videos, load_clips
+from .dataset import DEFAULT_CACHE, ROOT, Clip, list_videos, load_clips
+from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, split_clips
 
-METHODS = ("mean pose", "random real", "nearest neighbour", "synthetic", "PoseGAN", "real (reference)")
-
-
-def _random_real(train: list[Clip], n: int, rng: np.random.Generator) -> np.ndarray:
-    """A random stretch of one real training track (clip-centred) at least ``n`` frames long when one
-    exists; otherwise random whole clips chained (each centred, as the random method of the paper)."""
-    long_enough = [c for c in train if c.n_frames >= n]
-    if long_enough:
-        clip = long_enough[int(rng.integers(len(long_enough)))]
-        start = int(rng.integers(clip.n_frames - n + 1))
-        return (clip.poses - clip.poses.mean(axis=0))[start : start + n]
-    pieces, total = [], 0
-    while total < n:
-        clip = train[int(rng.integers(len(train)))]
-        pieces.append(clip.poses - clip.poses.mean(axis=0))
-        total += clip.n_frames
-    return np.concatenate(pieces)[:n]
+RATE = 16000
+PREVIOUS_INTENSITY = 1.5
+AXES = ("yaw", "pitch", "roll")
 
 
-def _nearest_neighbour(clip: Clip, train: list[Clip], norm: Normalisation, window: int) -> np.ndarray:
-    bank_x, bank_y = [], []
-    for t in train:
-        x, y = norm.features(t.features), t.poses - t.poses.mean(axis=0)
-        for s in range(0, t.n_frames - window + 1, 5):
-            bank_x.append(x[s : s + window])
-            bank_y.append(y[s : s + window])
-    bx, by = np.stack(bank_x), np.stack(bank_y)
-    query = norm.features(clip.features)
+def moving_average(x: np.ndarray, n: int = 5) -> np.ndarray:
+    k = np.ones(n) / n
+    pad = np.pad(x, (n // 2, n - 1 - n // 2), mode="edge")
+    return np.convolve(pad, k, mode="valid")
+
+
+def speed(angles: np.ndarray, fps: float) -> np.ndarray:
+    """Head speed (deg/s) per frame, smoothed over 5 frames."""
+    return moving_average(metrics.angular_speed(angles, fps))
+
+
+def loudness(samples: np.ndarray, fps: float, n: int) -> np.ndarray:
+    """RMS of a 64 ms window around each frame, smoothed over 5 frames."""
+    centres = np.floor(np.arange(n) * RATE / fps + 0.5).astype(int)
+    half = 512
+    padded = np.pad(samples.astype(np.float64), (half, half))
+    rms = np.array([np.sqrt(np.mean(padded[c : c + 2 * half] ** 2)) for c in centres])
+    return moving_average(rms)
+
+
+def wasserstein(a: np.ndarray, b: np.ndarray) -> float:
+    """1-D W1 between two samples (quantile functions on a common grid)."""
+    q = np.linspace(0.0, 1.0, 201)
+    return float(np.mean(np.abs(np.quantile(a, q) - np.quantile(b, q))))
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """RMS(a - b) / sqrt(var a + var b), mean over the axes; NaN without motion."""
     out = []
-    for s in range(0, clip.n_frames, window):
-        q = query[s : s + window]
-        distance = ((bx[:, : len(q)] - q[None]) ** 2).mean(axis=(1, 2))
-        out.append(by[int(np.argmin(distance)), : len(q)])
-    return np.concatenate(out)
+    for k in range(a.shape[1]):
+        den = np.sqrt(a[:, k].var() + b[:, k].var())
+        if den > 1e-9:
+            out.append(np.sqrt(np.mean((a[:, k] - b[:, k]) ** 2)) / den)
+    return float(np.mean(out)) if out else float("nan")
 
 
-def _clip_metrics(gen: np.ndarray, real: np.ndarray, pose_std: np.ndarray, fps: float, onsets: np.ndarray) -> dict:
-    diff = (gen - real) / pose_std
-    motion = (np.diff(gen, axis=0) - np.diff(real, axis=0)) / pose_std
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if a.std() < 1e-9 or b.std() < 1e-9:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def clip_metrics(gen: np.ndarray, real: np.ndarray, speech: np.ndarray, loud: np.ndarray, fps: float) -> dict:
+    g, r = gen - gen.mean(axis=0), real - real.mean(axis=0)
+    sg, sr = speed(g, fps), speed(r, fps)
     return {
-        "frames": len(real),
-        "l2_pose_sum": float((diff**2).sum()),
-        "l2_motion_sum": float((motion**2).sum()),
-        "pose_sq_deg_sum": float(((gen - real) ** 2).sum()),
-        "motion_sq_deg_sum": float(((np.diff(gen, axis=0) - np.diff(real, axis=0)) ** 2).sum()),
-        "std_ratio": (gen.std(axis=0) / np.maximum(real.std(axis=0), 1e-9)).tolist(),
-        "speed_w1": metrics.speed_histogram_distance(gen, real, fps),
-        "mean_speed": metrics.mean_speed(gen, fps) if len(gen) > 1 else 0.0,
-        "beat_align": metrics.beat_align_score(onsets, gen) if len(onsets) else float("nan"),
+        "w": [wasserstein(g[:, k], r[:, k]) for k in range(3)],
+        "speed_w": wasserstein(sg, sr),
+        "std": g.std(axis=0).tolist(),
+        "real_std": r.std(axis=0).tolist(),
+        "speech_silence": metrics.speech_silence_motion_ratio(g, speech, fps) if g.std() > 0 else float("nan"),
+        "speed_loud_r": _pearson(sg, loud),
     }
 
 
-def _pool(rows: list[dict]) -> dict:
-    frames = sum(r["frames"] for r in rows)
-    motion_frames = sum(r["frames"] - 1 for r in rows)
-    return {
-        "l2_pose": sum(r["l2_pose_sum"] for r in rows) / frames,
-        "l2_motion": sum(r["l2_motion_sum"] for r in rows) / motion_frames,
-        "rms_pose_deg": math.sqrt(sum(r["pose_sq_deg_sum"] for r in rows) / frames),
-        "rms_motion_deg": math.sqrt(sum(r["motion_sq_deg_sum"] for r in rows) / motion_frames),
-        "std_ratio": np.mean([r["std_ratio"] for r in rows], axis=0).tolist(),
-        "speed_w1": float(np.mean([r["speed_w1"] for r in rows])),
-        "mean_speed": float(np.mean([r["mean_speed"] for r in rows])),
-        "beat_align": float(np.nanmean([r["beat_align"] for r in rows])),
-    }
+def _fit(track: np.ndarray, n: int) -> np.ndarray:
+    """Crop or hold-extend a (m, 3) track to n frames."""
+    if len(track) >= n:
+        return track[:n]
+    return np.concatenate([track, np.repeat(track[-1:], n - len(track), axis=0)])
 
 
-def evaluate(model_path: str, data_dir: Path, draws: int = 10, cache: bool = True) -> dict:
-    """Metrics of every method (see the module docs) on the model's held-out clips."""
-    model = load_model(model_path, use_cache=False)
-    meta = model.metadata.raw
-    fps = float(meta["fps"])
-    data_config = DataConfig(
-        fps=fps,
-        window=int(meta["train_window_frames"]),
-        pose_sigma_s=float(meta["training"]["config"]["data"].get("pose_sigma_s", DataConfig.pose_sigma_s)),
-        feature=meta["feature_config"],
-    )
-    names = {part: [c["name"] for c in meta["data"][part]] for part in ("train", "test")}
-    videos = {p.stem: p for p in list_videos(data_dir)}
-    missing = [n for n in names["train"] + names["test"] if n not in videos]
-    if missing:
-        raise SystemExit(f"clips named in the model's metadata are not in {data_dir}: {missing}")
-    clips = load_clips(
-        [videos[n] for n in names["train"] + names["test"]], data_config, DEFAULT_CACHE if cache else None
-    )
-    train, test = clips[: len(names["train"])], clips[len(names["train"]) :]
-    norm = Normalisation.from_dict(meta)
-    pose_std = norm.pose_std
-    rows: dict[str, list[dict]] = {m: [] for m in METHODS}
+def _same_length(samples: np.ndarray, n_samples: int) -> np.ndarray:
+    reps = int(np.ceil(n_samples / max(1, len(samples))))
+    return np.tile(samples, reps)[:n_samples]
+
+
+def _random_real(pool: list[Clip], n: int, rng: np.random.Generator) -> np.ndarray:
+    long_enough = [c for c in pool if c.n_frames >= n] or [max(pool, key=lambda c: c.n_frames)]
+    clip = long_enough[int(rng.integers(len(long_enough)))]
+    start = int(rng.integers(max(1, clip.n_frames - n + 1)))
+    return _fit((clip.poses - clip.poses.mean(axis=0))[start : start + n], n)
+
+
+class Methods:
+    """Track makers: name -> f(samples, speech, n, fps, draw) -> (n, 3) degrees."""
+
+    def __init__(self, model: str, previous: str | None, pool: list[Clip]):
+        self.model, self.previous, self.pool = model, previous, pool
+
+    def names(self) -> list[str]:
+        names = ["PoseGAN v2 (new)"]
+        if self.previous:
+            names.append("PoseGAN v1 (previous, x1.5)")
+        return [*names, "mean pose", "random real", "synthetic CONVERSATIONAL"]
+
+    def draws(self, name: str, draws: int) -> int:
+        return draws if name in ("random real", "synthetic CONVERSATIONAL") else 1
+
+    def make(self, name: str, samples: np.ndarray, speech: np.ndarray, n: int, fps: float, draw: int, key: int):
+        if name.startswith("PoseGAN v2"):
+            return _fit(posegan_track(samples, RATE, fps, self.model, DEFAULT_INTENSITY).angles, n)
+        if name.startswith("PoseGAN v1"):
+            return _fit(posegan_track(samples, RATE, fps, self.previous, PREVIOUS_INTENSITY).angles, n)
+        if name == "mean pose":
+            return np.zeros((n, 3))
+        if name == "random real":
+            return _random_real(self.pool, n, np.random.default_rng([draw, key]))
+        settings = preset_settings("CONVERSATIONAL", seed=draw)
+        return generate_synthetic(n, fps, settings, speech=speech).angles
+
+
+def _mean(rows: list[dict], key: str) -> float | list:
+    values = np.array([r[key] for r in rows], dtype=np.float64)
+    return np.nanmean(values, axis=0).tolist() if values.ndim > 1 else float(np.nanmean(values))
+
+
+def evaluate(model: str, previous: str | None, config_path: str, draws: int = 5, cache: bool = True) -> dict:
+    config = load_config(config_path)
+    data_config = data_config_of(config)
+    fps = data_config.fps
+    videos = {v.stem: v for folder in config["data_dirs"] for v in list_videos(resolve_dir(folder))}
+    clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
+    parts = split_clips(clips, config["split"])
+    test, pool = parts["test"], parts["train"]
+    methods = Methods(model, previous, pool)
+    audio = {c.name: decode_audio(str(videos[c.name]), RATE).samples for c in test}
+    rows: dict[str, list[dict]] = {m: [] for m in methods.names()}
     per_clip = []
-    for index, clip in enumerate(test):
-        real = clip.poses - clip.poses.mean(axis=0)
-        n = clip.n_frames
-        audio = decode_audio(str(videos[clip.name]), 16000)
-        onsets = accent_frames(audio.samples, audio.sample_rate, fps, n_frames=n)
-        speech = speech_mask_from_audio(audio.samples, audio.sample_rate, fps, n_frames=n)
-
-        def add(method: str, gen: np.ndarray, real=real, onsets=onsets) -> None:
-            rows[method].append(_clip_metrics(gen, real, pose_std, fps, onsets))
-
-        add("mean pose", np.zeros_like(real))
-        add("real (reference)", real)
-        add("nearest neighbour", _nearest_neighbour(clip, train, norm, data_config.window))
-        gan = generate_pose(clip.features, model)
-        add("PoseGAN", gan)
-        for draw in range(draws):
-            rng = np.random.default_rng([draw, index])
-            add("random real", _random_real(train, n, rng))
-            synth = generate_synthetic(n, fps, preset_settings("CONVERSATIONAL", seed=draw), speech=speech)
-            add("synthetic", synth.angles)
-        per_clip.append(
-            {
-                "name": clip.name,
-                "frames": n,
-                "onsets": len(onsets),
-                "real_std": real.std(axis=0).round(2).tolist(),
-                "posegan_std": gan.std(axis=0).round(2).tolist(),
-            }
-        )
+    for i, clip in enumerate(test):
+        n, real = clip.n_frames, clip.poses
+        samples = audio[clip.name][: int(np.ceil(n * RATE / fps))]
+        speech = speech_mask_from_audio(samples, RATE, fps, n_frames=n)
+        loud = loudness(samples, fps, n)
+        other_clip = test[(i + 1) % len(test)]
+        other = _same_length(audio[other_clip.name], len(samples))
+        rng = np.random.default_rng(1000 + i)
+        noise = rng.standard_normal(len(samples)) * float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+        other_speech = speech_mask_from_audio(other, RATE, fps, n_frames=n)
+        reversed_speech = speech[::-1].copy()
+        noise_speech = speech_mask_from_audio(noise, RATE, fps, n_frames=n)
+        entry = {"name": clip.name, "seconds": round(n / fps, 1), "real_std": real.std(axis=0).round(2).tolist()}
+        for name in methods.names():
+            for draw in range(methods.draws(name, draws)):
+                gen = methods.make(name, samples, speech, n, fps, draw, i)
+                row = clip_metrics(gen, real, speech, loud, fps)
+                row["swap"] = relative_difference(gen, methods.make(name, other, other_speech, n, fps, draw, i))
+                row["reversed"] = relative_difference(
+                    gen, methods.make(name, samples[::-1].copy(), reversed_speech, n, fps, draw, i)
+                )
+                row["noise"] = relative_difference(gen, methods.make(name, noise, noise_speech, n, fps, draw, i))
+                rows[name].append(row)
+                if draw == 0 and name.startswith("PoseGAN"):
+                    entry[name] = np.round(gen.std(axis=0), 2).tolist()
+        real_row = clip_metrics(real, real, speech, loud, fps)
+        real_row.update({"swap": np.nan, "reversed": np.nan, "noise": np.nan})
+        rows.setdefault("real (reference)", []).append(real_row)
+        per_clip.append(entry)
+    table = {}
+    for name, r in rows.items():
+        std = np.array([x["std"] for x in r]).mean(axis=0)
+        real_std = np.array([x["real_std"] for x in r]).mean(axis=0)
+        table[name] = {
+            "w": _mean(r, "w"),
+            "speed_w": _mean(r, "speed_w"),
+            "std_ratio": (std / real_std).tolist(),
+            "std": std.tolist(),
+            "speech_silence": _mean(r, "speech_silence"),
+            "speed_loud_r": _mean(r, "speed_loud_r"),
+            "swap": _mean(r, "swap"),
+            "reversed": _mean(r, "reversed"),
+            "noise": _mean(r, "noise"),
+        }
     return {
-        "model": str(model_path),
+        "model": model,
+        "previous": previous,
         "test_clips": per_clip,
         "test_seconds": round(sum(c.n_frames for c in test) / fps, 1),
         "draws": draws,
-        "methods": {m: _pool(r) for m, r in rows.items()},
+        "methods": table,
     }
+
+
+def personal(model: str, finetuned: str | None, config_path: str, reference_s: float, cache: bool = True) -> dict:
+    """Style conditioning (and fine-tuning) on the first ``reference_s`` seconds of each personal clip,
+    evaluated on the rest of the clip."""
+    config = load_config(config_path)
+    data_config = data_config_of(config)
+    fps = data_config.fps
+    videos = {v.stem: v for folder in config["data_dirs"] for v in list_videos(resolve_dir(folder))}
+    clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
+    out = []
+    for clip in split_clips(clips, config["split"]).get("personal", []):
+        samples = decode_audio(str(videos[clip.name]), RATE).samples
+        cut = int(reference_s * fps)
+        speech_all = speech_mask_from_audio(samples, RATE, fps, n_frames=clip.n_frames)
+        stats = style_stats_from_track(clip.poses[:cut], fps, speech_all[:cut] > 0.5)
+        rest = samples[int(cut * RATE / fps) :]
+        real = clip.poses[cut:]
+        n = len(real)
+        speech, loud = speech_all[cut:], loudness(rest, fps, n)
+        tracks = {
+            "default style": posegan_track(rest, RATE, fps, model, DEFAULT_INTENSITY).angles,
+            "style from the reference part": posegan_track(
+                rest, RATE, fps, model, DEFAULT_INTENSITY, style=stats
+            ).angles,
+            "reference part's own real motion": clip.poses[:cut],
+        }
+        if finetuned:
+            tuned = posegan_track(rest, RATE, fps, finetuned, DEFAULT_INTENSITY)
+            tracks["fine-tuned on the reference part"] = tuned.angles
+        result = {"clip": clip.name, "reference_s": reference_s, "evaluated_s": round(n / fps, 1),
+                  "style_stats": np.round(stats, 3).tolist(), "methods": {}}
+        for name, track in tracks.items():
+            m = clip_metrics(_fit(track, n), real, speech, loud, fps)
+            m["std_ratio"] = (np.array(m["std"]) / np.array(m["real_std"])).tolist()
+            result["methods"][name] = m
+        out.append(result)
+    return {"personal": out}
+
+
+def _f(v: float, digits: int = 2) -> str:
+    return "n/a" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
 
 def markdown(result: dict) -> str:
     lines = [
-        ("| method | L2 pose (norm.) | L2 motion (norm.) | pose RMSE (deg) | motion RMSE (deg/frame) "
-        "| std ratio yaw / pitch / roll | speed W1 (deg/s) | mean speed (deg/s) | Beat Align |"),
+        ("| method | W yaw / pitch / roll (deg) | speed W (deg/s) | std ratio y / p / r | speech/silence "
+        "| speed-loud r | swap | reversed | noise |"),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in result["methods"].items():
-        ratio = " / ".join(f"{v:.2f}" for v in m["std_ratio"])
         lines.append(
-            f"| {name} | {m['l2_pose']:.3f} | {m['l2_motion']:.4f} | {m['rms_pose_deg']:.2f} "
-            f"| {m['rms_motion_deg']:.3f} | {ratio} | {m['speed_w1']:.2f} | {m['mean_speed']:.2f} "
-            f"| {m['beat_align']:.3f} |"
+            f"| {name} | {' / '.join(_f(v) for v in m['w'])} | {_f(m['speed_w'])} "
+            f"| {' / '.join(_f(v) for v in m['std_ratio'])} | {_f(m['speech_silence'])} | {_f(m['speed_loud_r'])} "
+            f"| {_f(m['swap'])} | {_f(m['reversed'])} | {_f(m['noise'])} |"
         )
+    return "\n".join(lines)
+
+
+def personal_markdown(result: dict) -> str:
+    lines = []
+    for clip in result["personal"]:
+        lines += [
+            (f"{clip['clip']}: reference = first {clip['reference_s']:.0f} s, evaluated on the remaining "
+            f"{clip['evaluated_s']:.0f} s"),
+            "",
+            "| method | W yaw / pitch / roll (deg) | speed W (deg/s) | std ratio y / p / r | speech/silence |",
+            "|---|---|---|---|---|",
+        ]
+        for name, m in clip["methods"].items():
+            lines.append(
+                f"| {name} | {' / '.join(_f(v) for v in m['w'])} | {_f(m['speed_w'])} "
+                f"| {' / '.join(_f(v) for v in m['std_ratio'])} | {_f(m['speech_silence'])} |"
+            )
+        lines.append("")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "posegan" / "default.onnx"))
-    parser.add_argument("--data", default=str((ROOT / ".." / "shared" / "data" / "dev").resolve()))
-    parser.add_argument("--draws", type=int, default=10, help="random draws for the random and synthetic methods")
+    parser.add_argument("--previous", default=str(ROOT / "training" / "baselines" / "posegan_v1.onnx"))
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="training config naming the test clips")
+    parser.add_argument("--draws", type=int, default=5, help="seeds for the random and synthetic methods")
     parser.add_argument("--json", help="write the full result as JSON here")
-    parser.add_argument("--markdown", help="write the table as Markdown here")
+    parser.add_argument("--markdown", help="write the table(s) as Markdown here")
+    parser.add_argument("--personal", action="store_true", help="also run the personalisation check")
+    parser.add_argument("--finetuned", help="personalised model for the personalisation check")
+    parser.add_argument("--reference-s", type=float, default=40.0)
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
-    result = evaluate(args.model, Path(args.data), args.draws, cache=not args.no_cache)
-    table = markdown(result)
-    print(f"held-out clips: {len(result['test_clips'])} ({result['test_seconds']} s)")
+    previous = args.previous if args.previous and Path(args.previous).is_file() else None
+    result = evaluate(args.model, previous, args.config, args.draws, cache=not args.no_cache)
+    text = markdown(result)
+    print(f"test clips: {len(result['test_clips'])} ({result['test_seconds']} s)")
     for clip in result["test_clips"]:
-        print(
-            f"  {clip['name']}: {clip['frames']} frames, {clip['onsets']} onsets, real std {clip['real_std']}, "
-            f"PoseGAN std {clip['posegan_std']}"
-        )
-    print(table)
+        print("  " + json.dumps(clip))
+    if args.personal:
+        result.update(personal(args.model, args.finetuned, args.config, args.reference_s, cache=not args.no_cache))
+        text += "\n\n" + personal_markdown(result)
+    print(text)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     if args.markdown:
-        Path(args.markdown).write_text(table + "\n")
+        Path(args.markdown).write_text(text + "\n")
     return 0
 
 

@@ -1,15 +1,16 @@
-"""Export a trained PoseGAN generator to ONNX + metadata JSON (what core/motion/posegan.py loads).
+"""Export a trained PoseGAN generator (version 2) to ONNX + metadata JSON (what core/motion/posegan.py loads).
 
 The ONNX graph maps normalised inputs to normalised outputs:
 
-* ``audio_features`` float32 (batch, time, D): audio features normalised with the metadata's
-  ``feature_mean`` / ``feature_std``; ``time`` is dynamic (a multiple of ``time_multiple``);
-* ``initial_pose`` float32 (batch, 3): the pose the window starts from, normalised;
+* ``audio_features`` float32 (batch, time, P): prosody features (core.voice.prosody) normalised with the
+  metadata's ``feature_mean`` / ``feature_std``; ``time`` is dynamic;
+* ``style`` float32 (batch, S): the style code (0 = the default style; see core.motion.posegan.style_code);
 * ``poses`` float32 (batch, time, 3): normalised yaw, pitch, roll (degrees = value * pose_std + pose_mean).
 
-The metadata (a dict, see :func:`build_metadata`) is written twice: as ``<model>.json`` beside the model
-(readable, diffable) and inside the ONNX file as the metadata property ``head_motion.posegan`` (so a
-lone .onnx file still works). core/motion/posegan.py refuses a model whose two copies disagree.
+An output frame depends on ``context_frames`` frames of input on each side. The metadata (a dict, see
+:func:`build_metadata`) is written twice: as ``<model>.json`` beside the model (readable, diffable) and
+inside the ONNX file as the metadata property ``head_motion.posegan`` (so a lone .onnx file still works).
+core/motion/posegan.py refuses a model whose two copies disagree.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ from .model import ExportWrapper, Generator, ModelConfig
 
 METADATA_KEY = "head_motion.posegan"
 FORMAT = "head_motion.posegan"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 OPSET = 17
 
 
 def build_metadata(
     model_config: ModelConfig,
     data_config: dict,
-    feature_config: dict,
     normalisation: dict,
+    style: dict,
     inference: dict,
     data_summary: dict,
     training: dict,
@@ -44,16 +45,17 @@ def build_metadata(
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "fps": fps,
-        "feature_config": feature_config,
+        "prosody_config": data_config["prosody"],
         "feature_dim": int(model_config.feature_dim),
         **normalisation,
+        "style": style,
         "pose_axes": ["yaw", "pitch", "roll"],
         "pose_unit": "degrees",
-        "inputs": {"audio_features": ["batch", "time", int(model_config.feature_dim)], "initial_pose": ["batch", 3]},
+        "inputs": {"audio_features": ["batch", "time", int(model_config.feature_dim)],
+                   "style": ["batch", int(model_config.style_dim)]},
         "outputs": {"poses": ["batch", "time", 3]},
-        "time_multiple": int(model_config.time_multiple),
+        "context_frames": int(model_config.context),
         "window_frames": int(inference["window_frames"]),
-        "overlap_frames": int(inference["overlap_frames"]),
         "post_sigma_frames": round(float(inference["post_sigma_s"]) * fps, 4),
         "train_window_frames": int(data_config["window"]),
         "model_config": model_config.to_dict(),
@@ -69,9 +71,9 @@ def export_onnx(generator: Generator, metadata: dict, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wrapper = ExportWrapper(generator).eval()
-    t = 2 * int(metadata["time_multiple"]) * 4
+    t = 2 * int(metadata["context_frames"]) + 8
     x = torch.zeros(1, t, int(metadata["feature_dim"]))
-    p = torch.zeros(1, 3)
+    p = torch.zeros(1, len(metadata["style"]["names"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -79,11 +81,11 @@ def export_onnx(generator: Generator, metadata: dict, path: str | Path) -> Path:
             (x, p),
             str(path),
             dynamo=False,
-            input_names=["audio_features", "initial_pose"],
+            input_names=["audio_features", "style"],
             output_names=["poses"],
             dynamic_axes={
                 "audio_features": {0: "batch", 1: "time"},
-                "initial_pose": {0: "batch"},
+                "style": {0: "batch"},
                 "poses": {0: "batch", 1: "time"},
             },
             opset_version=OPSET,
@@ -94,16 +96,16 @@ def export_onnx(generator: Generator, metadata: dict, path: str | Path) -> Path:
     entry = model.metadata_props.add()
     entry.key, entry.value = METADATA_KEY, text
     model.producer_name = "head_motion.training"
-    model.doc_string = "PoseGAN head-motion generator (Head Motion). Inputs and outputs are normalised; see metadata."
+    model.doc_string = "PoseGAN head-motion generator v2 (Head Motion): prosody + style -> poses (normalised)."
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     path.with_suffix(".json").write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n")
     return path
 
 
-def onnx_forward(path: str | Path, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+def onnx_forward(path: str | Path, x: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Run the exported graph with onnxruntime (for the parity checks)."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(None, {"audio_features": x.astype(np.float32), "initial_pose": p.astype(np.float32)})[0]
+    return session.run(None, {"audio_features": x.astype(np.float32), "style": s.astype(np.float32)})[0]

@@ -6,6 +6,10 @@
 * ``posegan_wrong_names.onnx``: a 3-D input called ``x`` and no ``initial_pose``;
 * ``posegan_nan.onnx``: PoseGAN's signature and valid embedded metadata (D = 80), but it returns NaN;
 * ``posegan_no_metadata.onnx``: PoseGAN's signature, returns zeros, and has no metadata at all.
+* ``posegan_v2_nan.onnx``: the version-2 signature (``audio_features`` (batch, time, 16) prosody,
+  ``style`` (batch, 5)) and valid version-2 metadata, but it returns NaN;
+* ``posegan_v2_wrong_shape.onnx``: version-2 input names, but ``style`` is 3-D;
+* ``posegan_v2_mismatch.onnx``: the version-2 graph of ``posegan_v2_nan`` with version-1 metadata.
 """
 
 from __future__ import annotations
@@ -71,6 +75,50 @@ def metadata_for_tests() -> dict:
     }
 
 
+P = 16
+S = 5
+
+
+def _signature_graph_v2(fill: float, style_rank: int = 2):
+    """poses = mean(audio_features, axis 2) * fill (+ mean(style) * fill), broadcast to 3 angles."""
+    feats = helper.make_tensor_value_info("audio_features", TensorProto.FLOAT, ["batch", "time", P])
+    style_shape = ["batch", S] if style_rank == 2 else ["batch", "time", S]
+    style = helper.make_tensor_value_info("style", TensorProto.FLOAT, style_shape)
+    out = helper.make_tensor_value_info("poses", TensorProto.FLOAT, ["batch", "time", 3])
+    fill_t = helper.make_tensor("fill", TensorProto.FLOAT, [1, 1, 3], [fill] * 3)
+    nodes = [
+        helper.make_node("ReduceMean", ["audio_features"], ["m"], axes=[2], keepdims=1),
+        helper.make_node("ReduceMean", ["style"], ["ms"], keepdims=1),
+        helper.make_node("Mul", ["m", "fill"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "ms"], ["poses"]) if style_rank == 3 else
+        helper.make_node("Mul", ["scaled", "one"], ["poses"]),
+    ]
+    inits = [fill_t, helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0])]
+    return nodes, [feats, style], [out], inits
+
+
+def metadata_for_tests_v2() -> dict:
+    """Minimal valid version-2 metadata (16 prosody features, 5 style statistics) at 25 fps."""
+    sys.path.insert(0, str(ROOT))
+    from core.voice.prosody import ProsodyConfig
+
+    return {
+        "format": "head_motion.posegan",
+        "version": 2,
+        "fps": 25.0,
+        "prosody_config": ProsodyConfig().to_dict(),
+        "feature_dim": P,
+        "feature_mean": [0.0] * P,
+        "feature_std": [1.0] * P,
+        "pose_mean": [0.0, 0.0, 0.0],
+        "pose_std": [4.0, 2.0, 3.0],
+        "style": {"names": ["a", "b", "c", "d", "e"], "default": [4.0, 2.5, 2.5, 10.0, 1.2], "scale": 0.5},
+        "context_frames": 8,
+        "window_frames": 64,
+        "post_sigma_frames": 0.0,
+    }
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     # 2-D audio features: poses = Identity of a (batch, 3) slice -> wrong ranks everywhere.
@@ -96,6 +144,12 @@ def main() -> int:
     onnx.save(_model(nodes, inputs, outputs, inits, metadata_for_tests()), str(OUT / "posegan_nan.onnx"))
     nodes, inputs, outputs, inits = _signature_graph(0.0)
     onnx.save(_model(nodes, inputs, outputs, inits), str(OUT / "posegan_no_metadata.onnx"))
+    nodes, inputs, outputs, inits = _signature_graph_v2(float("nan"))
+    onnx.save(_model(nodes, inputs, outputs, inits, metadata_for_tests_v2()), str(OUT / "posegan_v2_nan.onnx"))
+    nodes, inputs, outputs, inits = _signature_graph_v2(0.0, style_rank=3)
+    onnx.save(_model(nodes, inputs, outputs, inits, metadata_for_tests_v2()), str(OUT / "posegan_v2_wrong_shape.onnx"))
+    nodes, inputs, outputs, inits = _signature_graph_v2(0.0)
+    onnx.save(_model(nodes, inputs, outputs, inits, metadata_for_tests()), str(OUT / "posegan_v2_mismatch.onnx"))
     for path in sorted(OUT.glob("posegan_*.onnx")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size} bytes")
     return 0

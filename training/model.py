@@ -1,13 +1,24 @@
-"""PoseGAN (Zhang et al., "3D Talking Face with Personalized Pose Dynamics"), head-pose part, in PyTorch.
+"""The PoseGAN generator that listens (version 2), in PyTorch, and its motion-statistics losses.
 
-Generator G(x, p): a CNN audio encoder, then a 1-D U-Net over time; the initial pose ``p`` is embedded
-(a linear map to ``pose_embed`` channels, repeated over time) at the U-Net's INPUT and again at its
-OUTPUT layer. Discriminator D(x, y): a CNN over the audio features and the pose sequence (plus its
-frame-to-frame motion), giving one real/fake logit per patch of frames.
+Generator G(x, s) -> poses (B, T, 3), normalised (degrees / pose_std):
 
-Shapes: audio ``x`` (B, T, D) normalised features, initial pose ``p`` (B, 3) and poses ``y`` (B, T, 3)
-normalised (see :mod:`training.dataset`). T must be a multiple of ``2 ** levels`` (16); everything is
-convolutional (BatchNorm in eval mode is a per-channel affine map), so any such T works at inference.
+* ``x`` (B, T, P): per-frame prosody features (:mod:`core.voice.prosody`, normalised per dimension);
+* ``s`` (B, S): a style code (log std per axis, log mean speed, log speech/silence ratio of the
+  speaker's poses relative to the training median, see :mod:`core.motion.posegan`), 0 = default style.
+
+A 1x1 input projection of [x, s] to ``channels``, then residual blocks of dilated temporal convolutions
+(kernel ``kernel``, dilations ``dilations``; receptive field :attr:`ModelConfig.receptive_field` frames),
+a 1x1 head to 3 angles, and an explicit style gain: the output is multiplied per axis by exp(A s + b)
+(A, b learned), so the style code scales the amplitude directly as well as shaping the motion through
+the network. No normalisation layers and no noise input: the output is a deterministic function of the
+audio context (non-causal, +-``receptive_field // 2`` frames), so chained windows that carry that much
+context are exactly seamless (see core/motion/posegan.py).
+
+Why not the paper's U-Net + L2: trained on ~7 minutes of speech, an L2 regressor collapses to the calm
+mean (head motion is only partly predictable from audio). The losses here match the STATISTICS of real
+motion given the audio (:func:`motion_losses`): per-window value distribution (sorted values), speed
+envelope over time (log speed, which follows loudness in real speech), speed distribution, spectrum and
+jerkiness, plus a decorrelation term so different speech gives different motion, and a small L2 term.
 """
 
 from __future__ import annotations
@@ -15,147 +26,179 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 
 @dataclass
 class ModelConfig:
-    """Layer sizes. ``feature_dim``: D; ``audio_channels``: audio encoder width; ``channels``: U-Net widths
-    at T, T/2, ..., T/2**levels; ``pose_embed``: channels of the initial-pose embedding; ``kernel``:
-    temporal kernel size; ``disc_channels``: discriminator widths; ``dropout``: dropout probability on the
-    audio encoding and the U-Net bottleneck while training (pix2pix-style noise and regularisation; off
-    in eval mode, so the exported graph is deterministic)."""
+    """``feature_dim``: P; ``style_dim``: S; ``channels``: width; ``kernel``: temporal kernel;
+    ``dilations``: one residual block per dilation; ``dropout``: on the input projection while training."""
 
-    feature_dim: int = 80
-    audio_channels: int = 64
-    channels: tuple[int, ...] = (48, 64, 64, 96, 96)
-    pose_embed: int = 16
+    feature_dim: int = 16
+    style_dim: int = 5
+    channels: int = 48
     kernel: int = 5
-    disc_channels: tuple[int, ...] = (64, 96, 128)
-    dropout: float = 0.0
+    dilations: tuple[int, ...] = (1, 2, 4, 8, 16)
+    dropout: float = 0.1
 
     @property
-    def levels(self) -> int:
-        return len(self.channels) - 1
+    def receptive_field(self) -> int:
+        return 1 + (self.kernel - 1) * sum(self.dilations)
 
     @property
-    def time_multiple(self) -> int:
-        return 2**self.levels
+    def context(self) -> int:
+        """Frames of audio needed on each side of an output frame."""
+        return self.receptive_field // 2
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["channels"] = list(self.channels)
-        data["disc_channels"] = list(self.disc_channels)
+        data["dilations"] = list(self.dilations)
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelConfig:
-        values = dict(data)
-        values["channels"] = tuple(values.get("channels", cls.channels))
-        values["disc_channels"] = tuple(values.get("disc_channels", cls.disc_channels))
+        values = {k: v for k, v in dict(data).items() if k in cls.__dataclass_fields__}
+        values["dilations"] = tuple(values.get("dilations", cls.dilations))
         return cls(**values)
 
 
-def conv_block(c_in: int, c_out: int, kernel: int, stride: int = 1) -> nn.Sequential:
-    """Conv1d + BatchNorm + LeakyReLU(0.2); stride 2 halves T (kernel 4, padding 1 for stride 2)."""
-    if stride == 2:
-        conv = nn.Conv1d(c_in, c_out, 4, stride=2, padding=1, bias=False)
-    else:
-        conv = nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2, bias=False)
-    return nn.Sequential(conv, nn.BatchNorm1d(c_out), nn.LeakyReLU(0.2))
+class Block(nn.Module):
+    """h + W1(lrelu(Wd(lrelu(h)))): one dilated temporal conv with a residual connection."""
 
-
-class AudioEncoder(nn.Module):
-    """Per-frame audio features (B, D, T) -> (B, audio_channels, T): 1x1 projection + two temporal convs."""
-
-    def __init__(self, config: ModelConfig):
+    def __init__(self, channels: int, kernel: int, dilation: int):
         super().__init__()
-        c = config.audio_channels
-        self.net = nn.Sequential(
-            conv_block(config.feature_dim, c, 1),
-            conv_block(c, c, config.kernel),
-            conv_block(c, c, config.kernel),
-        )
+        self.conv = nn.Conv1d(channels, channels, kernel, padding=dilation * (kernel // 2), dilation=dilation)
+        self.mix = nn.Conv1d(channels, channels, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h + self.mix(F.leaky_relu(self.conv(F.leaky_relu(h, 0.2)), 0.2))
 
 
 class Generator(nn.Module):
-    """G(x, p) -> poses (B, T, 3); see the module docs."""
+    """G(x, s) -> poses (B, T, 3); see the module docs."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        k, ch, e = config.kernel, config.channels, config.pose_embed
-        self.encoder = AudioEncoder(config)
-        self.pose_in = nn.Linear(3, e)
-        self.pose_out = nn.Linear(3, e)
-        self.stem = conv_block(config.audio_channels + e, ch[0], k)
-        self.down = nn.ModuleList(
-            nn.Sequential(conv_block(ch[i], ch[i + 1], k, stride=2), conv_block(ch[i + 1], ch[i + 1], k))
-            for i in range(config.levels)
-        )
-        self.up = nn.ModuleList(conv_block(ch[i + 1] + ch[i], ch[i], k) for i in range(config.levels))
-        self.upsample = nn.Upsample(scale_factor=2.0, mode="nearest")
+        c = config.channels
+        self.inp = nn.Conv1d(config.feature_dim + config.style_dim, c, 1)
+        self.blocks = nn.ModuleList(Block(c, config.kernel, d) for d in config.dilations)
+        self.head = nn.Conv1d(c, 3, 1)
+        self.gain = nn.Linear(config.style_dim, 3)
+        nn.init.zeros_(self.gain.weight)
+        nn.init.zeros_(self.gain.bias)
         self.dropout = nn.Dropout(config.dropout)
-        self.head = nn.Sequential(
-            nn.Conv1d(ch[0] + e, ch[0], k, padding=k // 2),
-            nn.LeakyReLU(0.2),
-            nn.Conv1d(ch[0], 3, 1),
-        )
+        # Added to the style input (a personalised model: its person's code; see training.personalize).
+        self.register_buffer("style_offset", torch.zeros(config.style_dim))
 
-    def forward(self, x: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        a = self.dropout(self.encoder(x.transpose(1, 2)))
-        t = a.shape[2]
-        emb_in = self.pose_in(p).unsqueeze(2).expand(-1, -1, t)
-        h = self.stem(torch.cat([a, emb_in], dim=1))
-        skips = [h]
-        for block in self.down:
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        t = x.shape[1]
+        s = s + self.style_offset
+        style = s.unsqueeze(2).expand(-1, -1, t)
+        h = self.dropout(self.inp(torch.cat([x.transpose(1, 2), style], dim=1)))
+        for block in self.blocks:
             h = block(h)
-            skips.append(h)
-        h = self.dropout(h)
-        for i in reversed(range(self.config.levels)):
-            h = self.up[i](torch.cat([self.upsample(h), skips[i]], dim=1))
-        emb_out = self.pose_out(p).unsqueeze(2).expand(-1, -1, t)
-        return self.head(torch.cat([h, emb_out], dim=1)).transpose(1, 2)
-
-
-class Discriminator(nn.Module):
-    """D(x, y) -> logits (B, T / 8): audio features + poses + their per-frame motion, strided convs."""
-
-    def __init__(self, config: ModelConfig):
-        super().__init__()
-        dc = config.disc_channels
-        self.audio = nn.Sequential(nn.Conv1d(config.feature_dim, 32, 1), nn.LeakyReLU(0.2))
-        layers: list[nn.Module] = [nn.Conv1d(32 + 6, dc[0], 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
-        for i in range(1, len(dc)):
-            layers += [nn.Conv1d(dc[i - 1], dc[i], 4, stride=2, padding=1), nn.BatchNorm1d(dc[i]), nn.LeakyReLU(0.2)]
-        layers.append(nn.Conv1d(dc[-1], 1, 3, padding=1))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        motion = torch.cat([torch.zeros_like(y[:, :1]), y[:, 1:] - y[:, :-1]], dim=1)
-        h = torch.cat([self.audio(x.transpose(1, 2)), y.transpose(1, 2), motion.transpose(1, 2) * 5.0], dim=1)
-        return self.net(h).squeeze(1)
-
-
-def l2_losses(pred: torch.Tensor, real: torch.Tensor, p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The paper's L_pose = ||p - y^_0||^2 + sum_t ||y_t - y^_t||^2 and L_motion = sum_t ||dy_t - dy^_t||^2,
-    as means over frames and batch (sums divided by T, so the weights do not depend on the window)."""
-    t = pred.shape[1]
-    l_pose = ((pred - real) ** 2).sum(dim=2).mean() + ((pred[:, 0] - p) ** 2).sum(dim=1).mean() / t
-    d_pred, d_real = pred[:, 1:] - pred[:, :-1], real[:, 1:] - real[:, :-1]
-    l_motion = ((d_pred - d_real) ** 2).sum(dim=2).mean()
-    return l_pose, l_motion
+        out = self.head(F.leaky_relu(h, 0.2))
+        return (out * torch.exp(self.gain(s)).unsqueeze(2)).transpose(1, 2)
 
 
 class ExportWrapper(nn.Module):
-    """What the ONNX file holds: G in eval mode, inputs named as core/motion/posegan.py expects."""
+    """What the ONNX file holds: G in eval mode, inputs named as core/motion/posegan_model.py expects."""
 
     def __init__(self, generator: Generator):
         super().__init__()
         self.generator = generator
 
-    def forward(self, audio_features: torch.Tensor, initial_pose: torch.Tensor) -> torch.Tensor:
-        return self.generator(audio_features, initial_pose)
+    def forward(self, audio_features: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return self.generator(audio_features, style)
+
+
+# -- losses ------------------------------------------------------------------------------------------------
+
+
+def _smooth(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian smoothing along dim 1 of (B, T, C) (replicate padding)."""
+    radius = max(1, int(3 * sigma))
+    k = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=x.dtype) / sigma) ** 2)
+    k = (k / k.sum()).view(1, 1, -1).repeat(x.shape[2], 1, 1)
+    h = F.pad(x.transpose(1, 2), (radius, radius), mode="replicate")
+    return F.conv1d(h, k, groups=x.shape[2]).transpose(1, 2)
+
+
+def _speed(y: torch.Tensor) -> torch.Tensor:
+    """Angular speed per frame (B, T-1, 1) of poses in degrees (norm of the per-frame change)."""
+    return torch.sqrt(((y[:, 1:] - y[:, :-1]) ** 2).sum(dim=2, keepdim=True) + 1e-8)
+
+
+def _cos2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Mean over batch and axes of the squared cosine similarity along time of (B, T, 3) tracks."""
+    num = (a * b).sum(dim=1)
+    den = torch.sqrt((a * a).sum(dim=1) * (b * b).sum(dim=1) + 1e-6)
+    return ((num / den) ** 2).mean()
+
+
+def _pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Pearson r along dim 1 of (B, T) tensors -> (B,)."""
+    a = a - a.mean(dim=1, keepdim=True)
+    b = b - b.mean(dim=1, keepdim=True)
+    return (a * b).sum(dim=1) / torch.sqrt((a * a).sum(dim=1) * (b * b).sum(dim=1) + 1e-8)
+
+
+def coupling_losses(
+    gen: torch.Tensor, loudness: torch.Tensor, speech: torch.Tensor, target_r: float, target_ratio: torch.Tensor
+) -> dict:
+    """Prosody coupling of generated poses (B, T, 3) degrees: hinge losses that ask for a head speed that
+    correlates with the loudness (Pearson r >= ``target_r``, speed and linear loudness both smoothed) and
+    that is ``target_ratio`` (B,) times faster in speech than in pauses (windows with >= 8 frames of each).
+    ``loudness``: (B, T) the prosody loudness column (dB / 20); ``speech``: (B, T) 0/1 mask."""
+    sg = _smooth(_speed(gen), 2.0)[:, :, 0]
+    loud = _smooth((10.0 ** loudness[:, 1:]).unsqueeze(2), 2.0)[:, :, 0]
+    varied = (loud.std(dim=1) > 1e-3).float()
+    r = _pearson(sg, loud)
+    terms = {"coupling_r": (F.relu(target_r - r) * varied).sum() / varied.sum().clamp_min(1.0)}
+    mask = (speech[:, 1:] > 0.5).float()
+    n_speech, n_pause = mask.sum(dim=1), (1.0 - mask).sum(dim=1)
+    usable = ((n_speech >= 8) & (n_pause >= 8)).float()
+    in_speech = (sg * mask).sum(dim=1) / n_speech.clamp_min(1.0)
+    in_pause = (sg * (1.0 - mask)).sum(dim=1) / n_pause.clamp_min(1.0)
+    ratio_gap = F.relu(torch.log(target_ratio) - torch.log(in_speech + 1e-4) + torch.log(in_pause + 1e-4))
+    terms["coupling_ratio"] = (ratio_gap * usable).sum() / usable.sum().clamp_min(1.0)
+    return terms
+
+
+def motion_losses(gen: torch.Tensor, real: torch.Tensor, gen_other: torch.Tensor | None = None) -> dict:
+    """Loss terms for generated and real poses in DEGREES, (B, T, 3) each (see the module docs).
+
+    ``gen_other``: the generator's output for other audio of the same batch (time-reversed features), whose
+    similarity to ``gen`` is penalised with the batch-rolled pairs.
+    """
+    gc = gen - gen.mean(dim=1, keepdim=True)
+    rc = real - real.mean(dim=1, keepdim=True)
+    terms = {}
+    # Per-window distribution of the values per axis: sorted values (1-D Wasserstein), in degrees.
+    terms["values"] = (torch.sort(gc, dim=1).values - torch.sort(rc, dim=1).values).abs().mean()
+    # Spread of the window means across the batch (slow drift), in degrees.
+    gm, rm = gen.mean(dim=1), real.mean(dim=1)
+    terms["drift"] = (torch.sqrt((gm**2).mean(0) + 1e-6) - torch.sqrt((rm**2).mean(0) + 1e-6)).abs().mean()
+    # Speed envelope over time: log of the smoothed speed, frame by frame.
+    sg, sr = _smooth(_speed(gen), 2.0), _smooth(_speed(real), 2.0)
+    terms["envelope"] = (torch.log(sg + 0.05) - torch.log(sr + 0.05)).abs().mean()
+    # Speed distribution over the batch (deg/frame).
+    terms["speed_dist"] = (torch.sort(sg.flatten()).values - torch.sort(sr.flatten()).values).abs().mean() * 5.0
+    # Power spectrum per axis (batch mean), log, low frequencies weighted as the rest.
+    window = torch.hann_window(gen.shape[1], periodic=False, dtype=gen.dtype).view(1, -1, 1)
+    pg = (torch.fft.rfft(gc * window, dim=1).abs() ** 2).mean(0)
+    pr = (torch.fft.rfft(rc * window, dim=1).abs() ** 2).mean(0)
+    terms["spectrum"] = (torch.log(pg[1:] + 1e-2) - torch.log(pr[1:] + 1e-2)).abs().mean()
+    # Jerkiness: mean absolute acceleration per axis, log ratio.
+    ag = (gen[:, 2:] - 2 * gen[:, 1:-1] + gen[:, :-2]).abs().mean(dim=(0, 1))
+    ar = (real[:, 2:] - 2 * real[:, 1:-1] + real[:, :-2]).abs().mean(dim=(0, 1))
+    terms["jerk"] = (torch.log(ag + 1e-3) - torch.log(ar + 1e-3)).abs().mean()
+    # Different audio -> different motion: the other windows of the batch, and the reversed audio.
+    dec = _cos2(gen, torch.roll(gen, 1, dims=0))
+    if gen_other is not None:
+        dec = 0.5 * (dec + _cos2(gen, gen_other))
+    terms["decorrelation"] = dec
+    terms["l2"] = ((gc - rc) ** 2).mean() / (rc.pow(2).mean() + 1e-6)
+    return terms

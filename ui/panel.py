@@ -119,6 +119,7 @@ class HEADMOTION_PT_posegan(_HeadMotionPanel, bpy.types.Panel):
         layout.use_property_split = True
         s = context.scene.head_motion
         layout.prop(s, "posegan_model")
+        layout.prop(s, "style", icon="USER")  # the Motion panel's Style: PoseGAN moves like that speaker too
         layout.prop(s, "posegan_intensity", slider=True)
         layout.use_property_split = False
         layout.operator("head_motion.generate_posegan", icon="OUTLINER_DATA_SPEAKER")

@@ -32,7 +32,8 @@ class MotionSpec:
     method: ``"synthetic"`` (the generator, shaped by the voice when there is one) or ``"posegan"`` (the
         learned audio-to-pose model; needs a voice).
     preset: synthetic preset name (:data:`core.motion.synthetic.PRESETS`), used when ``style`` is None.
-    style: a learned :class:`~core.motion.style.Style` (replaces the preset).
+    style: a learned :class:`~core.motion.style.Style`: replaces the preset of the synthetic generator, and
+        conditions PoseGAN on that speaker's motion statistics (no training).
     settings: explicit generator settings (replace the preset and the style; ``intensity`` and ``seed`` are then
         the ones in them).
     intensity: motion amplitude (0 = rest pose, 1 = as the preset/style/model defines it).
@@ -137,7 +138,7 @@ def _posegan(spec: MotionSpec, fps: float, start_frame: int, n_frames: int | Non
 
     require_speech(speech_mask_from_audio(voice.samples, voice.sample_rate, fps), voice)
     track = posegan_track(voice.samples, voice.sample_rate, fps, spec.posegan_model or None, spec.intensity,
-                          start_frame)
+                          start_frame, style=spec.style)
     if n_frames is not None and n_frames != len(track):  # past the end of the voice: hold the last pose
         angles = track.angles[:n_frames]
         if len(angles) < n_frames:

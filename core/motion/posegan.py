@@ -12,6 +12,16 @@ Generation (:func:`generate_pose`)
     cross-faded (raised cosine) so the joins are seamless. A light Gaussian (``post_sigma_frames``, as the
     paper filters its poses) smooths the result. ``intensity`` scales the motion about the rest pose.
 
+Version 2 models (prosody in, style code in; :func:`generate_pose` dispatches on the model)
+    The output at a frame is a deterministic function of ``context_frames`` frames of prosody on each
+    side, so the clip is padded with that many rows of silence (:func:`core.voice.prosody.silence_row`) at
+    both ends and cut into windows whose outer ``context_frames`` frames are only context: the kept parts
+    equal one run over the whole clip (exactly seamless, any length), and all windows run as one batch.
+    The first ``EASE_FRAMES`` frames are eased from ``initial_pose`` onto the generated motion.
+    ``style`` (:func:`style_code`) selects a personal style; None = the model's default (training median).
+    The style code shapes the motion's dynamics (speed, pauses); when the style gives a std per axis, the
+    generated track is also scaled to exactly that std (clips of >= 1 s), before ``intensity``.
+
 Frame rates (:func:`posegan_track`)
     The features are computed at the MODEL's frame rate (their hop is tied to the frame rate, so this is
     the only way to give the model the features it was trained on), and the generated poses are then
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +40,15 @@ from ..errors import SettingsError
 from ..filters import gaussian_smooth, interp_cubic
 from ..track import PoseTrack
 from ..voice.features import audio_features, frame_count
+from ..voice.prosody import prosody_features
 from .posegan_model import MAX_POSE_SIGMAS, PoseGanModel, load_model
+
+#: The intensity the panel, the batch command and the API use by default (1 = the model's amplitude).
+DEFAULT_INTENSITY = 1.0
+#: Frames over which a version-2 model's motion is eased in from the initial pose.
+EASE_FRAMES = 32
+#: Style statistics a style code is made of, in order (see :func:`style_stats_from_track`).
+STYLE_NAMES = ("std_yaw_deg", "std_pitch_deg", "std_roll_deg", "mean_speed_deg_s", "speech_silence_ratio")
 
 
 def _as_model(model: PoseGanModel | str | os.PathLike | None) -> PoseGanModel:
@@ -57,11 +76,114 @@ def _check_intensity(intensity: float) -> float:
     return value
 
 
+def style_stats_from_track(angles: np.ndarray, fps: float, speech_mask: np.ndarray | None = None) -> np.ndarray:
+    """Style statistics (:data:`STYLE_NAMES`) of a head-pose track (n, 3) in degrees at ``fps``: std per
+    axis (degrees), mean angular speed (deg/s) and mean speed in speech / in silence (NaN without a usable
+    ``speech_mask``, one value per frame). Measured as in training: after a Gaussian of 0.08 s."""
+    from ..metrics import mean_speed, speech_silence_motion_ratio
+
+    a = np.asarray(angles, dtype=np.float64)
+    if a.ndim != 2 or a.shape[1] != 3 or len(a) < 3 or not np.isfinite(a).all():
+        raise SettingsError(f"a style needs a finite (n >= 3, 3) track of angles in degrees, got shape {a.shape}.")
+    fps = float(fps)
+    a = gaussian_smooth(a, 0.08 * fps)
+    ratio = float("nan")
+    if speech_mask is not None:
+        ratio = speech_silence_motion_ratio(a, np.asarray(speech_mask, dtype=np.float64), fps)
+    return np.array([*a.std(axis=0), mean_speed(a, fps), ratio], dtype=np.float64)
+
+
+def style_code(style: object, model: PoseGanModel | str | os.PathLike | None = None) -> np.ndarray:
+    """The style code (S,) a version-2 model takes, from ``style`` (see :func:`style_stats`).
+
+    code = log(value / model default) / scale, clipped to +-3 (a style far outside the training speakers is
+    extrapolated only so far); a missing statistic gives 0 (the default).
+    """
+    model = _as_model(model)
+    meta = model.metadata
+    raw = style_stats(style, model)
+    usable = np.isfinite(raw) & (raw > 0.0)
+    code = np.zeros(meta.style_dim)
+    default = meta.style_default if meta.style_default is not None else np.ones(meta.style_dim)
+    code[usable] = np.log(raw[usable] / default[usable]) / meta.style_scale
+    return np.clip(code, -3.0, 3.0)
+
+
+def style_stats(style: object, model: PoseGanModel | str | os.PathLike | None = None) -> np.ndarray:
+    """The raw style statistics (S,) of ``style`` for a version-2 model (NaN where not given):
+
+    * None: zeros, the model's default style (the median of its training speakers);
+    * a :class:`core.motion.style.Style` or :class:`~core.motion.style.StyleStats` (e.g. from "Learn Style"):
+      its ``std_deg``, ``mean_speed_deg_s`` and ``speech_silence_ratio`` (missing ones stay default);
+    * an array of the 5 statistics of :data:`STYLE_NAMES` (e.g. :func:`style_stats_from_track`; NaN = default).
+    """
+    model = _as_model(model)
+    meta = model.metadata
+    if meta.version != 2:
+        raise SettingsError(f"PoseGAN model '{model.name}' has no style input (a version-{meta.version} model).")
+    if style is None:
+        return np.full(meta.style_dim, np.nan)
+    stats: Any = getattr(style, "stats", style)
+    if hasattr(stats, "std_deg"):
+        std = stats.std_deg if stats.std_deg is not None else (None, None, None)
+        values = [*std, stats.mean_speed_deg_s, stats.speech_silence_ratio]
+        raw = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    else:
+        try:
+            raw = np.asarray(style, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise SettingsError(f"not a style: {style!r}.") from None
+    if raw.shape != (meta.style_dim,):
+        raise SettingsError(f"a style needs {meta.style_dim} statistics ({', '.join(STYLE_NAMES)}), got {raw.shape}.")
+    return raw
+
+
+def _generate_v2(
+    x: np.ndarray, model: PoseGanModel, start: np.ndarray, scale: float, code: np.ndarray, target_std: np.ndarray
+) -> np.ndarray:
+    meta = model.metadata
+    n, context = len(x), meta.context_frames
+    xn = ((x - meta.feature_mean) / meta.feature_std).astype(np.float32)
+    pad = np.tile(model.silence_row(), (context, 1))
+    xp = np.concatenate([pad, xn, pad])
+    keep = max(1, meta.window_frames - 2 * context)
+    starts = list(range(0, n, keep))
+    length = min(meta.window_frames, n + 2 * context)
+    windows = []
+    for s in starts:
+        w = xp[s : s + length]
+        if len(w) < length:
+            w = np.concatenate([w, np.tile(model.silence_row(), (length - len(w), 1))])
+        windows.append(w)
+    out = np.empty((n, 3))
+    batch = 16
+    for b in range(0, len(windows), batch):
+        ys = model.run_windows(np.stack(windows[b : b + batch]), code)
+        for j, y in enumerate(ys):
+            s = starts[b + j]
+            out[s : min(n, s + keep)] = y[context : context + min(keep, n - s)]
+    if meta.post_sigma_frames > 0.0 and n > 1:
+        out = gaussian_smooth(out, meta.post_sigma_frames)
+    rest = meta.pose_mean
+    poses = out * meta.pose_std
+    # A chosen style's std per axis is its amplitude: the model gives the timing, the style the size.
+    for k in range(3):
+        std = poses[:, k].std()
+        if np.isfinite(target_std[k]) and target_std[k] > 0.0 and std > 1e-6 and n >= 25:
+            poses[:, k] = (poses[:, k] - poses[:, k].mean()) * (target_std[k] / std)
+    poses *= scale
+    ease = min(EASE_FRAMES, n)
+    fade = 0.5 + 0.5 * np.cos(np.pi * np.arange(ease) / ease)
+    poses[:ease] += fade[:, None] * ((start - rest) - poses[0])
+    return rest + poses
+
+
 def generate_pose(
     features: np.ndarray,
     model: PoseGanModel | str | os.PathLike | None = None,
     initial_pose: np.ndarray | None = None,
-    intensity: float = 1.0,
+    intensity: float = DEFAULT_INTENSITY,
+    style: object = None,
 ) -> np.ndarray:
     """Head motion for audio features: (n_frames, 3) float64 [yaw, pitch, roll] in DEGREES, one row per row
     of ``features``.
@@ -70,7 +192,8 @@ def generate_pose(
     ``feature_config`` at the model's ``fps`` (n_frames >= 1). ``model``: a :class:`PoseGanModel` or a
     path (default model if None). ``initial_pose``: [yaw, pitch, roll] degrees the motion starts from
     (default: the model's rest pose). ``intensity``: scale of the motion about the rest pose (1 = as
-    learned, 0 = still). See the module docs for the windowing. Deterministic.
+    learned, 0 = still). ``style``: see :func:`style_code` (version-2 models only; None = default). See the
+    module docs for the windowing. Deterministic.
     """
     model = _as_model(model)
     meta = model.metadata
@@ -94,6 +217,13 @@ def generate_pose(
             raise SettingsError(
                 f"initial_pose must be 3 finite angles [yaw, pitch, roll] in degrees, got {initial_pose!r}."
             )
+    if meta.version == 2:
+        code = style_code(style, model)  # validates the style even at intensity 0
+        if scale == 0.0:
+            return np.tile(start, (n, 1))
+        return _generate_v2(x, model, start, scale, code, style_stats(style, model)[:3])
+    if style is not None:
+        raise SettingsError(f"PoseGAN model '{model.name}' has no style input (a version-1 model).")
     if scale == 0.0:
         return np.tile(start, (n, 1))
     # The model runs at intensity 1; its start is chosen so that the SCALED motion starts at ``start``.
@@ -132,15 +262,18 @@ def posegan_track(
     sample_rate: int,
     fps: float,
     model_path: str | os.PathLike | None = None,
-    intensity: float = 1.0,
+    intensity: float = DEFAULT_INTENSITY,
     start_frame: int = 1,
     initial_pose: np.ndarray | None = None,
+    style: object = None,
 ) -> PoseTrack:
     """Head motion for mono audio ``samples`` (1-D, ``sample_rate`` Hz) as a :class:`PoseTrack` at ``fps``.
 
     One frame per scene frame whose time k / fps lies inside the audio (``ceil(duration * fps)``). The
     features are computed exactly as in training, at the model's frame rate; the poses are resampled to
     ``fps`` when it differs (see the module docs). ``model_path`` defaults to :func:`default_model_path`.
+    ``style``: a learned :class:`core.motion.style.Style` (or what :func:`style_code` takes) for a
+    version-2 model; None = the model's default style.
     """
     model = load_model(model_path)
     meta = model.metadata
@@ -160,7 +293,7 @@ def posegan_track(
     n_scene = frame_count(len(x), sample_rate, fps)
     if n_scene < 1:
         raise SettingsError("The audio is empty: PoseGAN needs at least one frame of sound.")
-    rate = meta.feature_config.sample_rate
+    rate = meta.sample_rate
     if int(sample_rate) != rate:
         from ..voice.resample import resample
 
@@ -168,10 +301,21 @@ def posegan_track(
     same_rate = abs(fps - meta.fps) <= 1e-9 * meta.fps
     # Model frames inside the audio; a scene frame past the last one (less than a model frame) holds its pose.
     n_model = n_scene if same_rate else max(1, frame_count(len(x), rate, meta.fps))
-    feats = audio_features(x, meta.feature_config, meta.fps, n_frames=n_model)
-    poses = generate_pose(feats, model, initial_pose=initial_pose, intensity=intensity)
+    feats = model_features(x, model, n_model)
+    poses = generate_pose(feats, model, initial_pose=initial_pose, intensity=intensity, style=style)
     if not same_rate:
         positions = np.arange(n_scene) * (meta.fps / fps)
         poses = np.column_stack([interp_cubic(poses[:, k], positions) for k in range(3)])
     meta_out = {"source": "posegan", "model": model.name, "model_fps": meta.fps, "intensity": float(intensity)}
+    if style is not None:
+        meta_out["style"] = getattr(style, "name", "custom")
     return PoseTrack.from_angles(poses, fps, int(start_frame), meta=meta_out)
+
+
+def model_features(samples: np.ndarray, model: PoseGanModel, n_frames: int) -> np.ndarray:
+    """The features ``model`` takes for mono ``samples`` at its sample rate: prosody (version 2) or log-mel
+    (version 1), ``n_frames`` rows at the model's frame rate."""
+    meta = model.metadata
+    if meta.prosody_config is not None:
+        return prosody_features(samples, meta.sample_rate, meta.fps, n_frames, meta.prosody_config)
+    return audio_features(samples, meta.feature_config, meta.fps, n_frames=n_frames)

@@ -2,9 +2,13 @@
 graph's signature, and loading it into an onnxruntime session (:func:`load_model`, cached).
 
 The model is an ``.onnx`` file plus metadata: a JSON file beside it (``default.onnx`` -> ``default.json``)
-and/or the same JSON embedded in the ONNX file as the metadata property ``head_motion.posegan``. The graph
-takes ``audio_features`` (batch, time, D) and ``initial_pose`` (batch, 3), both normalised, and returns
-``poses`` (batch, time, 3), normalised.
+and/or the same JSON embedded in the ONNX file as the metadata property ``head_motion.posegan``. Two layouts:
+
+* version 1 (the paper's U-Net): ``audio_features`` (batch, time, D) log-mel features and ``initial_pose``
+  (batch, 3), both normalised -> ``poses`` (batch, time, 3), normalised;
+* version 2 (the model that listens): ``audio_features`` (batch, time, P) prosody features
+  (:mod:`core.voice.prosody`) and ``style`` (batch, S) style code -> ``poses`` (batch, time, 3),
+  normalised; the output at a frame depends on ``context_frames`` frames of audio on each side.
 
 onnxruntime is imported inside the functions (an optional dependency bundled with the platform builds);
 without it :class:`~core.errors.MissingDependencyError` is raised. Every problem with the model file is a
@@ -25,14 +29,16 @@ import numpy as np
 
 from ..errors import MissingDependencyError, ModelError, SettingsError
 from ..voice.features import FeatureConfig, audio_features
+from ..voice.prosody import ProsodyConfig, silence_row
 
 #: Key of the metadata JSON inside the ONNX file (``metadata_props``).
 METADATA_KEY = "head_motion.posegan"
 MODEL_FORMAT = "head_motion.posegan"
 #: Metadata layouts this version reads.
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (1, 2)
 INPUT_FEATURES = "audio_features"
 INPUT_POSE = "initial_pose"
+INPUT_STYLE = "style"
 OUTPUT_POSES = "poses"
 _FEATURE = "PoseGAN head motion"
 #: The initial pose given to the model is clipped to this many standard deviations of the training poses.
@@ -91,10 +97,15 @@ class PoseGanMetadata:
     is the rest pose). ``window_frames`` / ``overlap_frames``: windows the clip is cut into.
     ``time_multiple``: window lengths must be multiples of it. ``post_sigma_frames``: final Gaussian
     smoothing (model frames). ``raw``: the whole metadata dict (data summary, training facts, ...).
+    Version 2 only (else None / 0): ``prosody_config`` (then ``feature_config`` is None),
+    ``context_frames`` (audio frames each output frame depends on, each side), ``style_names``,
+    ``style_default`` (S,) (the raw style statistics a code of 0 stands for: std yaw / pitch / roll in
+    degrees, mean speed in deg/s, speech/silence speed ratio) and ``style_scale`` (code = log(value /
+    default) / scale).
     """
 
     fps: float
-    feature_config: FeatureConfig
+    feature_config: FeatureConfig | None
     feature_mean: np.ndarray
     feature_std: np.ndarray
     pose_mean: np.ndarray
@@ -104,10 +115,27 @@ class PoseGanMetadata:
     time_multiple: int
     post_sigma_frames: float
     raw: dict = field(default_factory=dict)
+    version: int = 1
+    prosody_config: ProsodyConfig | None = None
+    context_frames: int = 0
+    style_names: tuple[str, ...] = ()
+    style_default: np.ndarray | None = None
+    style_scale: float = 1.0
 
     @property
     def feature_dim(self) -> int:
-        return int(self.feature_config.dim)
+        config: Any = self.prosody_config if self.prosody_config is not None else self.feature_config
+        return int(config.dim)
+
+    @property
+    def sample_rate(self) -> int:
+        """Sample rate (Hz) the model's audio features are computed at."""
+        config: Any = self.prosody_config if self.prosody_config is not None else self.feature_config
+        return int(config.sample_rate)
+
+    @property
+    def style_dim(self) -> int:
+        return len(self.style_names)
 
     @classmethod
     def from_dict(cls, data: Any, name: str = "model") -> PoseGanMetadata:
@@ -130,6 +158,8 @@ class PoseGanMetadata:
             fps = float("nan")
         if not math.isfinite(fps) or fps <= 0.0:
             raise ModelError(f"The metadata of PoseGAN model '{name}' has no valid 'fps' (got {data.get('fps')!r}).")
+        if data["version"] == 2:
+            return cls._from_dict_v2(data, name, fps)
         raw_config = data.get("feature_config")
         if not isinstance(raw_config, dict):
             raise ModelError(f"The metadata of PoseGAN model '{name}' lacks 'feature_config'.")
@@ -168,6 +198,61 @@ class PoseGanMetadata:
         )
 
 
+    @classmethod
+    def _from_dict_v2(cls, data: dict, name: str, fps: float) -> PoseGanMetadata:
+        raw_config = data.get("prosody_config")
+        if not isinstance(raw_config, dict):
+            raise ModelError(f"The metadata of PoseGAN model '{name}' lacks 'prosody_config'.")
+        try:
+            config = ProsodyConfig.from_dict(raw_config)
+        except (SettingsError, TypeError) as exc:
+            raise ModelError(f"PoseGAN model '{name}' was made for other audio features: {exc}") from None
+        dim = config.dim
+        if data.get("feature_dim", dim) != dim:
+            raise ModelError(
+                f"The metadata of PoseGAN model '{name}' is inconsistent: feature_dim {data.get('feature_dim')!r} "
+                f"but its prosody_config gives {dim} values per frame."
+            )
+        style = data.get("style")
+        if not isinstance(style, dict) or not isinstance(style.get("names"), list) or not style["names"]:
+            raise ModelError(f"The metadata of PoseGAN model '{name}' lacks its 'style' description.")
+        names = tuple(str(v) for v in style["names"])
+        default = _vector(style, "default", len(names), name, positive=True)
+        try:
+            scale = float(style.get("scale", 1.0))
+        except (TypeError, ValueError):
+            scale = float("nan")
+        if not math.isfinite(scale) or scale <= 0.0:
+            raise ModelError(f"'style.scale' in the metadata of PoseGAN model '{name}' must be a number > 0.")
+        context = _integer(data, "context_frames", name, 0)
+        window = _integer(data, "window_frames", name, 2 * context + 1)
+        try:
+            sigma = float(data.get("post_sigma_frames", 0.0))
+        except (TypeError, ValueError):
+            sigma = float("nan")
+        if not math.isfinite(sigma) or sigma < 0.0:
+            raise ModelError(f"'post_sigma_frames' in the metadata of PoseGAN model '{name}' must be a number >= 0.")
+        return cls(
+            fps=fps,
+            feature_config=None,
+            feature_mean=_vector(data, "feature_mean", dim, name),
+            feature_std=_vector(data, "feature_std", dim, name, positive=True),
+            pose_mean=_vector(data, "pose_mean", 3, name),
+            pose_std=_vector(data, "pose_std", 3, name, positive=True),
+            window_frames=window,
+            overlap_frames=2 * context,
+            time_multiple=1,
+            post_sigma_frames=sigma,
+            raw=dict(data),
+            version=2,
+            prosody_config=config,
+            context_frames=context,
+            style_names=names,
+            style_default=default,
+            style_scale=scale,
+        )
+
+
 # -- the model ---------------------------------------------------------------------------------------------
 
 
@@ -192,7 +277,10 @@ class PoseGanModel:
         """Normalised feature row of digital silence (pads a clip shorter than one window)."""
         if self._silence is None:
             meta = self.metadata
-            row = audio_features(np.zeros(1, dtype=np.float32), meta.feature_config, meta.fps, n_frames=1)[0]
+            if meta.prosody_config is not None:
+                row = silence_row()
+            else:
+                row = audio_features(np.zeros(1, dtype=np.float32), meta.feature_config, meta.fps, n_frames=1)[0]
             self._silence = ((row - meta.feature_mean) / meta.feature_std).astype(np.float32)
         return self._silence
 
@@ -202,16 +290,30 @@ class PoseGanModel:
         T must be a multiple of ``metadata.time_multiple``. Raises :class:`ModelError` if the model fails or
         returns NaN / infinite values.
         """
-        x = np.ascontiguousarray(features, dtype=np.float32)[None]
+        if self.metadata.version != 1:
+            raise ModelError(f"PoseGAN model '{self.name}' takes a style code, not an initial pose.", self.path)
         p = np.ascontiguousarray(initial_pose, dtype=np.float32).reshape(1, 3)
+        return self._run(np.asarray(features)[None], {INPUT_POSE: p})[0]
+
+    def run_windows(self, features: np.ndarray, style: np.ndarray) -> np.ndarray:
+        """Version 2: normalised features (B, T, P) and a style code (S,) -> normalised poses (B, T, 3).
+
+        Raises :class:`ModelError` if the model fails or returns NaN / infinite values."""
+        shape = (len(features), self.metadata.style_dim)
+        s = np.ascontiguousarray(np.broadcast_to(np.asarray(style, np.float32), shape))
+        return self._run(features, {INPUT_STYLE: s})
+
+    def _run(self, features: np.ndarray, extra: dict) -> np.ndarray:
+        x = np.ascontiguousarray(features, dtype=np.float32)
         try:
-            (out,) = self.session.run([OUTPUT_POSES], {INPUT_FEATURES: x, INPUT_POSE: p})
+            (out,) = self.session.run([OUTPUT_POSES], {INPUT_FEATURES: x, **extra})
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"PoseGAN model '{self.name}' failed to run: {_short(exc)}", self.path) from None
         out = np.asarray(out, dtype=np.float64)
-        if out.shape != (1, x.shape[1], 3):
+        if out.shape != (x.shape[0], x.shape[1], 3):
             raise ModelError(
-                f"PoseGAN model '{self.name}' returned poses of shape {out.shape}, expected {(1, x.shape[1], 3)}.",
+                f"PoseGAN model '{self.name}' returned poses of shape {out.shape}, expected "
+                f"{(x.shape[0], x.shape[1], 3)}.",
                 self.path,
             )
         if not np.isfinite(out).all():
@@ -220,7 +322,7 @@ class PoseGanModel:
                 "badly trained. Use another model (e.g. the default one).",
                 self.path,
             )
-        return out[0]
+        return out
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:
@@ -238,11 +340,16 @@ def _looks_like_text(head: bytes) -> bool:
     return all(ch.isprintable() or ch in "\r\n\t" for ch in text[:256])
 
 
-def _check_signature(session: Any, name: str, path: str) -> int:
-    """Check the graph's inputs/outputs; return D (or 0 when the feature axis is symbolic)."""
+def _check_signature(session: Any, name: str, path: str) -> tuple[int, int]:
+    """Check the graph's inputs/outputs; return (layout version, D or 0 when the feature axis is symbolic)."""
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name: o for o in session.get_outputs()}
-    expected = f"inputs '{INPUT_FEATURES}' (batch, time, D) and '{INPUT_POSE}' (batch, 3), output '{OUTPUT_POSES}'"
+    if set(inputs) == {INPUT_FEATURES, INPUT_STYLE} and OUTPUT_POSES in outputs:
+        return 2, _check_v2(inputs, outputs, name, path)
+    expected = (
+        f"inputs '{INPUT_FEATURES}' (batch, time, D) and '{INPUT_POSE}' (batch, 3) (or '{INPUT_STYLE}' "
+        f"(batch, S)), output '{OUTPUT_POSES}'"
+    )
     if set(inputs) != {INPUT_FEATURES, INPUT_POSE} or OUTPUT_POSES not in outputs:
         raise ModelError(
             f"'{name}' is an ONNX model but not a PoseGAN head-motion model: it has inputs {sorted(inputs)} and "
@@ -264,6 +371,21 @@ def _check_signature(session: Any, name: str, path: str) -> int:
         raise ModelError(
             f"'{name}' has the wrong input/output shapes ({INPUT_FEATURES} {feats.shape}, {INPUT_POSE} "
             f"{pose.shape}, {OUTPUT_POSES} {out.shape}); expected {expected}.",
+            path,
+        )
+    return 1, _dim(feats.shape[2]) or 0
+
+
+def _check_v2(inputs: dict, outputs: dict, name: str, path: str) -> int:
+    feats, style, out = inputs[INPUT_FEATURES], inputs[INPUT_STYLE], outputs[OUTPUT_POSES]
+    for item in (feats, style, out):
+        if item.type != "tensor(float)":
+            raise ModelError(f"'{name}': '{item.name}' must be a float32 tensor, got {item.type}.", path)
+    ranks = (len(feats.shape), len(style.shape), len(out.shape))
+    if ranks != (3, 2, 3) or _dim(out.shape[2]) not in (3, None):
+        raise ModelError(
+            f"'{name}' has the wrong input/output shapes ({INPUT_FEATURES} {feats.shape}, {INPUT_STYLE} "
+            f"{style.shape}, {OUTPUT_POSES} {out.shape}); expected (batch, time, P), (batch, S) -> (batch, time, 3).",
             path,
         )
     return _dim(feats.shape[2]) or 0
@@ -355,8 +477,14 @@ def load_model(path: str | os.PathLike | None = None, use_cache: bool = True) ->
         else:
             hint = "the file is damaged or in another format"
         raise ModelError(f"'{name}' is not a valid ONNX model ({hint}): {_short(exc, 120)}", str(path)) from None
-    dim = _check_signature(session, name, str(path))
+    layout, dim = _check_signature(session, name, str(path))
     metadata = PoseGanMetadata.from_dict(_read_metadata(session, path), name)
+    if layout != metadata.version:
+        raise ModelError(
+            f"The graph of PoseGAN model '{name}' has the inputs of layout {layout} but its metadata is version "
+            f"{metadata.version}; the metadata does not belong to this model.",
+            str(path),
+        )
     if dim and dim != metadata.feature_dim:
         raise ModelError(
             f"PoseGAN model '{name}' takes {dim} audio values per frame but its metadata describes "

@@ -1,4 +1,5 @@
-"""PoseGAN inference (core/motion/posegan.py) with the shipped default model and tiny broken models.
+"""PoseGAN inference (core/motion/posegan.py) with the shipped default model (version 2: prosody + style
+code), the previous version-1 model (training/baselines/) and tiny broken models.
 
 The broken models in tests/data/ are written by ``training/make_test_models.py`` (the test venv has
 onnxruntime but not the ``onnx`` package that builds them).
@@ -6,6 +7,7 @@ onnxruntime but not the ``onnx`` package that builds them).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -17,14 +19,26 @@ import pytest
 from speechlike import speech_like
 
 from core.errors import MissingDependencyError, ModelError, SettingsError
-from core.motion.posegan import generate_pose, posegan_track, window_starts
-from core.motion.posegan_model import default_model_path, load_model
+from core.motion.posegan import (
+    DEFAULT_INTENSITY,
+    STYLE_NAMES,
+    generate_pose,
+    model_features,
+    posegan_track,
+    style_code,
+    style_stats_from_track,
+)
+from core.motion.posegan_model import PoseGanModel, default_model_path, load_model
+from core.motion.style import Style, StyleStats
+from core.motion.synthetic import SyntheticSettings
 from core.track import PoseTrack
-from core.voice.features import FeatureConfig, audio_features
+from core.voice.prosody import ProsodyConfig
 
 pytest.importorskip("onnxruntime")
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+PREVIOUS = ROOT / "training" / "baselines" / "posegan_v1.onnx"
 FPS = 25.0
 
 
@@ -33,12 +47,22 @@ def model():
     return load_model()
 
 
+def _speech(model, seeds=range(4)) -> np.ndarray:
+    rate = model.metadata.sample_rate
+    return np.concatenate([speech_like(rate, seed).samples for seed in seeds])
+
+
 @pytest.fixture(scope="module")
 def speech_features(model):
-    """~50 s of speech-like audio features (4 different seeds chained) at the model's frame rate."""
-    config = model.metadata.feature_config
-    samples = np.concatenate([speech_like(config.sample_rate, seed).samples for seed in range(4)])
-    return audio_features(samples, config, model.metadata.fps)
+    """~50 s of speech-like audio (4 different seeds chained) as the model's features."""
+    samples = _speech(model)
+    n = int(len(samples) / model.metadata.sample_rate * FPS)
+    return model_features(samples, model, n)
+
+
+def _relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    ratios = [np.sqrt(np.mean((a[:, k] - b[:, k]) ** 2) / (a[:, k].var() + b[:, k].var())) for k in range(3)]
+    return float(np.mean(ratios))
 
 
 def test_default_model_path_points_into_the_package():
@@ -50,17 +74,19 @@ def test_default_model_path_points_into_the_package():
 
 def test_default_model_metadata(model):
     meta = model.metadata
-    assert meta.fps == FPS
-    assert meta.feature_config == FeatureConfig.from_dict(meta.raw["feature_config"])
-    assert meta.feature_dim == meta.feature_config.dim
-    assert meta.window_frames == 256 and meta.window_frames % meta.time_multiple == 0
-    assert 0 < meta.overlap_frames < meta.window_frames // 2 + 1
+    assert meta.version == 2 and meta.fps == FPS
+    assert meta.prosody_config == ProsodyConfig.from_dict(meta.raw["prosody_config"])
+    assert meta.feature_dim == 16 and meta.feature_config is None
+    assert meta.window_frames > 2 * meta.context_frames > 0
+    assert meta.style_dim == len(STYLE_NAMES) and (meta.style_default > 0).all()
     assert (meta.pose_std > 0).all()
+    assert DEFAULT_INTENSITY == 1.0
 
 
-@pytest.mark.parametrize("n", [1, 100, 256, 1000])
+@pytest.mark.parametrize("n", [1, 100, 1000, 3000])
 def test_output_length_is_exact(model, speech_features, n):
-    poses = generate_pose(speech_features[:n], model)
+    x = np.tile(speech_features, (3, 1))[:n]
+    poses = generate_pose(x, model)
     assert poses.shape == (n, 3)
     assert np.isfinite(poses).all()
 
@@ -71,35 +97,91 @@ def test_generation_is_deterministic(model, speech_features):
     np.testing.assert_array_equal(a, b)
 
 
-def test_window_joins_are_continuous(model, speech_features):
-    n = 1000
-    poses = generate_pose(speech_features[:n], model)
-    change = np.linalg.norm(np.diff(poses, axis=0), axis=1)  # per-frame change, degrees
-    median = float(np.median(change))
+def test_windows_chain_seamlessly_for_any_length(model, speech_features):
+    """Windows carry the model's whole audio context: any window length gives the same track."""
     meta = model.metadata
-    starts = window_starts(n, meta.window_frames, meta.overlap_frames)
-    assert len(starts) >= 4
-    # Frames where a window begins and where the previous window's frames run out (the cross-fade ends).
-    joins = sorted(set(starts[1:]) | {s + meta.window_frames for s in starts[:-1]})
-    at_joins = np.array([change[max(0, j - 2) : j + 2].max() for j in joins if j < n - 1])
-    print(
-        f"join continuity: max change at joins {at_joins.max():.4f} deg, median change {median:.4f} deg, "
-        f"p95 {np.percentile(change, 95):.4f} deg"
-    )
-    assert at_joins.max() <= max(3.0 * median, float(np.percentile(change, 95)))
+    x = np.tile(speech_features, (2, 1))[:2000]
+    reference = generate_pose(x, model)
+    for keep in (1, 37, 300):
+        small_meta = dataclasses.replace(meta, window_frames=2 * meta.context_frames + keep)
+        small = PoseGanModel(model.session, small_meta, model.path)
+        np.testing.assert_allclose(generate_pose(x, small), reference, atol=1e-4)
 
 
 def test_initial_pose_and_intensity(model, speech_features):
     x = speech_features[:300]
     start = np.array([4.0, -2.0, 1.0])
     poses = generate_pose(x, model, initial_pose=start)
-    assert np.linalg.norm(poses[0] - start) < 2.0
+    np.testing.assert_allclose(poses[0], start, atol=1e-9)
     still = generate_pose(x, model, initial_pose=start, intensity=0.0)
     np.testing.assert_array_equal(still, np.tile(start, (300, 1)))
     base = generate_pose(x, model)
     double = generate_pose(x, model, intensity=2.0)
     rest = model.metadata.pose_mean
     np.testing.assert_allclose(double - rest, 2.0 * (base - rest), atol=1e-9)
+
+
+def test_motion_follows_the_voice(model):
+    """Moves more while speaking than in the pauses; other speech gives other motion; noise is not speech."""
+    signal = speech_like(model.metadata.sample_rate, 3)
+    n = int(len(signal.samples) / signal.sample_rate * FPS)
+    poses = generate_pose(model_features(signal.samples, model, n), model)
+    speed = np.linalg.norm(np.diff(poses, axis=0), axis=1)
+    t = (np.arange(len(speed)) + 0.5) / FPS
+    talking = np.zeros(len(speed), dtype=bool)
+    for a, b in signal.phrases:
+        talking |= (t >= a + 0.2) & (t < b - 0.2)
+    pausing = np.zeros(len(speed), dtype=bool)
+    for a, b in signal.pauses:
+        pausing |= (t >= a + 0.3) & (t < b)
+    ratio = speed[talking].mean() / speed[pausing].mean()
+    print(f"speech/pause speed ratio {ratio:.2f}")
+    assert ratio > 1.3
+    # Other speech: another seed, and shifted by 3.7 s (the test signal's phrases sit at fixed times).
+    other = np.roll(speech_like(model.metadata.sample_rate, 5).samples, int(3.7 * signal.sample_rate))
+    poses_other = generate_pose(model_features(other[: len(signal.samples)], model, n), model)
+    swap = _relative_difference(poses[50:], poses_other[50:])
+    print(f"audio swap relative difference {swap:.2f}")
+    assert swap > 0.6
+
+
+def test_style_code_from_styles_and_tracks(model):
+    meta = model.metadata
+    np.testing.assert_array_equal(style_code(None, model), np.zeros(meta.style_dim))
+    np.testing.assert_allclose(style_code(meta.style_default, model), 0.0, atol=1e-12)
+    lively = StyleStats(std_deg=tuple(2.0 * meta.style_default[:3]), mean_speed_deg_s=2.0 * meta.style_default[3])
+    code = style_code(Style("lively", SyntheticSettings(), lively), model)
+    np.testing.assert_allclose(code[:4], np.log(2.0) / meta.style_scale)
+    assert code[4] == 0.0  # no speech/silence ratio in the stats: default
+    rng = np.random.default_rng(0)
+    track = np.cumsum(rng.normal(0, 0.3, (500, 3)), axis=0)
+    stats = style_stats_from_track(track, FPS)
+    assert stats.shape == (5,) and np.isnan(stats[4])
+    np.testing.assert_allclose(stats[:3], track.std(axis=0), rtol=0.1)
+    huge = style_code(meta.style_default * 1e6, model)
+    assert (np.abs(huge) <= 3.0).all()
+    with pytest.raises(SettingsError):
+        style_code([1.0, 2.0], model)
+    with pytest.raises(SettingsError):
+        style_stats_from_track(np.zeros((2, 3)), FPS)
+
+
+def test_style_sets_the_amplitude_and_the_dynamics(model, speech_features):
+    """A style's std per axis is the track's std; its mean speed (with no std given) changes the dynamics."""
+    meta = model.metadata
+    x = speech_features[:600]
+    target = np.array([6.0, 1.5, 3.0])
+    styled = generate_pose(x, model, style=[*target, np.nan, np.nan])
+    np.testing.assert_allclose(styled.std(axis=0), target, rtol=0.1)
+    np.testing.assert_allclose(generate_pose(x, model, style=[*target, np.nan, np.nan], intensity=0.5).std(axis=0),
+                               0.5 * target, rtol=0.1)
+    speed = {}
+    for name, factor in (("slow", 0.5), ("default", 1.0), ("fast", 2.0)):
+        stats = np.array([np.nan, np.nan, np.nan, factor * meta.style_default[3], np.nan])
+        poses = generate_pose(x, model, style=None if factor == 1.0 else stats)
+        speed[name] = float(np.linalg.norm(np.diff(poses, axis=0), axis=1).mean() * FPS)
+    print(f"mean speed (deg/s) for slow / default / fast styles: {speed}")
+    assert speed["slow"] < speed["default"] < speed["fast"]
 
 
 def test_bad_inputs(model, speech_features):
@@ -115,12 +197,17 @@ def test_bad_inputs(model, speech_features):
         generate_pose(speech_features[:10], model, intensity=-1.0)
     with pytest.raises(SettingsError):
         generate_pose(speech_features[:10], model, initial_pose=[1.0, 2.0])
+    with pytest.raises(SettingsError):
+        generate_pose(speech_features[:10], model, style="lively")
 
 
 def test_model_returning_nan_is_a_clear_error():
-    nan_model = load_model(DATA / "posegan_nan.onnx")  # valid signature and metadata, returns NaN
+    nan_model = load_model(DATA / "posegan_nan.onnx")  # version 1: valid signature and metadata, returns NaN
     with pytest.raises(ModelError, match="NaN"):
         generate_pose(np.zeros((40, 80)), nan_model)
+    nan_v2 = load_model(DATA / "posegan_v2_nan.onnx")  # version 2
+    with pytest.raises(ModelError, match="NaN"):
+        generate_pose(np.zeros((40, 16)), nan_v2)
 
 
 def test_missing_and_empty_files(tmp_path):
@@ -159,8 +246,12 @@ def test_text_file_is_not_a_model(tmp_path):
 def test_wrong_input_shape_and_names():
     with pytest.raises(ModelError, match="wrong input/output shapes"):
         load_model(DATA / "posegan_wrong_shape.onnx")
+    with pytest.raises(ModelError, match="wrong input/output shapes"):
+        load_model(DATA / "posegan_v2_wrong_shape.onnx")
     with pytest.raises(ModelError, match="not a PoseGAN"):
         load_model(DATA / "posegan_wrong_names.onnx")
+    with pytest.raises(ModelError, match="does not belong"):
+        load_model(DATA / "posegan_v2_mismatch.onnx")  # version-2 graph, version-1 metadata
 
 
 def test_missing_metadata():
@@ -201,7 +292,9 @@ def test_invalid_metadata_values():
         ({"feature_std": [0.0] * good["feature_dim"]}, "feature_std"),
         ({"pose_std": [1.0, 1.0]}, "pose_std"),
         ({"feature_dim": 13}, "inconsistent"),
-        ({"feature_config": {**good["feature_config"], "feature_version": 999}}, "other audio features"),
+        ({"prosody_config": {**good["prosody_config"], "prosody_version": 999}}, "other audio features"),
+        ({"style": {**good["style"], "default": [1.0, 0.0, 1.0, 1.0, 1.0]}}, "default"),
+        ({"style": None}, "style"),
     ):
         with pytest.raises(ModelError, match=message):
             PoseGanMetadata.from_dict({**good, **change}, "m.onnx")
@@ -232,7 +325,7 @@ def test_posegan_track_resamples_poses_to_the_scene_rate(model):
     at_50 = posegan_track(signal.samples, 16000, 2 * FPS).angles
     # Even frames at 50 fps are the model's frames exactly (Catmull-Rom passes through its knots).
     np.testing.assert_allclose(at_50[::2][: len(at_model)], at_model, atol=1e-9)
-    # The same (noise-free) signal at 48 kHz is resampled to the features' 16 kHz: nearly the same poses.
+    # The same (noise-free) signal at 48 kHz and 16 kHz is resampled to the model's rate: nearly the same poses.
     clean16 = speech_like(16000, 2, noise_db=None, fricatives=False).samples
     clean48 = speech_like(48000, 2, noise_db=None, fricatives=False).samples
     a = posegan_track(clean16, 16000, FPS).angles
@@ -242,14 +335,41 @@ def test_posegan_track_resamples_poses_to_the_scene_rate(model):
     assert np.abs(a - b).max() < 0.5
 
 
-def test_ten_minutes_of_features_in_under_three_seconds(model, speech_features):
-    n = int(10 * 60 * FPS)
-    reps = -(-n // len(speech_features))
-    features = np.tile(speech_features, (reps, 1))[:n]
-    generate_pose(features[:300], model)  # warm up
+def test_posegan_track_with_a_learned_style(model):
+    signal = speech_like(16000, 1)
+    stats = StyleStats(std_deg=(6.0, 4.0, 3.0), mean_speed_deg_s=14.0, speech_silence_ratio=1.6)
+    track = posegan_track(signal.samples, 16000, FPS, style=Style("mine", SyntheticSettings(), stats))
+    assert track.meta["style"] == "mine"
+    assert track.angles.std(axis=0).sum() > posegan_track(signal.samples, 16000, FPS).angles.std(axis=0).sum()
+
+
+def test_silent_audio_gives_a_still_head(model):
+    """Digital silence is no speech: the model settles (the add-on refuses silent clips before this)."""
+    track = posegan_track(np.zeros(16000 * 8), 16000, FPS)
+    assert np.isfinite(track.angles).all()
+    assert track.angles.std(axis=0).max() < 1.0
+
+
+@pytest.mark.skipif(not PREVIOUS.is_file(), reason="no version-1 baseline model")
+def test_previous_version_1_model_still_runs():
+    previous = load_model(PREVIOUS)
+    assert previous.metadata.version == 1
+    signal = speech_like(16000, 1)
+    track = posegan_track(signal.samples, 16000, FPS, PREVIOUS, start_frame=1, initial_pose=np.array([2.0, 0.0, 0.0]))
+    assert np.isfinite(track.angles).all() and np.linalg.norm(track.angles[0] - [2.0, 0.0, 0.0]) < 2.0
+    with pytest.raises(SettingsError, match="no style input"):
+        generate_pose(np.zeros((40, 80)), previous, style=np.zeros(5))
+
+
+def test_ten_minutes_of_audio_in_under_three_seconds(model):
+    samples = _speech(model)
+    rate = model.metadata.sample_rate
+    n_samples = 10 * 60 * rate
+    audio = np.tile(samples, -(-n_samples // len(samples)))[:n_samples]
+    posegan_track(audio[: rate * 10], rate, FPS)  # warm up
     start = time.perf_counter()
-    poses = generate_pose(features, model)
+    track = posegan_track(audio, rate, FPS)
     seconds = time.perf_counter() - start
-    print(f"PoseGAN: 10 min of audio features ({n} frames) -> poses in {seconds:.2f} s")
-    assert poses.shape == (n, 3)
+    print(f"PoseGAN: 10 min of audio (features + inference) -> poses in {seconds:.2f} s")
+    assert len(track) == int(10 * 60 * FPS)
     assert seconds < 3.0

@@ -15,56 +15,53 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
+from training.dataset import DataConfig  # noqa: E402
 from training.export import build_metadata, export_onnx, onnx_forward  # noqa: E402
-from training.model import Discriminator, Generator, ModelConfig  # noqa: E402
+from training.model import Generator, ModelConfig, motion_losses  # noqa: E402
 from training.train import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE = 1e-4
 
 
-def _random_generator(seed: int = 0) -> Generator:
+def _random_generator(seed: int = 0, offset: bool = False) -> Generator:
     torch.manual_seed(seed)
-    config = ModelConfig(feature_dim=80, audio_channels=24, channels=(16, 24, 24, 32, 32), pose_embed=8, dropout=0.3)
+    config = ModelConfig(feature_dim=16, style_dim=5, channels=16, kernel=5, dilations=(1, 2, 4), dropout=0.3)
     generator = Generator(config)
-    # Non-trivial BatchNorm statistics, so the parity covers the eval-mode affine maps.
-    with torch.no_grad():
-        for module in generator.modules():
-            if isinstance(module, torch.nn.BatchNorm1d):
-                module.running_mean.normal_(0.0, 0.5)
-                module.running_var.uniform_(0.5, 2.0)
-                module.weight.normal_(1.0, 0.2)
-                module.bias.normal_(0.0, 0.2)
+    with torch.no_grad():  # a non-trivial style gain and offset, so the parity covers them
+        generator.gain.weight.normal_(0.0, 0.3)
+        generator.gain.bias.normal_(0.0, 0.3)
+        if offset:
+            generator.style_offset.normal_(0.0, 0.5)
     return generator.eval()
 
 
 def _metadata(config: ModelConfig) -> dict:
-    from core.voice.features import FeatureConfig
-
     return build_metadata(
         config,
-        {"fps": 25.0, "window": 96},
-        FeatureConfig().to_dict(),
-        {"feature_mean": [0.0] * 80, "feature_std": [1.0] * 80, "pose_mean": [0.0] * 3, "pose_std": [1.0] * 3},
-        {"window_frames": 256, "overlap_frames": 32, "post_sigma_s": 0.04},
+        {"fps": 25.0, "window": 100, "prosody": DataConfig().prosody},
+        {"feature_mean": [0.0] * 16, "feature_std": [1.0] * 16, "pose_mean": [0.0] * 3, "pose_std": [1.0] * 3},
+        {"names": ["a", "b", "c", "d", "e"], "default": [4.0, 2.5, 2.5, 10.0, 1.2], "scale": 0.5},
+        {"window_frames": 256, "post_sigma_s": 0.04},
         {"source": "test"},
         {"config": {}},
     )
 
 
-def _torch_forward(generator: Generator, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _torch_forward(generator: Generator, x: np.ndarray, s: np.ndarray) -> np.ndarray:
     with torch.no_grad():
-        return generator(torch.from_numpy(x), torch.from_numpy(p)).numpy()
+        return generator(torch.from_numpy(x), torch.from_numpy(s)).numpy()
 
 
-@pytest.mark.parametrize("t", [16, 96, 256, 512])
-def test_random_generator_parity(tmp_path, t):
-    generator = _random_generator()
+@pytest.mark.parametrize("t", [1, 16, 100, 512])
+@pytest.mark.parametrize("offset", [False, True])
+def test_random_generator_parity(tmp_path, t, offset):
+    generator = _random_generator(offset=offset)
     path = export_onnx(generator, _metadata(generator.config), tmp_path / "g.onnx")
     rng = np.random.default_rng(t)
-    x = rng.standard_normal((2, t, 80)).astype(np.float32)
-    p = rng.standard_normal((2, 3)).astype(np.float32)
-    error = np.abs(onnx_forward(path, x, p) - _torch_forward(generator, x, p)).max()
+    x = rng.standard_normal((2, t, 16)).astype(np.float32)
+    s = rng.standard_normal((2, 5)).astype(np.float32)
+    error = np.abs(onnx_forward(path, x, s) - _torch_forward(generator, x, s)).max()
     print(f"T={t}: max |onnx - torch| = {error:.2e}")
     assert error < TOLERANCE
 
@@ -79,12 +76,38 @@ def test_export_writes_matching_metadata(tmp_path):
     from core.motion.posegan_model import load_model
 
     model = load_model(path, use_cache=False)
-    assert model.metadata.feature_dim == 80 and model.metadata.window_frames == 256
+    assert model.metadata.version == 2 and model.metadata.feature_dim == 16
+    assert model.metadata.context_frames == generator.config.context == (4 * 7) // 2
+
+
+def test_output_depends_only_on_the_receptive_field():
+    """Changing the input outside +-context frames leaves an output frame unchanged (seamless windows)."""
+    generator = _random_generator()
+    c = generator.config.context
+    x = np.random.default_rng(0).standard_normal((1, 200, 16)).astype(np.float32)
+    s = np.zeros((1, 5), dtype=np.float32)
+    y = x.copy()
+    y[0, 100 + c + 1 :] += 5.0
+    y[0, : 100 - c] -= 5.0
+    a, b = _torch_forward(generator, x, s), _torch_forward(generator, y, s)
+    assert np.abs(a[0, 100] - b[0, 100]).max() < 1e-5
+    assert np.abs(a[0, 100 + c + 1] - b[0, 100 + c + 1]).max() > 1e-3
+
+
+def test_losses_are_finite_and_zero_for_identical_motion():
+    rng = np.random.default_rng(0)
+    real = torch.from_numpy(np.cumsum(rng.normal(0, 0.3, (4, 100, 3)), axis=1).astype(np.float32))
+    terms = motion_losses(real, real)
+    for name, value in terms.items():
+        assert torch.isfinite(value), name
+        if name != "decorrelation":
+            assert float(value) < 1e-5, name
 
 
 @pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file(), reason="no default checkpoint")
 def test_default_model_matches_its_checkpoint_on_a_real_window():
-    """The shipped ONNX model = the shipped checkpoint, on a window of real (dev-clip) audio features."""
+    """The shipped ONNX model = the shipped checkpoint, on a window of real (dev-clip) prosody."""
+    from core.motion.posegan import model_features
     from core.motion.posegan_model import load_model
 
     checkpoint = load_checkpoint(DEFAULT_CHECKPOINT)
@@ -97,26 +120,18 @@ def test_default_model_matches_its_checkpoint_on_a_real_window():
     video = ROOT.parent / "shared" / "data" / "dev" / "mimictalk_German_20s.mp4"
     if video.is_file():
         from core.voice.decode import decode_audio
-        from core.voice.features import audio_features
 
-        audio = decode_audio(str(video), meta.feature_config.sample_rate)
-        features = audio_features(audio.samples, meta.feature_config, meta.fps)[:256]
-    else:  # without the dev data: speech-band noise
-        features = np.random.default_rng(1).normal(-50.0, 15.0, (256, meta.feature_dim))
+        audio = decode_audio(str(video), meta.sample_rate)
+        features = model_features(audio.samples, model, 256)
+    else:  # without the dev data: noise bursts
+        rng = np.random.default_rng(1)
+        samples = rng.standard_normal(meta.sample_rate * 11) * np.repeat(rng.random(22) > 0.4, meta.sample_rate // 2)
+        features = model_features(samples, model, 256)
     x = ((features - meta.feature_mean) / meta.feature_std).astype(np.float32)[None]
-    p = np.array([[0.5, -0.2, 0.1]], dtype=np.float32)
-    onnx_out = onnx_forward(ROOT / "models" / "posegan" / "default.onnx", x, p)
-    error = np.abs(onnx_out - _torch_forward(generator, x, p)).max()
+    s = np.array([[0.5, -0.2, 0.1, 0.0, 0.3]], dtype=np.float32)
+    onnx_out = onnx_forward(ROOT / "models" / "posegan" / "default.onnx", x, s)
+    error = np.abs(onnx_out - _torch_forward(generator, x, s)).max()
     print(f"default model, real window: max |onnx - torch| = {error:.2e}")
     assert error < TOLERANCE
     # Two onnxruntime sessions: their thread counts change the last bits.
-    np.testing.assert_allclose(model.run_window(x[0], p[0]), onnx_out[0], atol=1e-5)
-
-
-def test_discriminator_runs_on_generated_poses():
-    generator = _random_generator()
-    discriminator = Discriminator(generator.config).eval()
-    x = torch.randn(3, 96, 80)
-    with torch.no_grad():
-        logits = discriminator(x, generator(x, torch.zeros(3, 3)))
-    assert logits.shape == (3, 96 // 8)
+    np.testing.assert_allclose(model.run_windows(x, s[0]), onnx_out, atol=1e-5)
