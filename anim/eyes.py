@@ -25,8 +25,8 @@ from ..core.rig.chain import ChainJoint, chain_rotations
 from ..core.rig.matching import match_head_and_neck
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
-from . import fcurves
-from .bake import SOURCE_ACTION_PROP, SOURCE_SLOT_PROP, scene_fps
+from . import fcurves, restore
+from .bake import scene_fps
 from .eye_rig import (
     SHAPE_KEY_TOLERANCE,
     EyeBakeOptions,
@@ -74,9 +74,10 @@ def _base_channels(id_data):
     adt = id_data.animation_data
     current = adt.action if adt is not None else None
     slot = fcurves.current_slot_identifier(id_data)
-    if current is not None and SOURCE_ACTION_PROP in current:
-        source = current[SOURCE_ACTION_PROP]
-        return fcurves.channels_in(bpy.data.actions.get(source) if source else None, current.get(SOURCE_SLOT_PROP))
+    if restore.is_head_motion_action(current):
+        source = restore.source_of(current)
+        source_slot, _ = restore.source_slot(current, source)
+        return fcurves.channels_in(source, source_slot)
     return fcurves.channels_in(current, slot)
 
 
@@ -170,28 +171,28 @@ def _prepare(id_data, mode: str, name: str) -> None:
     """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed)."""
     adt = id_data.animation_data
     current = adt.action if adt is not None else None
-    if current is not None and current.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in current):
+    baked = restore.is_head_motion_action(current)
+    if current is not None and current.library is not None and (mode == "REPLACE" or baked):
         raise TargetError(f"The action '{current.name}' is linked and cannot be changed; use New Action.")
     if mode == "REPLACE" and current is not None:
         return
-    if current is not None and SOURCE_ACTION_PROP in current:
+    if restore.is_head_motion_action(current):
         return
+    state = restore.capture(id_data, [], None)  # read before anything changes: action, slot, fake user
     slot = fcurves.current_slot_identifier(id_data)
     action = current.copy() if current is not None else bpy.data.actions.new(name)
     action.name = name
-    action[SOURCE_ACTION_PROP] = current.name if current is not None else ""
+    restore.mark(action, current, state)  # the original by reference, kept with a fake user until Clear
     action[EYES_ONLY_PROP] = True
-    if slot:
-        action[SOURCE_SLOT_PROP] = slot
-    action.use_fake_user = False
-    fcurves.assign_action(id_data, action, slot)
+    fcurves.assign_action(id_data, action, slot, state.get("slot_handle"))
 
 
 def _check_writable(rig: EyeRig, mode: str) -> None:
     for id_data in [rig.head.obj, *(rig.eye_objects or ()), *(m.data.shape_keys for m, _ in rig.shape_keys)]:
         adt = id_data.animation_data
         action = adt.action if adt is not None else None
-        if action is not None and action.library is not None and (mode == "REPLACE" or SOURCE_ACTION_PROP in action):
+        baked = restore.is_head_motion_action(action)
+        if action is not None and action.library is not None and (mode == "REPLACE" or baked):
             raise TargetError(f"The action '{action.name}' of '{id_data.name}' is linked and cannot be changed; "
                               "use New Action.")
 
@@ -308,7 +309,7 @@ def clear_eyes(obj: bpy.types.Object) -> int:
     for mesh in character_meshes(obj):
         key = mesh.data.shape_keys
         adt = key.animation_data if key is not None else None
-        if adt is not None and adt.action is not None and SOURCE_ACTION_PROP in adt.action:
+        if adt is not None and adt.action is not None and restore.is_head_motion_action(adt.action):
             clear_bake(key)
             restored += 1
     adt = obj.animation_data
@@ -316,7 +317,7 @@ def clear_eyes(obj: bpy.types.Object) -> int:
     if action is not None and action.get(EYES_ONLY_PROP):
         clear_bake(obj)
         restored += 1
-    elif action is not None and SOURCE_ACTION_PROP in action and obj.type == "ARMATURE":
+    elif action is not None and restore.is_head_motion_action(action) and obj.type == "ARMATURE":
         rig = EyeRig(resolve_target(obj))
         rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
         rig.lid_bones = find_upper_lids([b.name for b in obj.data.bones])
