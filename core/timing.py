@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import frame_rate, frames_for
 from .errors import SettingsError
 from .track import PoseTrack
 
@@ -18,11 +19,11 @@ def resample_track(track: PoseTrack, fps: float) -> PoseTrack:
     Sample times run from 0 to (N-1)/fps_src seconds inclusive; the new track has one sample per
     1/fps seconds inside that span (e.g. 250 samples at 25 fps -> 299 samples at 30 fps).
     """
-    if not (np.isfinite(fps) and fps > 0):
-        raise SettingsError(f"Frame rate must be a positive number, got {fps}.")
+    fps = frame_rate(fps, "the frame rate to resample to")
     track.validate()
     n = len(track)
     duration = (n - 1) / track.fps
+    frames_for(duration, fps, f"The track ({n} frames at {track.fps:g} fps)")  # before allocating
     n_new = int(np.floor(duration * fps + 1e-9)) + 1
     t_src = np.arange(n) / track.fps
     t_new = np.arange(n_new) / fps
