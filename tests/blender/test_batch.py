@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import bpy
@@ -13,11 +14,14 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The CLI's persistent user folder, private to this test session (removed with the pytest temp folders).
+CLI_USER = Path(tempfile.mkdtemp(prefix="head_motion_cli_test_"))
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("BLENDER_USER_RESOURCES", None)
+    env["HEAD_MOTION_CLI_USER"] = str(CLI_USER)
     return subprocess.run([sys.executable, "-m", "tools.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
