@@ -6,6 +6,8 @@ extension, so updates and reinstalls keep them.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import bpy
@@ -21,6 +23,17 @@ def user_folder(name: str) -> Path:
         return Path(bpy.utils.extension_path_user(_package(), path=name, create=True))
     except (ValueError, AttributeError):  # not running as an extension (e.g. a plain add-on copy)
         return Path(bpy.utils.user_resource("CONFIG", path=f"head_motion/{name}", create=True))
+
+
+def keep_library_caches_private() -> None:
+    """Point the caches of libraries the video path imports into the extension's user folder.
+
+    mediapipe imports matplotlib, which writes a font cache to ``~/.cache/matplotlib`` and creates
+    ``~/.config/matplotlib`` on import; ``MPLCONFIGDIR`` (read when matplotlib is first imported) moves both
+    to ``<user folder>/matplotlib``. Left alone when the user set it or matplotlib is already imported.
+    """
+    if "MPLCONFIGDIR" not in os.environ and "matplotlib" not in sys.modules:
+        os.environ["MPLCONFIGDIR"] = str(user_folder("matplotlib"))
 
 
 def styles_folder() -> Path:
