@@ -14,7 +14,7 @@ import bpy
 import numpy as np
 
 from ..core.errors import MediaError, SettingsError
-from ..core.voice.decode import AudioClip, decode_audio
+from ..core.voice.decode import AudioClip, decode_audio_streamed
 from ..core.voice.decoders import DecoderUnavailable, default_decoders
 from . import compat
 
@@ -26,12 +26,12 @@ class AudDecoder:
     """Decode with Blender's ``aud`` module, at the file's own rate and channels.
 
     Mixing to mono and resampling are left to :mod:`core.voice.decode`, so features computed inside Blender
-    are the very ones computed for training. ``open_stream`` reads 30-second pieces, which keeps the
+    are the very ones computed for training. ``open_stream`` reads 10-second pieces, which keeps the
     memory of long files bounded.
     """
 
     name = "blender-aud"
-    block_s = 30.0
+    block_s = 10.0
 
     def _open(self, path: str):
         try:
@@ -54,7 +54,8 @@ class AudDecoder:
         return np.asarray(sound.data(), dtype=np.float32), rate
 
     def open_stream(self, path: str):
-        """(rate, iterator of (n, channels) blocks) — see core.voice.decode's decoder protocol."""
+        """(rate, iterable of (n, channels) blocks, with ``frames``: the length in samples) — see
+        core.voice.decode's decoder protocol."""
         sound, rate, length = self._open(path)
 
         def blocks():
@@ -67,7 +68,21 @@ class AudDecoder:
                 yield piece
                 start += step
 
-        return rate, blocks()
+        return rate, _SizedBlocks(blocks(), length)
+
+
+class _SizedBlocks:
+    """An iterator of blocks that also says how many samples (``frames``) it will give, about."""
+
+    def __init__(self, blocks, frames: int):
+        self._blocks = blocks
+        self.frames = int(frames)
+
+    def __iter__(self):
+        return self._blocks
+
+    def close(self) -> None:
+        self._blocks.close()
 
 
 def decoders() -> list:
@@ -76,8 +91,11 @@ def decoders() -> list:
 
 
 def load_audio(path: str | os.PathLike, sample_rate: int = ANALYSIS_RATE) -> AudioClip:
-    """Decode the sound of an audio or video file to mono at ``sample_rate`` (MediaError if impossible)."""
-    return decode_audio(bpy.path.abspath(str(path)), sample_rate, decoders())
+    """Decode the sound of an audio or video file to mono at ``sample_rate`` (MediaError if impossible).
+
+    Streamed (:func:`~core.voice.decode.decode_audio_streamed`): the file's own samples (e.g. 48 kHz stereo)
+    are never held whole, only the mono result."""
+    return decode_audio_streamed(bpy.path.abspath(str(path)), sample_rate, decoders())
 
 
 _voice_cache: dict[tuple, AudioClip] = {}

@@ -31,7 +31,7 @@ from ..errors import SettingsError
 #: Bumped whenever the feature definition changes, so a model can refuse features it was not trained on.
 FEATURE_VERSION = 1
 #: Frames transformed per FFT batch (bounds temporary memory to ~ chunk x n_fft x 16 bytes).
-_CHUNK_FRAMES = 2048
+_CHUNK_FRAMES = 1024
 #: Samples appended to the working buffer at a time (bounds the float64 copy of a long input).
 _PUSH_SAMPLES = 1 << 18
 
