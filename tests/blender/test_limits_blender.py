@@ -84,7 +84,7 @@ def test_scene_frame_rates_outside_the_bounds(ext, empty_scene):
 
 def test_api_bounds(ext, empty_scene):
     api = ext.api
-    with pytest.raises(api.SettingsError, match="n_frames .*between 1 and 1048574"):
+    with pytest.raises(api.SettingsError, match=r"n_frames .*between 1 and 1048574"):
         api.build_motion(api.MotionSpec(), n_frames=10**9)
     with pytest.raises(api.SettingsError, match="intensity"):
         api.build_motion(api.MotionSpec(intensity=1e9), n_frames=10)
