@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core.errors import MediaError, SettingsError
 from ..core.voice.decode import AudioClip, decode_audio_streamed
-from ..core.voice.decoders import DecoderUnavailable, default_decoders
+from ..core.voice.decoders import DecoderUnavailable, SizedBlocks, default_decoders
 from . import compat
 
 #: Sample rate (Hz) audio is analysed at.
@@ -68,21 +68,7 @@ class AudDecoder:
                 yield piece
                 start += step
 
-        return rate, _SizedBlocks(blocks(), length)
-
-
-class _SizedBlocks:
-    """An iterator of blocks that also says how many samples (``frames``) it will give, about."""
-
-    def __init__(self, blocks, frames: int):
-        self._blocks = blocks
-        self.frames = int(frames)
-
-    def __iter__(self):
-        return self._blocks
-
-    def close(self) -> None:
-        self._blocks.close()
+        return rate, SizedBlocks(blocks(), length)
 
 
 def decoders() -> list:
