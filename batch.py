@@ -234,6 +234,10 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         for method in {args.method} & {"synthetic", "posegan"}:
             motion_spec(args, method)
         BakeOptions(mode=args.mode, neck_share=args.neck_share).validate()
+        if args.method == "video":
+            from .core.video import EstimationSettings
+
+            EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks).validate()
     except HeadMotionError as exc:
         return str(exc)
     return None

@@ -42,6 +42,9 @@ MAX_TIME_CONSTANT_S = 60.0
 MAX_PERIOD_S = 600.0
 #: Largest intensity, per-axis scale, tempo or accent factor.
 MAX_FACTOR = 10.0
+#: Largest smoothing sigma or half-window (video frames) of the video stabilisers: a longer filter is no longer
+#: smoothing, and its kernel would be allocated in full.
+MAX_FILTER_FRAMES = 1000
 #: Largest random seed (numpy's seeds are unbounded; 2**32 - 1 keeps files and panels portable).
 MAX_SEED = 2**32 - 1
 

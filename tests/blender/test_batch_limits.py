@@ -131,11 +131,15 @@ def test_out_of_bounds_values_are_clear_errors(ext, tmp_path):
     style.write_text(json.dumps(data))
     voice = ROOT / "samples" / "speech_sample.ogg"
     for args, named in ((["--style", str(style)], "rest time (seconds) must be"),
-                        (["--intensity", "1e9"], "intensity must be"), (["--tempo", "0"], "tempo must be")):
+                        (["--intensity", "1e9"], "intensity must be"), (["--tempo", "0"], "tempo must be"),
+                        (["--neck-share", "nan"], "Neck share must be")):
         done = _cli("--method", "synthetic", *args, "--output", str(tmp_path / "o2"), str(voice), user=user)
         assert done.returncode == 2 and named in done.stderr, done.stdout + done.stderr
         _no_traceback(done)
         assert not (tmp_path / "o2").exists()
+    done = _cli("--method", "video", "--fov", "1e9", "--output", str(tmp_path / "o3"), str(voice), user=user)
+    assert done.returncode == 2 and "field of view must be" in done.stderr, done.stdout + done.stderr
+    _no_traceback(done)
 
 
 def test_cli_user_folder_is_persistent_and_nothing_is_left_in_tmp(ext, tmp_path):

@@ -158,3 +158,14 @@ def test_frame_checks_name_value_and_limit():
     with pytest.raises(SettingsError, match=r"fps .*got inf"):
         checks.frame_rate(float("inf"))
     assert checks.frames_for(10.0, 23.976, "clip") == 240
+
+
+def test_video_filter_lengths_are_bounded():
+    from core.video import EstimationSettings
+
+    for change, named in (({"gaussian_sigma_frames": 1e9}, r"gaussian_sigma_frames .*<= 1000"),
+                          ({"hampel_half_window": 10**9}, r"hampel_half_window .*between 1 and 1000"),
+                          ({"max_gap_frames": 10**9}, r"max_gap_frames .*between 0 and 1048574")):
+        with pytest.raises(SettingsError, match=named):
+            EstimationSettings(**change).validate()
+    EstimationSettings(gaussian_sigma_frames=1000.0, hampel_half_window=1000).validate()
