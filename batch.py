@@ -201,7 +201,7 @@ def process_one(path: Path, args: argparse.Namespace, blend: Path | None = None)
     blend = (blend or args.output / f"{path.stem}.blend").resolve()
     try:
         blend.parent.mkdir(parents=True, exist_ok=True)
-        bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+        _save_without_thumbnail(blend)
     except (OSError, RuntimeError) as exc:  # Blender reports write failures as RuntimeError
         raise SettingsError(f"Cannot save '{blend}': {getattr(exc, 'strerror', None) or exc}".strip()) from None
     preview = None
@@ -226,6 +226,21 @@ def process_one(path: Path, args: argparse.Namespace, blend: Path | None = None)
         "fps": scene_fps(scene),
         "keys": result.keys_written,
     }
+
+
+def _save_without_thumbnail(blend: Path) -> None:
+    """Save a copy of the file at ``blend`` without a preview image: Blender 5.2 renders one in background mode
+    and also writes it to ``~/.cache/thumbnails``, outside the output folder (issue #15). The user's preference
+    is restored afterwards."""
+    paths = bpy.context.preferences.filepaths
+    preview = getattr(paths, "file_preview_type", None)
+    if preview is not None:
+        paths.file_preview_type = "NONE"
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    finally:
+        if preview is not None:
+            paths.file_preview_type = preview
 
 
 def _check_arguments(args: argparse.Namespace) -> str | None:

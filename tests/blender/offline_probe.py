@@ -45,7 +45,6 @@ def main() -> None:
     report["api_voice_frames"] = len(ext.api.motion_for_voice(voice))
     if video:
         report["api_video_frames"] = len(ext.api.estimate_video(video).to_pose_track())
-    bpy.ops.wm.save_as_mainfile(filepath=str(out / "scene.blend"))
     time.sleep(float(os.environ.get("HEAD_MOTION_PROBE_WAIT", "15")))
     print("@@PROBE@@" + json.dumps(report), flush=True)
 

@@ -5,7 +5,8 @@ folder, for the voice, PoseGAN and video paths through the operators, the API an
 on any connection or datagram to a non-loopback address, on any host-name look-up (the resolver reading
 /etc/resolv.conf or /etc/hosts, network or not), on any file opened for
 writing outside the allowed folders, and on any new file under HOME or TMPDIR outside them. strace is
-installed by ``tools/setup_env.sh`` (``make env``); without it the test skips with that message.
+installed by ``tools/setup_env.sh`` (``make env``) and ``tools/setup_py313.sh``; without it the test skips
+with that message.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ VOICE = ROOT / "samples" / "speech_sample.ogg"
 VIDEO = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev" / "voxceleb2_pcavs_Pose_Source_00473.mp4"
 STRACE = shutil.which("strace")
 
-pytestmark = pytest.mark.skipif(STRACE is None, reason="strace is not installed (tools/setup_env.sh installs it)")
+pytestmark = pytest.mark.skipif(
+    STRACE is None, reason="strace is not installed (make env / make test-py313 install it where they can)")
 
 _SOCKET_CALL = re.compile(r"^\d+\s+(connect|sendto|sendmsg|sendmmsg)\((.*)$")
 _OPEN_CALL = re.compile(r'^\d+\s+(?:open|openat|creat)\((?:AT_FDCWD, |\d+<[^>]*>, )?"([^"]+)", ([A-Z_|]+)')
