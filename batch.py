@@ -233,14 +233,11 @@ def _save_without_thumbnail(blend: Path) -> None:
     and also writes it to ``~/.cache/thumbnails``, outside the output folder (issue #15). The user's preference
     is restored afterwards."""
     paths = bpy.context.preferences.filepaths
-    preview = getattr(paths, "file_preview_type", None)
-    if preview is not None:
-        paths.file_preview_type = "NONE"
+    preview, paths.file_preview_type = paths.file_preview_type, "NONE"
     try:
         bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
     finally:
-        if preview is not None:
-            paths.file_preview_type = preview
+        paths.file_preview_type = preview
 
 
 def _check_arguments(args: argparse.Namespace) -> str | None:
