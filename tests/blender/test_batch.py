@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,8 +16,9 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The CLI's persistent user folder, private to this test session (removed with the pytest temp folders).
+#: The CLI's persistent user folder, private to this test session (removed when the session ends).
 CLI_USER = Path(tempfile.mkdtemp(prefix="head_motion_cli_test_"))
+atexit.register(shutil.rmtree, CLI_USER, True)
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
