@@ -106,10 +106,12 @@ def estimate_video(
     settings in the extension's user folder unless ``use_cache`` is False. Use
     ``result.to_pose_track(start_frame)`` to bake it.
     """
+    from .anim.user_data import keep_library_caches_private
     from .anim.video import cache_dir
     from .core.video import estimate_video as _estimate
     from .core.video import estimate_video_cached
 
+    keep_library_caches_private()
     if use_cache:
         return estimate_video_cached(path, settings, cache_dir(), progress=progress)
     return _estimate(path, settings, progress=progress)

@@ -7,14 +7,17 @@ Registered as a Blender command (Blender 4.2+)::
 and reachable over the bpy module as ``python -m tools.cli …`` (same handler, same arguments). For
 every input file it opens the rig (``--rig file.blend``, or the built-in sample character), makes a pose
 track with the chosen method, bakes it through the one bake path, and saves ``<output>/<input
-stem>.blend``. It keeps going past a bad input, writes a JSON summary, and exits with status 1 when any
-input failed (2 for bad arguments).
+stem>.blend`` (distinct inputs get distinct files, see :mod:`batch_outputs`; an existing file is skipped
+unless ``--overwrite``). It checks the arguments and that ``--output`` is writable before any work, keeps
+going past a bad input, writes a JSON summary, and exits with status 1 when any input failed (2 for bad
+arguments or an unwritable output folder). User errors are reported without a Python traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -27,12 +30,14 @@ from .anim.bake import BakeOptions, bake_track, scene_fps
 from .anim.compat import register_cli_command
 from .anim.sample_character import build_sample_character
 from .anim.target import bone_infos
+from .batch_outputs import Planned, check_writable, plan_outputs
 from .core.errors import HeadMotionError, SettingsError, TargetError
 from .core.interop import export_flame, load_motion, load_motion_file
 from .core.media import MEDIA_EXTENSIONS, TRACK_EXTENSIONS, VIDEO_EXTENSIONS
 from .core.motion.builder import MotionSpec, build_motion
 from .core.motion.synthetic import PRESETS
 from .core.rig.matching import match_head_and_neck
+from .core.timing import blender_frame_rate
 from .core.track import PoseTrack
 
 TRACK_SUFFIXES = set(TRACK_EXTENSIONS)
@@ -119,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--roll-scale", type=float, default=1.0, help="scale of side tilts (synthetic)")
     parser.add_argument("--tempo", type=float, default=1.0, help="speed of the movements (2 = twice as fast)")
     parser.add_argument("--no-silence", action="store_true", help="keep moving in the voice's pauses")
-    parser.add_argument("--fps", type=float,
-                        help="frame rate of the built-in sample character's scene (default 25; --rig keeps its own)")
+    parser.add_argument("--fps", type=_fps_argument,
+                        help="frame rate of the built-in sample character's scene, 1-1000, exact for NTSC rates "
+                             "(23.976 or 24000/1001 -> fps 24, fps_base 1.001; default 25; --rig keeps its own)")
     parser.add_argument("--neck-share", type=float, default=0.3)
     parser.add_argument("--mode", choices=["NEW_ACTION", "REPLACE"], default="NEW_ACTION")
     parser.add_argument("--model", type=Path, help="posegan method: .onnx model (default: the bundled one)")
@@ -140,8 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--flame-global-share", type=float, default=0.0,
                         help="--export-flame: part of the head turn put in FLAME's global rotation (0-1)")
     parser.add_argument("--skip-existing", action="store_true",
-                        help="skip inputs whose outputs exist and are newer than the input and --rig (farm re-runs)")
+                        help="farm re-runs: skip inputs whose outputs are newer than the input and --rig, replace "
+                        "older outputs (without it existing outputs are always skipped unless --overwrite)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing output files (default: skip inputs whose .blend already exists)")
     return parser
+
+
+def _fps_argument(text: str) -> tuple[int, float]:
+    try:
+        return blender_frame_rate(text, "--fps")
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def collect_inputs(paths: list[Path], suffixes: set[str]) -> list[Path]:
@@ -158,7 +174,7 @@ def collect_inputs(paths: list[Path], suffixes: set[str]) -> list[Path]:
 def _open_rig(args: argparse.Namespace) -> bpy.types.Object:
     if args.rig is None:
         bpy.ops.wm.read_homefile(use_empty=True)
-        bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = round(args.fps or 25), 1.0
+        bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = args.fps or (25, 1.0)
         return build_sample_character()
     if not args.rig.is_file():
         raise TargetError(f"Rig file not found: {args.rig}")
@@ -174,13 +190,11 @@ def _open_rig(args: argparse.Namespace) -> bpy.types.Object:
     raise TargetError(f"No armature with a recognisable head bone in '{args.rig.name}'; pass --target.")
 
 
-def process_one(path: Path, args: argparse.Namespace) -> dict:
-    """Bake one input and save its .blend; returns its summary entry (raises on failure)."""
+def process_one(path: Path, args: argparse.Namespace, blend: Path | None = None) -> dict:
+    """Bake one input and save its .blend (default ``<output>/<stem>.blend``); returns its summary entry
+    (raises on failure)."""
     if not path.is_file():
         raise SettingsError(f"Input not found: {path}")
-    if args.skip_existing and _up_to_date(path, args):
-        blend = (args.output / f"{path.stem}.blend").resolve()
-        return {"skipped": True, "blend": str(blend), "notes": ["outputs up to date: skipped"]}
     obj = _open_rig(args)
     scene = bpy.context.scene
     track = METHODS[args.method].make_track(path, scene, args)
@@ -197,13 +211,16 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
             place_audio(scene, path, result.frame_start, None, add_strip=True, set_frame_range=False)
         except RuntimeError as exc:  # e.g. a video without sound
             notes.append(f"no sound strip: {exc}")
-    args.output.mkdir(parents=True, exist_ok=True)
-    blend = (args.output / f"{path.stem}.blend").resolve()
-    bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    blend = (blend or args.output / f"{path.stem}.blend").resolve()
+    try:
+        blend.parent.mkdir(parents=True, exist_ok=True)
+        _save_without_thumbnail(blend)
+    except (OSError, RuntimeError) as exc:  # Blender reports write failures as RuntimeError
+        raise SettingsError(f"Cannot save '{blend}': {getattr(exc, 'strerror', None) or exc}".strip()) from None
     flame_file = None
     if args.export_flame:  # a motion file's eyes (Live Link, FLAME) go along; otherwise the baked track
         motion = load_motion(path, fps=scene_fps(scene)) if args.method == "track" else track
-        flame_file = str(export_flame(motion, (args.output / f"{path.stem}.flame.npz").resolve(),
+        flame_file = str(export_flame(motion, blend.with_suffix(".flame.npz"),
                                       fps=scene_fps(scene), global_share=args.flame_global_share))
     preview = None
     if args.preview:
@@ -215,7 +232,7 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
             notes.append("no preview: the rig file has no camera and the target is not an armature")
         else:
             render.configure_render(scene, width=384, height=216, samples=4)
-            preview = str(render.render_video(scene, (args.output / f"{path.stem}.mp4").resolve()))
+            preview = str(render.render_video(scene, blend.with_suffix(".mp4")))
     return {
         "flame": flame_file,
         "preview": preview,
@@ -231,11 +248,11 @@ def process_one(path: Path, args: argparse.Namespace) -> dict:
     }
 
 
-def _up_to_date(path: Path, args: argparse.Namespace) -> bool:
+def _up_to_date(path: Path, blend: Path, args: argparse.Namespace) -> bool:
     """Whether this input's outputs exist and are newer than the input and the rig file (``--skip-existing``)."""
-    outputs = [args.output / f"{path.stem}.blend"]
-    outputs += [args.output / f"{path.stem}.flame.npz"] if args.export_flame else []
-    outputs += [args.output / f"{path.stem}.mp4"] if args.preview else []
+    outputs = [blend]
+    outputs += [blend.with_suffix(".flame.npz")] if args.export_flame else []
+    outputs += [blend.with_suffix(".mp4")] if args.preview else []
     sources = [path] + ([args.rig] if args.rig is not None and args.rig.is_file() else [])
     newest = max(p.stat().st_mtime for p in sources)
     return all(p.is_file() and p.stat().st_mtime >= newest for p in outputs)
@@ -266,6 +283,67 @@ def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, sc
     return baked.blinks
 
 
+def _save_without_thumbnail(blend: Path) -> None:
+    """Save a copy of the file at ``blend`` without a preview image: Blender 5.2 renders one in background mode
+    and also writes it to ``~/.cache/thumbnails``, outside the output folder (issue #15). The user's preference
+    is restored afterwards."""
+    paths = bpy.context.preferences.filepaths
+    preview, paths.file_preview_type = paths.file_preview_type, "NONE"
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend), copy=True)
+    finally:
+        paths.file_preview_type = preview
+
+
+def _check_arguments(args: argparse.Namespace) -> str | None:
+    """Why the arguments cannot work (checked once, before any input is processed), or None."""
+    try:
+        for method in {args.method} & {"synthetic", "posegan"}:
+            motion_spec(args, method)
+        BakeOptions(mode=args.mode, neck_share=args.neck_share).validate()
+        if args.method == "video":
+            from .core.video import EstimationSettings
+
+            EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks).validate()
+    except HeadMotionError as exc:
+        return str(exc)
+    return None
+
+
+def _process_planned(item: Planned, args: argparse.Namespace) -> dict:
+    entry: dict = {"input": str(item.input), "blend": str(item.blend)}
+    if item.duplicate_of is not None:
+        entry.update(ok=True, skipped=f"the same file as {item.duplicate_of}, already processed")
+        return entry
+    outputs = (item.blend, item.blend.with_suffix(".mp4") if args.preview else None,
+               item.blend.with_suffix(".flame.npz") if args.export_flame else None)
+    existing = [p for p in outputs if p and p.exists()]
+    stale = (bool(existing) and args.skip_existing and item.input.is_file()  # a farm re-run after a change
+             and not _up_to_date(item.input, item.blend, args))
+    if existing and not args.overwrite and not stale:
+        entry.update(ok=True, skipped=f"'{existing[0]}' exists (use --overwrite to replace it)")
+        return entry
+    try:
+        entry.update(process_one(item.input, args, item.blend))
+        entry["ok"] = True
+    except HeadMotionError as exc:
+        entry.update(ok=False, error=str(exc))
+    except MemoryError:
+        entry.update(ok=False, error="out of memory (the input is too long for this machine)")
+    except Exception as exc:  # keep the batch going; report the unexpected failure with its trace
+        entry.update(ok=False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())
+    return entry
+
+
+def _write_summary(summary: dict, path: Path) -> str | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2))
+    except OSError as exc:
+        return f"cannot write the summary '{path}': {exc.strerror or exc}"
+    return None
+
+
 def run(argv: list[str]) -> int:
     """Handler of ``blender -c head_motion``: process every input, return the exit status."""
     parser = build_parser()
@@ -277,30 +355,37 @@ def run(argv: list[str]) -> int:
     if not inputs:
         print("head_motion: no input files found")
         return 2
+    problem = _check_arguments(args)
+    if problem is None:
+        problem = check_writable(args.output)
+    if problem is None and args.summary is not None:
+        problem = check_writable(args.summary.parent)
+    if problem is not None:
+        print(f"head_motion: {problem}", file=sys.stderr)
+        return 2
     entries = []
-    for path in inputs:
+    for item in plan_outputs(inputs, args.output):
         started = time.perf_counter()
-        entry: dict = {"input": str(path)}
-        try:
-            entry.update(process_one(path, args))
-            entry["ok"] = True
-        except HeadMotionError as exc:
-            entry.update(ok=False, error=str(exc))
-        except Exception as exc:  # keep the batch going; report the unexpected failure with its trace
-            entry.update(ok=False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc())
+        entry = _process_planned(item, args)
         entry["seconds"] = round(time.perf_counter() - started, 3)
         status = "ok" if entry["ok"] else f"FAILED: {entry['error']}"
-        print(f"head_motion: {path.name}: {status}", flush=True)
+        if entry.get("skipped"):
+            status = f"skipped: {entry['skipped']}"
+        print(f"head_motion: {item.input}: {status}", flush=True)
         entries.append(entry)
     failed = [e for e in entries if not e["ok"]]
-    summary = {"method": args.method, "inputs": len(entries), "succeeded": len(entries) - len(failed),
-               "failed": len(failed), "results": entries}
+    skipped = [e for e in entries if e.get("skipped")]
+    summary = {"method": args.method, "inputs": len(entries), "succeeded": len(entries) - len(failed) - len(skipped),
+               "skipped": len(skipped), "failed": len(failed), "results": entries}
     if args.eyes:
         summary["blinks"] = sum(e.get("blinks") or 0 for e in entries)
     summary_path = args.summary or args.output / "summary.json"
-    summary_path.parent.mkdir(parents=True, exist_ok=True)
-    summary_path.write_text(json.dumps(summary, indent=2))
-    print(f"head_motion: {summary['succeeded']} of {len(entries)} inputs baked; summary: {summary_path}")
+    problem = _write_summary(summary, summary_path)
+    if problem is not None:
+        print(f"head_motion: {problem}", file=sys.stderr)
+        return 1
+    print(f"head_motion: {summary['succeeded']} of {len(entries)} inputs baked, {len(skipped)} skipped; "
+          f"summary: {summary_path}")
     return 1 if failed else 0
 
 

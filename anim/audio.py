@@ -16,8 +16,8 @@ import bpy
 import numpy as np
 
 from ..core.errors import MediaError, SettingsError
-from ..core.voice.decode import AudioClip, decode_audio
-from ..core.voice.decoders import DecoderUnavailable, default_decoders
+from ..core.voice.decode import AudioClip, decode_audio_streamed
+from ..core.voice.decoders import DecoderUnavailable, SizedBlocks, default_decoders
 from . import compat
 
 #: Sample rate (Hz) audio is analysed at.
@@ -28,12 +28,12 @@ class AudDecoder:
     """Decode with Blender's ``aud`` module, at the file's own rate and channels.
 
     Mixing to mono and resampling are left to :mod:`core.voice.decode`, so features computed inside Blender
-    are the very ones computed for training. ``open_stream`` reads 30-second pieces, which keeps the
+    are the very ones computed for training. ``open_stream`` reads 10-second pieces, which keeps the
     memory of long files bounded.
     """
 
     name = "blender-aud"
-    block_s = 30.0
+    block_s = 10.0
 
     def _open(self, path: str) -> tuple[Any, int, int]:
         try:
@@ -55,8 +55,9 @@ class AudDecoder:
             return np.zeros((0, 1), dtype=np.float32), rate
         return np.asarray(sound.data(), dtype=np.float32), rate
 
-    def open_stream(self, path: str) -> tuple[int, Iterator[np.ndarray]]:
-        """(rate, iterator of (n, channels) blocks) — see core.voice.decode's decoder protocol."""
+    def open_stream(self, path: str) -> tuple[int, Any]:
+        """(rate, iterable of (n, channels) blocks, with ``frames``: the length in samples) — see
+        core.voice.decode's decoder protocol."""
         sound, rate, length = self._open(path)
 
         def blocks() -> Iterator[np.ndarray]:
@@ -69,7 +70,7 @@ class AudDecoder:
                 yield piece
                 start += step
 
-        return rate, blocks()
+        return rate, SizedBlocks(blocks(), length)
 
 
 def decoders() -> list:
@@ -78,8 +79,11 @@ def decoders() -> list:
 
 
 def load_audio(path: str | os.PathLike, sample_rate: int = ANALYSIS_RATE) -> AudioClip:
-    """Decode the sound of an audio or video file to mono at ``sample_rate`` (MediaError if impossible)."""
-    return decode_audio(bpy.path.abspath(str(path)), sample_rate, decoders())
+    """Decode the sound of an audio or video file to mono at ``sample_rate`` (MediaError if impossible).
+
+    Streamed (:func:`~core.voice.decode.decode_audio_streamed`): the file's own samples (e.g. 48 kHz stereo)
+    are never held whole, only the mono result."""
+    return decode_audio_streamed(bpy.path.abspath(str(path)), sample_rate, decoders())
 
 
 _voice_cache: dict[tuple, AudioClip] = {}

@@ -13,14 +13,18 @@ import bpy
 
 from ..core.errors import Cancelled, MediaError
 from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
-from .user_data import user_folder
+from .user_data import keep_library_caches_private, user_folder
 
 #: Name of the plane object showing the reference video.
 REFERENCE_NAME = "HeadMotionReference"
 
 
 def cache_dir() -> Path:
-    """Folder for cached estimates, in the extension's user folder (never inside the extension itself)."""
+    """Folder for cached estimates, in the extension's user folder (never inside the extension itself).
+
+    Every video path asks for it before estimating, so it also keeps the landmark libraries' own caches in
+    the user folder (:func:`~anim.user_data.keep_library_caches_private`)."""
+    keep_library_caches_private()
     return user_folder("video_cache")
 
 

@@ -135,19 +135,44 @@ def bench_audio() -> Result:
                   "< 5 s", seconds < 5.0)
 
 
-def bench_long_audio() -> Result:
-    """One hour streamed (decode + features + mask) in its own process: peak memory."""
+def _voice_memory(minutes: float, path: str, voice: Path) -> dict:
+    """benchmarks/voice_memory.py in its own process (the path users run, peak over Blender's baseline)."""
     import json
     import subprocess
 
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "long_audio.py")], capture_output=True,
-                          text=True, check=True)
-    stats = json.loads(done.stdout.strip().splitlines()[-1])
-    whole = 3600 * 44100 * 2 * 4 / 2**20  # MB a whole-file decode of 44.1 kHz stereo float32 would hold
-    print(f"  (1 hour streamed in {stats['seconds']:.1f} s; peak RSS {stats['peak_rss_mb']:.0f} MB, "
-          f"of which {stats['rss_before_mb']:.0f} MB before decoding)")
-    return Result("1 hour audio streamed: peak RSS", stats["peak_rss_mb"], "whole 44.1k stereo decode", whole,
-                  "< 300 MB", stats["peak_rss_mb"] < 300.0, unit="MB")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "voice_memory.py"), str(minutes), "--path", path,
+                           "--file", str(voice)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _bench_voice_memory(minutes: float) -> Result:
+    """Import Voice + Generate & Bake (the operators) on ``minutes`` of 48 kHz stereo: peak memory over the
+    baseline of Blender with the extension loaded; the batch/API path (api.build_motion) is printed too."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import voice_memory
+
+    with tempfile.TemporaryDirectory(prefix="head_motion_bench_voice_") as tmp:
+        voice = Path(tmp) / "voice.flac"
+        voice_memory.write_voice(voice, minutes * 60.0)
+        api = _voice_memory(minutes, "api", voice)
+        operator = _voice_memory(minutes, "operator", voice)
+    whole = minutes * 60 * 48000 * 2 * 4 / 2**20  # MB the 48 kHz stereo float32 samples alone would take
+    print(f"  ({minutes:g} min of 48 kHz stereo: operators {operator['over_baseline_mb']:.0f} MB in "
+          f"{operator['seconds']:.1f} s, api.build_motion {api['over_baseline_mb']:.0f} MB in {api['seconds']:.1f} s, "
+          f"over Blender's own {operator['baseline_mb']:.0f} MB)")
+    peak = max(api["over_baseline_mb"], operator["over_baseline_mb"])
+    return Result(f"voice {minutes:g} min 48k stereo: peak", peak, "48k stereo float32 samples", whole,
+                  "< 300 MB", peak < 300.0, unit="MB")
+
+
+def bench_voice_memory_10() -> Result:
+    return _bench_voice_memory(10.0)
+
+
+def bench_voice_memory_60() -> Result:
+    return _bench_voice_memory(60.0)
 
 
 def bench_beat_align() -> Result:
@@ -391,7 +416,8 @@ BENCHMARKS: dict[str, Callable[[], Result | list[Result]]] = {
     "generate": bench_generate,
     "bake": bench_bake,
     "audio": bench_audio,
-    "long_audio": bench_long_audio,
+    "voice_memory_10min": bench_voice_memory_10,
+    "voice_memory_60min": bench_voice_memory_60,
     "beat_align": bench_beat_align,
     "video": bench_video,
     "posegan": bench_posegan,

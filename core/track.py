@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import MAX_ANGLE_DEG, MAX_FRAME, MAX_FRAMES, MAX_TRACK_FILE_BYTES, frame_number, frame_rate
 from .errors import SettingsError, TrackError
 
 JSON_FORMAT = "head_motion.pose_track"
@@ -118,14 +119,10 @@ class PoseTrack:
 
     def validate(self) -> PoseTrack:
         """Raise :class:`TrackError` unless the track is usable; return ``self`` for chaining."""
-        try:
-            fps = float(self.fps)
-        except (TypeError, ValueError):
-            raise TrackError(f"fps must be a number, got {self.fps!r}.") from None
-        if not math.isfinite(fps) or fps <= 0.0:
-            raise TrackError(f"fps must be a finite number > 0, got {self.fps!r}.")
+        frame_rate(self.fps, "the track's fps", error=TrackError)
         if isinstance(self.start_frame, bool) or not isinstance(self.start_frame, (int, np.integer)):
             raise TrackError(f"start_frame must be an integer frame number, got {self.start_frame!r}.")
+        frame_number(self.start_frame, "start_frame", error=TrackError)
         columns = {name: getattr(self, name) for name in _AXES}
         if self.speech is not None:
             columns["speech"] = self.speech
@@ -138,6 +135,11 @@ class PoseTrack:
             raise TrackError(f"The track's columns have different numbers of frames: {detail}.")
         if len(self) == 0:
             raise TrackError("The pose track is empty (zero frames).")
+        if len(self) > MAX_FRAMES or self.start_frame + len(self) - 1 > MAX_FRAME:
+            raise TrackError(
+                f"The track runs from frame {self.start_frame} for {len(self)} frames; tracks hold at most "
+                f"{MAX_FRAMES} frames and end by frame {MAX_FRAME}."
+            )
         for name, values in columns.items():
             bad = ~np.isfinite(values)
             if bad.any():
@@ -145,6 +147,15 @@ class PoseTrack:
                 raise TrackError(
                     f"{name} is {values[index]} (not a finite number) at frame {self.start_frame + index} "
                     f"(sample {index}); {int(bad.sum())} bad value(s) in total."
+                )
+        for name in _AXES:
+            values = getattr(self, name)
+            big = np.abs(values) > MAX_ANGLE_DEG
+            if big.any():
+                index = int(np.argmax(big))
+                raise TrackError(
+                    f"{name} is {values[index]:g} degrees at frame {self.start_frame + index}; angles must lie "
+                    f"within +-{MAX_ANGLE_DEG:g} degrees."
                 )
         if self.speech is not None and (self.speech.min() < 0.0 or self.speech.max() > 1.0):
             raise TrackError("speech values must lie between 0 (silent) and 1 (speaking).")
@@ -227,6 +238,10 @@ class PoseTrack:
         path = Path(path)
         kind = _file_kind(path)
         try:
+            size = path.stat().st_size
+            if size > MAX_TRACK_FILE_BYTES:
+                raise TrackError(f"Pose track '{path}' is {size / 2**20:.0f} MB; track files may be at most "
+                                 f"{MAX_TRACK_FILE_BYTES // 2**20} MB ({MAX_FRAMES} frames).")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or exc
@@ -263,9 +278,9 @@ def _parse_csv(text: str, path: Path, fps: float | None) -> PoseTrack:
             key = key.strip().lower()
             if sep and key == "fps":
                 try:
-                    file_fps = float(value)
-                except ValueError:
-                    raise fail(line_no, f"fps value {value.strip()!r} is not a number.") from None
+                    file_fps = frame_rate(value.strip(), "fps", error=TrackError)
+                except TrackError as exc:
+                    raise fail(line_no, str(exc)) from None
             elif sep and key == "meta":
                 try:
                     meta = json.loads(value)
@@ -283,9 +298,10 @@ def _parse_csv(text: str, path: Path, fps: float | None) -> PoseTrack:
         if len(cells) != len(header):
             raise fail(line_no, f"expected {len(header)} values, got {len(cells)}.")
         try:
-            frame = int(cells[0])
-        except ValueError:
-            raise fail(line_no, f"frame number {cells[0]!r} is not an integer.") from None
+            frame = frame_number(int(cells[0]), "frame number", error=TrackError)
+        except ValueError as exc:
+            problem = str(exc) if isinstance(exc, TrackError) else f"frame number {cells[0]!r} is not an integer."
+            raise fail(line_no, problem) from None
         if frames and frame != frames[-1] + 1:
             raise fail(line_no, f"frame numbers must be consecutive: expected {frames[-1] + 1}, got {frame}.")
         try:
@@ -333,9 +349,17 @@ def _parse_json(text: str, path: Path) -> PoseTrack:
     fps = data["fps"]
     if isinstance(fps, bool) or not isinstance(fps, (int, float)):
         raise fail(f"fps must be a number, got {fps!r}.")
+    try:
+        frame_rate(fps, "fps", error=TrackError)
+    except TrackError as exc:
+        raise fail(str(exc)) from None
     start_frame = data.get("start_frame", 1)
     if isinstance(start_frame, bool) or not isinstance(start_frame, int):
         raise fail(f"start_frame must be an integer, got {start_frame!r}.")
+    try:
+        frame_number(start_frame, "start_frame", error=TrackError)
+    except TrackError as exc:
+        raise fail(str(exc)) from None
     columns: dict[str, np.ndarray] = {}
     for key in ("yaw_deg", "pitch_deg", "roll_deg", "speech"):
         values = data.get(key)

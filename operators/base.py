@@ -11,11 +11,16 @@ from ..properties.convert import target_object
 
 
 def report_errors(operator: bpy.types.Operator, fn: Callable[[], str | None]) -> set[str]:
-    """Run ``fn()``; report a HeadMotionError as an error and cancel (the scene is unchanged)."""
+    """Run ``fn()``; report a HeadMotionError (or running out of memory) as an error and cancel (the scene is
+    unchanged: errors happen before Blender data changes)."""
     try:
         message = fn()
     except HeadMotionError as exc:
         operator.report({"ERROR"}, str(exc))
+        return {"CANCELLED"}
+    except MemoryError:
+        operator.report({"ERROR"}, "Head Motion: out of memory; the input is too long for this computer "
+                        "(see README, Limits).")
         return {"CANCELLED"}
     if message:
         operator.report({"INFO"}, message)

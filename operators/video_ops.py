@@ -71,11 +71,13 @@ def learn_style_from(context: bpy.types.Context, result: EstimationResult) -> st
     name = s.style_name.strip() or "My Speaker"
     style = style_from_estimate(result, name)
     path = style_path(name)
+    replaced = path.exists()
     save_style(style, path)
     s.style = path.stem
     std = style.stats.std_deg
+    note = "; it replaced the earlier style of that name" if replaced else ""
     return (f"Head Motion: learned style '{path.stem}' from {result.n_frames} video frames "
-            f"(std yaw/pitch/roll {std[0]:.1f}/{std[1]:.1f}/{std[2]:.1f} deg); it is now selected in Motion")
+            f"(std yaw/pitch/roll {std[0]:.1f}/{std[1]:.1f}/{std[2]:.1f} deg); it is now selected in Motion{note}")
 
 
 class _VideoJob:
@@ -195,14 +197,19 @@ class HEADMOTION_OT_import_style(bpy.types.Operator, ImportHelper):
 
     def execute(self, context) -> set[str]:
         def run() -> str:
-            from ..anim.user_data import style_path
-            from ..core.motion.style import load_style, save_style
+            from ..anim.user_data import new_style_path
+            from ..core.motion.style import load_style, save_style, style_text
 
             style = load_style(self.filepath)  # validates before anything is written
-            path = style_path(style.name or Path(self.filepath).stem)
-            save_style(style, path)
+            name = style.name or Path(self.filepath).stem
+            path, same = new_style_path(name, style_text(style))  # never replaces another style
+            if not same:
+                save_style(style, path)
             context.scene.head_motion.style = path.stem
-            return f"Head Motion: style '{path.stem}' added and selected"
+            if same:
+                return f"Head Motion: style '{path.stem}' was already added; selected it"
+            renamed = f" (a different style is already called '{name}')" if path.stem != name else ""
+            return f"Head Motion: style '{path.stem}' added and selected{renamed}"
 
         return report_errors(self, run)
 

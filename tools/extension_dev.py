@@ -57,14 +57,26 @@ def extension_files(root: Path = ROOT) -> list[Path]:
     return out
 
 
-def copy_extension_source(root: Path, dest: Path) -> None:
-    """Replace ``dest`` with the shipped files of ``root``."""
+def copy_extension_source(root: Path, dest: Path, sync: bool = False) -> None:
+    """Replace ``dest`` with the shipped files of ``root``.
+
+    ``sync``: keep ``dest`` when it already holds the same files (same names, sizes and modification
+    times, recorded in ``dest/.source-stamp``), so a persistent user folder is not rewritten on every run.
+    """
+    files = extension_files(root)
+    stamp = "\n".join(f"{rel.as_posix()} {(root / rel).stat().st_size} {(root / rel).stat().st_mtime_ns}"
+                      for rel in files)
+    stamp_file = dest / ".source-stamp"
+    if sync and stamp_file.is_file() and stamp_file.read_text() == stamp:
+        return
     if dest.exists():
         shutil.rmtree(dest)
-    for rel in extension_files(root):
+    for rel in files:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, target)
+    if sync:
+        stamp_file.write_text(stamp)
 
 
 def use_private_user_dir(prefix: str = "head_motion_user_") -> Path:
@@ -74,12 +86,16 @@ def use_private_user_dir(prefix: str = "head_motion_user_") -> Path:
     return user_dir
 
 
-def enable_from_source(user_dir: Path, repo_module: str = "head_motion_dev", root: Path = ROOT):
-    """Install the source as an extension in a local repository of ``user_dir``, enable it, return the module."""
+def enable_from_source(user_dir: Path, repo_module: str = "head_motion_dev", root: Path = ROOT,
+                       sync: bool = False):
+    """Install the source as an extension in a local repository of ``user_dir``, enable it, return the module.
+
+    ``sync``: reuse an up-to-date copy (a persistent user folder, see :func:`copy_extension_source`).
+    """
     import bpy
 
     repo_dir = user_dir / "extensions" / repo_module
-    copy_extension_source(root, repo_dir / "head_motion")
+    copy_extension_source(root, repo_dir / "head_motion", sync=sync)
     repos = bpy.context.preferences.extensions.repos
     if not any(r.module == repo_module for r in repos):
         repos.new(name="Head Motion (source)", module=repo_module, custom_directory=str(repo_dir), source="USER")

@@ -33,3 +33,16 @@ for version in $BPY_VERSIONS; do
 done
 
 command -v node >/dev/null 2>&1 || echo "setup: note: node (Node.js 18+) not found; make test-farm needs it for the Flamenco job type test"
+# strace: tests/blender/test_offline.py traces the extension's system calls to prove it never goes online and
+# writes nowhere but the output and user folders (it skips, saying so, where strace is missing).
+if ! command -v strace >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "setup: installing strace (for the offline test)"
+        apt-get install -y -q strace >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q strace >/dev/null 2>&1; } \
+            || echo "setup: could not install strace; tests/blender/test_offline.py will skip"
+    elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo -n apt-get install -y -q strace >/dev/null 2>&1 || echo "setup: could not install strace; the offline test will skip"
+    else
+        echo "setup: strace not found (install it, e.g. apt-get install strace); tests/blender/test_offline.py will skip"
+    fi
+fi

@@ -122,6 +122,17 @@ setup() {
         fi
         touch "$venv_stamp"
     fi
+
+    # 3. strace in the root, for tests/blender/test_offline.py (optional: the test skips without it). Tried once.
+    if [ ! -x "$ROOTFS/usr/bin/strace" ] && [ ! -f "$ENV_DIR/.strace-tried" ]; then
+        echo "setup-py313: installing strace in $ROOTFS (for the offline test)"
+        if ! in_root "" env DEBIAN_FRONTEND=noninteractive bash -c 'apt-get update -qq && apt-get install -y -qq strace' \
+                >"$ENV_DIR/strace.log" 2>&1; then
+            echo "setup-py313: could not install strace (log: $ENV_DIR/strace.log); the offline test will skip"
+        fi
+        rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb
+        touch "$ENV_DIR/.strace-tried"
+    fi
 }
 
 setup

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import number
+from ..checks import (
+    MAX_FACTOR,
+    MAX_SEED,
+    MAX_VOICE_S,
+    frame_count,
+    frame_number,
+    frame_rate,
+    frames_for,
+    number,
+    whole_number,
+)
 from ..errors import SettingsError
 from ..track import PoseTrack
 from ..voice.decode import AudioClip
@@ -63,13 +73,14 @@ class MotionSpec:
             raise SettingsError(f"Unknown motion method {self.method!r}; use one of {', '.join(METHODS)}.")
         if self.style is None and self.settings is None and str(self.preset).strip().upper() not in PRESETS:
             raise SettingsError(f"Unknown motion preset {self.preset!r}; choose one of {', '.join(PRESETS)}.")
-        number(self.intensity, "intensity", minimum=0.0, maximum=10.0)
-        number(self.tempo, "tempo", minimum=0.0, maximum=10.0, strict=True)
-        number(self.accent_intensity, "accent intensity", minimum=0.0, maximum=10.0)
+        number(self.intensity, "intensity", minimum=0.0, maximum=MAX_FACTOR)
+        number(self.tempo, "tempo", minimum=0.1, maximum=MAX_FACTOR)
+        number(self.accent_intensity, "accent intensity", minimum=0.0, maximum=MAX_FACTOR)
+        whole_number(self.seed, "seed", 0, MAX_SEED)
         if len(self.axis_scale) != 3:
             raise SettingsError(f"axis_scale needs three factors (yaw, pitch, roll), got {self.axis_scale!r}.")
         for axis, value in zip(("yaw", "pitch", "roll"), self.axis_scale, strict=True):
-            number(value, f"{axis} scale", minimum=0.0, maximum=10.0)
+            number(value, f"{axis} scale", minimum=0.0, maximum=MAX_FACTOR)
         return self
 
     def synthetic_settings(self) -> SyntheticSettings:
@@ -112,9 +123,20 @@ def build_motion(
     without speech.
     """
     spec.validate()
-    fps = number(fps, "fps", minimum=0.0, maximum=1000.0, strict=True)
+    fps = frame_rate(fps)
+    start_frame = frame_number(start_frame, "start_frame")
+    if n_frames is not None:
+        n_frames = frame_count(n_frames, "n_frames")
     if voice is not None:
-        first = float(start_frame if voice_start_frame is None else voice_start_frame)
+        first = float(start_frame if voice_start_frame is None else frame_number(voice_start_frame,
+                                                                                  "voice_start_frame"))
+        padded_s = voice.duration_s + max(0.0, first - start_frame) / fps
+        if padded_s > MAX_VOICE_S:
+            raise SettingsError(
+                f"The voice starts {first - start_frame:g} frames after the motion and lasts "
+                f"{voice.duration_s:g} s: {padded_s:g} s in all, more than the {MAX_VOICE_S:g} s one voice may cover."
+            )
+        frames_for(padded_s, fps, "The voice")
         voice = align_clip(voice, fps, first, start_frame)
     if spec.method == "posegan":
         if voice is None:

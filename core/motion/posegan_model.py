@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError, ModelError, SettingsError
+from ..errors import ModelError, SettingsError
 from ..voice.features import FeatureConfig, audio_features
 from ..voice.prosody import ProsodyConfig, silence_row
 
@@ -52,11 +52,9 @@ def default_model_path() -> str:
 
 
 def _import_onnxruntime() -> Any:
-    try:
-        import onnxruntime
-    except ImportError:
-        raise MissingDependencyError("onnxruntime", "PoseGAN") from None
-    return onnxruntime
+    from .onnx_runtime import import_onnxruntime  # telemetry off (issue #15)
+
+    return import_onnxruntime("PoseGAN")
 
 
 # -- metadata ----------------------------------------------------------------------------------------------

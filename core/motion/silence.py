@@ -120,17 +120,31 @@ def speech_from_lip_signal(
     return np.clip(mask, 0.0, 1.0)
 
 
-def _settle_kernel(tau_frames: float) -> np.ndarray:
+def _settle_kernel(tau_frames: float, n_frames: int | None = None) -> np.ndarray:
     """Causal kernel of two cascaded first-order lags of tau/2 each: h(t) ~ t exp(-2 t / tau).
 
     Its step response starts with zero slope (no kink) and is ~60 % of the way after ``tau``;
-    sampled at frame centres, cut after 6 tau, normalised to sum 1.
+    sampled at frame centres, cut after 6 tau, normalised to sum 1. For a signal of ``n_frames``
+    frames the taps from ``n_frames - 1`` on all weigh the held first value, so they are summed into
+    that one tap (in closed form): the kernel's memory follows the signal, not ``tau``.
     """
     if tau_frames < 0.25:
         return np.ones(1)
-    t = np.arange(math.ceil(6.0 * tau_frames) + 1, dtype=np.float64) + 0.5
+    last = math.ceil(6.0 * tau_frames)  # taps 0..last
+    if n_frames is None or last < n_frames:
+        t = np.arange(last + 1, dtype=np.float64) + 0.5
+        kernel = t * np.exp(-2.0 * t / tau_frames)
+        return kernel / kernel.sum()
+    q = math.exp(-2.0 / tau_frames)
+
+    def tail(k: int) -> float:  # sum over j >= k of (j + 0.5) q^(j + 0.5)
+        return q ** (k + 0.5) * ((k + 0.5) / (1.0 - q) + q / (1.0 - q) ** 2)
+
+    keep = max(1, int(n_frames))
+    t = np.arange(keep, dtype=np.float64) + 0.5
     kernel = t * np.exp(-2.0 * t / tau_frames)
-    return kernel / kernel.sum()
+    kernel[-1] = tail(keep - 1) - tail(last + 1)
+    return kernel / (tail(0) - tail(last + 1))
 
 
 def settle_weights(
@@ -155,8 +169,8 @@ def settle_weights(
         raise SettingsError("speech mask values must be finite and between 0 (silent) and 1 (speaking).")
     if settle_s * fps < 0.25 and attack_s * fps < 0.25:  # both kernels are a single tap
         return w.copy()
-    release = causal_filter(w, _settle_kernel(settle_s * fps))
-    attack = causal_filter(w, _settle_kernel(attack_s * fps), reverse=True)
+    release = causal_filter(w, _settle_kernel(settle_s * fps, len(w)))
+    attack = causal_filter(w, _settle_kernel(attack_s * fps, len(w)), reverse=True)
     diff = release - attack
     # Soft maximum: between (a + b) / 2 and max(a, b), equal to both when a == b; C-infinity.
     soft = 0.5 * (release + attack + np.sqrt(diff * diff + _SOFT_MAX_WIDTH**2) - _SOFT_MAX_WIDTH)

@@ -191,14 +191,19 @@ def style_from_dict(data: Any) -> Style:
     return Style(name, _settings_from_dict(data["settings"]), _stats_from_dict(data.get("stats")))
 
 
+def style_text(style: Style) -> str:
+    """The JSON text :func:`save_style` writes for ``style``."""
+    style.settings.validate()
+    try:
+        return json.dumps(style_to_dict(style), indent=2, allow_nan=False) + "\n"
+    except ValueError as exc:
+        raise SettingsError(f"Cannot save style '{style.name}': {exc}.") from None
+
+
 def save_style(style: Style, path: str | os.PathLike) -> None:
     """Write ``style`` to ``path`` as JSON (indented, UTF-8). Raises :class:`SettingsError` if it cannot."""
     path = Path(path)
-    style.settings.validate()
-    try:
-        text = json.dumps(style_to_dict(style), indent=2, allow_nan=False) + "\n"
-    except ValueError as exc:
-        raise SettingsError(f"Cannot save style '{path}': {exc}.") from None
+    text = style_text(style)
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

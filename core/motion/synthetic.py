@@ -32,7 +32,18 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from ..checks import number
+from ..checks import (
+    MAX_AMPLITUDE_DEG,
+    MAX_FACTOR,
+    MAX_JITTER_DEG,
+    MAX_PERIOD_S,
+    MAX_SEED,
+    MAX_TIME_CONSTANT_S,
+    frame_count,
+    frame_number,
+    frame_rate,
+    number,
+)
 from ..errors import SettingsError
 from ..filters import bspline_cubic, gaussian_sigma_s, lowpass_noise
 from ..track import PoseTrack
@@ -44,8 +55,8 @@ _KNOTS_PER_CUTOFF = 12.0
 MIN_SEGMENT_S = 0.1
 #: Highest jitter cut-off allowed (Hz): faster "jitter" is not head motion.
 MAX_JITTER_CUTOFF_HZ = 10.0
-#: Longest clip (seconds) generated in one call; guards against a typo in fps allocating huge arrays.
-MAX_DURATION_S = 7 * 24 * 3600.0
+#: Bounds of the settings (degrees, seconds, factors) are those of :mod:`core.checks`; lengths are checked in
+#: frames (:data:`core.checks.MAX_FRAMES`) before anything is allocated.
 
 _AXES = ("yaw", "pitch", "roll")
 # Random stream ids within one axis, so each quantity's draws do not depend on how many others were drawn.
@@ -94,32 +105,34 @@ class SyntheticSettings:
             axis = getattr(self, name)
             if not isinstance(axis, AxisMotion):
                 raise SettingsError(f"{name} must be an AxisMotion, got {type(axis).__name__}.")
-            _check_range(axis.amplitude_deg, f"{name} amplitude (degrees)", minimum=0.0)
-            _check_range(axis.period_s, f"{name} period (seconds)", minimum=1e-3, strict=True)
-            number(axis.bias_deg, f"{name} bias (degrees)")
-        _check_range(self.segment_s, "segment duration (seconds)", minimum=MIN_SEGMENT_S)
-        number(self.jitter_deg, "jitter (degrees)", minimum=0.0)
+            _check_range(axis.amplitude_deg, f"{name} amplitude (degrees)", 0.0, MAX_AMPLITUDE_DEG)
+            _check_range(axis.period_s, f"{name} period (seconds)", 1e-3, MAX_PERIOD_S, strict=True)
+            number(axis.bias_deg, f"{name} bias (degrees)", -MAX_AMPLITUDE_DEG, MAX_AMPLITUDE_DEG)
+        _check_range(self.segment_s, "segment duration (seconds)", MIN_SEGMENT_S, MAX_TIME_CONSTANT_S)
+        number(self.jitter_deg, "jitter (degrees)", minimum=0.0, maximum=MAX_JITTER_DEG)
         cutoff = number(self.jitter_cutoff_hz, "jitter cut-off (Hz)", minimum=0.0)
         if cutoff <= 0.0 or cutoff > MAX_JITTER_CUTOFF_HZ:
             raise SettingsError(f"jitter cut-off must be > 0 and <= {MAX_JITTER_CUTOFF_HZ} Hz, got {cutoff}.")
-        number(self.settle_s, "settle time (seconds)", minimum=0.0)
-        number(self.rest_s, "rest time (seconds)", minimum=0.0)
+        number(self.settle_s, "settle time (seconds)", minimum=0.0, maximum=MAX_TIME_CONSTANT_S)
+        number(self.rest_s, "rest time (seconds)", minimum=0.0, maximum=MAX_TIME_CONSTANT_S)
         floor = number(self.silence_floor, "silence floor", minimum=0.0)
         if floor > 1.0:
             raise SettingsError(f"silence floor is a fraction of the motion and must be <= 1, got {floor}.")
-        number(self.intensity, "intensity", minimum=0.0)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise SettingsError(f"seed must be an integer >= 0, got {self.seed!r}.")
+        number(self.intensity, "intensity", minimum=0.0, maximum=MAX_FACTOR)
+        if (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))
+                or not 0 <= self.seed <= MAX_SEED):
+            raise SettingsError(f"seed must be an integer between 0 and {MAX_SEED}, got {self.seed!r}.")
         return self
 
 
 
 
-def _check_range(value: tuple[float, float], name: str, minimum: float, strict: bool = False) -> None:
+def _check_range(value: tuple[float, float], name: str, minimum: float, maximum: float,
+                 strict: bool = False) -> None:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise SettingsError(f"{name} must be a (low, high) pair, got {value!r}.")
-    low = number(value[0], f"{name} low", minimum)
-    high = number(value[1], f"{name} high", minimum)
+    low = number(value[0], f"{name} low", minimum, maximum)
+    high = number(value[1], f"{name} high", minimum, maximum)
     if strict and low <= 0.0:
         raise SettingsError(f"{name} low must be > 0, got {low}.")
     if low > high:
@@ -277,19 +290,9 @@ def generate_synthetic(
     if not isinstance(settings, SyntheticSettings):
         raise SettingsError(f"settings must be SyntheticSettings, got {type(settings).__name__}.")
     settings.validate()
-    if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 1:
-        raise SettingsError(f"The number of frames must be an integer >= 1, got {n_frames!r}.")
-    fps = number(fps, "fps")
-    if fps <= 0.0:
-        raise SettingsError(f"fps must be > 0, got {fps}.")
-    if isinstance(start_frame, bool) or not isinstance(start_frame, (int, np.integer)):
-        raise SettingsError(f"start_frame must be an integer frame number, got {start_frame!r}.")
-    n_frames = int(n_frames)
-    if n_frames / fps > MAX_DURATION_S:
-        raise SettingsError(
-            f"{n_frames} frames at {fps:g} fps last {n_frames / fps / 3600.0:.0f} hours; "
-            f"clips longer than {MAX_DURATION_S / 3600.0:.0f} hours are not supported."
-        )
+    n_frames = frame_count(n_frames)
+    fps = frame_rate(fps)
+    start_frame = frame_number(start_frame, "start_frame")
     mask = None
     if speech is not None:
         try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import number
+from ..checks import MAX_FILTER_FRAMES, MAX_FRAMES, number
 from ..errors import SettingsError
 from .face_model import RIGID_LANDMARKS
 from .head_pose import DEFAULT_FOV_DEG, DEFAULT_PITCH_GAIN, DEFAULT_YAW_GAIN, PoseFitSettings
@@ -92,11 +92,14 @@ class EstimationSettings:
                 raise SettingsError(f"neutral must be 'median' or a frame index, got {self.neutral!r}.")
         elif isinstance(self.neutral, bool) or not isinstance(self.neutral, (int, np.integer)) or self.neutral < 0:
             raise SettingsError(f"neutral must be 'median' or a frame index >= 0, got {self.neutral!r}.")
-        for name, minimum in (("max_gap_frames", 0), ("hampel_half_window", 1), ("max_faces", 1)):
+        for name, minimum, maximum in (("max_gap_frames", 0, MAX_FRAMES), ("hampel_half_window", 1, MAX_FILTER_FRAMES),
+                                       ("max_faces", 1, 100)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-                raise SettingsError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
-        for name in ("gaussian_sigma_frames", "one_euro_beta", "hampel_floor_deg"):
+            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                    or not minimum <= value <= maximum):
+                raise SettingsError(f"{name} must be a whole number between {minimum} and {maximum}, got {value!r}.")
+        number(self.gaussian_sigma_frames, "gaussian_sigma_frames", minimum=0.0, maximum=MAX_FILTER_FRAMES)
+        for name in ("one_euro_beta", "hampel_floor_deg"):
             number(getattr(self, name), name, minimum=0.0)
         for name in ("one_euro_min_cutoff_hz", "one_euro_d_cutoff_hz", "hampel_sigmas"):
             number(getattr(self, name), name, minimum=0.0, strict=True)

@@ -1,7 +1,9 @@
 """Audio decoding: any audio or video file to a mono float32 clip at a chosen sample rate.
 
 :func:`decode_audio` reads a whole file; :func:`iter_audio_blocks` streams it in fixed-length blocks with
-bounded memory (an hour-long recording is never held in memory at once). Both:
+bounded memory (an hour-long recording is never held in memory at once); :func:`decode_audio_streamed` gives
+:func:`decode_audio`'s result (the whole mono clip at ``sample_rate``) from that stream, so memory is the result
+plus one block: a 48 kHz stereo file is never held whole. All three:
 
 * try a chain of **decoders** in order. A decoder is any callable ``decoder(path, sample_rate) ->
   (samples, rate)`` returning float samples shaped (n,) or (n, channels) at ANY rate ``rate`` in Hz (the
@@ -37,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import MAX_VOICE_S
 from ..checks import sample_rate as checked_rate
 from ..errors import MediaError, SettingsError
 from ..media import MEDIA_EXTENSIONS
@@ -197,6 +200,63 @@ def iter_audio_blocks(
     name, (rate, source) = _first_that_reads(path, decoders, open_stream)
     rate = checked_rate(rate, f"sample rate returned by decoder '{name}'")
     return _stream(source, path, name, rate, sample_rate, block_n)
+
+
+def decode_audio_streamed(
+    path: str | os.PathLike,
+    sample_rate: int = 16000,
+    decoders: Sequence[Decoder] | None = None,
+    max_seconds: float = MAX_VOICE_S,
+) -> AudioClip:
+    """:func:`decode_audio`'s clip, decoded, mixed to mono and resampled block by block.
+
+    Memory: the mono result plus one block. A stream that says how long it is (an iterable with a
+    ``frames`` attribute: samples at the decoder's rate, as Blender's and soundfile's streams do) fills one
+    array allocated up front; otherwise the array grows by doubling. A recording longer than
+    ``max_seconds`` (default :data:`core.checks.MAX_VOICE_S`) raises :class:`MediaError` before its samples
+    are allocated (or as soon as the stream passes the limit).
+    """
+    sample_rate = checked_rate(sample_rate, "sample_rate")
+    path = _check_file(os.fspath(path))
+    block_n = 10 * sample_rate
+
+    def open_stream(decoder: Decoder) -> tuple[int, Iterable[np.ndarray]]:
+        if hasattr(decoder, "open_stream"):
+            return decoder.open_stream(path)
+        whole, rate = decoder(path, sample_rate)
+        return rate, iter([whole])
+
+    name, (rate, source) = _first_that_reads(path, decoders, open_stream)
+    rate = checked_rate(rate, f"sample rate returned by decoder '{name}'")
+    limit = math.floor(float(max_seconds) * sample_rate)
+
+    def too_long(seconds: float) -> MediaError:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+        return MediaError(f"'{path}' lasts {seconds / 60.0:.1f} minutes; voices may last at most "
+                          f"{max_seconds / 60.0:g} minutes. Cut the recording into parts.", path, "too_long")
+
+    frames = getattr(source, "frames", None)
+    if isinstance(frames, (int, np.integer)) and frames > 0:
+        if frames / rate > max_seconds:
+            raise too_long(float(frames) / rate)
+        capacity = math.ceil(frames * sample_rate / rate) + 2 * block_n
+    else:
+        capacity = 60 * sample_rate
+    out = np.empty(capacity, dtype=np.float32)
+    n = 0
+    for block in _stream(source, path, name, rate, sample_rate, block_n):
+        end = n + len(block)
+        if end > limit:
+            raise too_long(end / sample_rate)
+        if end > len(out):
+            grown = np.empty(max(2 * len(out), end), dtype=np.float32)
+            grown[:n] = out[:n]
+            out = grown
+        out[n:end] = block
+        n = end
+    return AudioClip(out[:n], sample_rate, path)
 
 
 def _stream(

@@ -104,7 +104,28 @@ class SoundfileDecoder:
                         return
                     yield data
 
-        return int(handle.samplerate), blocks()
+        return int(handle.samplerate), SizedBlocks(blocks(), handle.frames)
+
+
+class SizedBlocks:
+    """An iterator of decoded blocks that also says how long the stream is: ``frames`` samples (per channel,
+    at the decoder's rate), so :func:`core.voice.decode.decode_audio_streamed` allocates its result once and
+    refuses a too-long recording before decoding it."""
+
+    def __init__(self, blocks: Iterator[np.ndarray], frames: int):
+        self._blocks = blocks
+        self.frames = int(frames)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._blocks
+
+    def __next__(self) -> np.ndarray:
+        return next(self._blocks)
+
+    def close(self) -> None:
+        close = getattr(self._blocks, "close", None)
+        if close is not None:
+            close()
 
 
 def find_ffmpeg() -> str | None:

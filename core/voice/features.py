@@ -31,7 +31,7 @@ from ..errors import SettingsError
 #: Bumped whenever the feature definition changes, so a model can refuse features it was not trained on.
 FEATURE_VERSION = 1
 #: Frames transformed per FFT batch (bounds temporary memory to ~ chunk x n_fft x 16 bytes).
-_CHUNK_FRAMES = 2048
+_CHUNK_FRAMES = 1024
 #: Samples appended to the working buffer at a time (bounds the float64 copy of a long input).
 _PUSH_SAMPLES = 1 << 18
 
@@ -353,8 +353,9 @@ def _samples_at(audio: Any, sample_rate: int) -> np.ndarray:
         samples = np.asarray(audio)
     if samples.ndim != 1:
         raise SettingsError(f"audio samples must be mono (1-D), got shape {samples.shape}.")
-    if samples.size and not np.isfinite(samples).all():
-        raise SettingsError("audio samples hold NaN or infinite values.")
+    for start in range(0, samples.size, 1 << 20):  # in slices: no mask as long as the audio
+        if not np.isfinite(samples[start : start + (1 << 20)]).all():
+            raise SettingsError("audio samples hold NaN or infinite values.")
     return samples
 
 
@@ -370,8 +371,21 @@ def audio_features(
     config = (config or FeatureConfig()).validate()
     x = _samples_at(samples, config.sample_rate)
     stream = AudioFeatureStream(config, fps, n_frames)
-    head = stream.push(x)
-    return np.concatenate([head, stream.finish(n_frames)])
+    # Pushed in slices and written into one array: memory is the result plus one slice's rows.
+    def pieces() -> Iterator[np.ndarray]:
+        for start in range(0, len(x), 1 << 20):
+            yield stream.push(x[start : start + (1 << 20)])
+        yield stream.finish(n_frames)
+
+    total = int(n_frames) if n_frames is not None else frame_count(len(x), config.sample_rate, fps)
+    out = np.empty((total, config.dim), dtype=np.float32)
+    done = 0
+    for rows in pieces():
+        if done + len(rows) > len(out):  # (never: the count above is the stream's own)
+            out = np.concatenate([out[:done], np.empty((done + len(rows) - len(out), out.shape[1]), out.dtype)])
+        out[done : done + len(rows)] = rows
+        done += len(rows)
+    return out[:done]
 
 
 def iter_audio_features(

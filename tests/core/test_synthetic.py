@@ -285,8 +285,10 @@ def test_rejects_bad_fps(fps):
 
 
 def test_rejects_absurd_durations():
-    with pytest.raises(SettingsError, match="hours"):
+    with pytest.raises(SettingsError, match=r"fps .*>= 1 and <= 1000, got 0\.001"):
         generate_synthetic(100_000, 1e-3)  # a mistyped fps: 3 years of motion
+    with pytest.raises(SettingsError, match="between 1 and 1048574"):
+        generate_synthetic(10**9, 25.0)
 
 
 @pytest.mark.parametrize(
