@@ -20,15 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _content_height(image: Image.Image) -> int:
-    """Rows down to the last one that is not the sidebar's empty background (plus a margin)."""
-    grey = image.convert("L")
-    w, h = grey.size
-    background = grey.getpixel((w // 2, h - 2))
-    for y in range(h - 1, 0, -1):
-        row = [grey.getpixel((x, y)) for x in range(8, w - 30, 4)]
-        if any(abs(v - background) > 6 for v in row):
-            return min(h, y + 12)
-    return h
+    """Rows down to the bottom of the panels: the last row whose left margin has the panels' background."""
+    rgb = image.convert("RGB")
+    background = rgb.getpixel((10, 130))  # left margin inside the Rig sub-panel
+    for y in range(rgb.height - 1, 130, -1):
+        if all(abs(a - b) <= 3 for a, b in zip(rgb.getpixel((10, y)), background, strict=True)):
+            return min(rgb.height, y + 10)
+    return rgb.height
 
 
 def main(argv: list[str] | None = None) -> int:

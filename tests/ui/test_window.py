@@ -82,7 +82,10 @@ def test_second_bake_of_the_same_video_is_instant(ui):
     r = _result(ui, "video_bake_progress_and_undo")
     assert r["second"] in (["FINISHED"], ["RUNNING_MODAL"]), r
     assert r["second_same_keys"], r
-    assert r["second_bake_s"] < 2.0 and r["second_bake_s"] < r["first_bake_s"] / 5, r
+    assert not r["second_read_frames"], "the second bake read the video again (no cache hit)"
+    # Wall time includes the bake, the sound strip and the reference plane (seconds on a busy 2-core machine);
+    # the estimate itself is skipped, so it must take a small part of the first bake's time.
+    assert r["second_bake_s"] < r["first_bake_s"] / 3, r
 
 
 @pytest.mark.parametrize("check", ["video_bake_progress_and_undo", "undo_generate_bake", "undo_clear",
