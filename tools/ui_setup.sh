@@ -11,7 +11,7 @@
 #
 # The .deb files are kept beside the wheelhouse (HEAD_MOTION_WHEELHOUSE, default
 # ~/.cache/head-motion/wheelhouse/apt-trixie), so a new root on the same machine installs them without
-# downloading. First install: about 400 MB downloaded, 1.3 GB in the root, 5 minutes on a 2-core machine.
+# downloading. First install (measured here): the root grows by 1.3 GB, 5 min 20 s, mostly the download.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
