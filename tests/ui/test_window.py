@@ -102,7 +102,8 @@ def test_undo_restores_the_scene(ui, check):
 def test_readme_pictures_have_pixels(ui):
     r = _result(ui, "readme_panel_picture")
     assert r["ok"], r
-    for shot in (r["screenshot"], r["window"], ui["video_bake_progress_and_undo"]["viewport"]):
+    video = _result(ui, "video_bake_progress_and_undo")
+    for shot in (r["screenshot"], r["window"], video["viewport"]):
         assert shot["distinct_colours"] > 200 and shot["mean"] > 20, shot
 
 
