@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="human: MakeHuman's CC0 head and shoulders (samples/character); sample: the built-in one")
     parser.add_argument("--samples", type=int, default=2, help="Cycles samples per pixel (denoised)")
     parser.add_argument("--still-size", type=int, default=720, help="height of the labelled still frame")
-    parser.add_argument("--preview-seconds", type=float, default=8.0, help="length of the preview video")
+    parser.add_argument("--preview-seconds", type=float, default=5.0, help="length of the preview video")
     parser.add_argument("--no-render", action="store_true", help="skip the preview video")
     args = parser.parse_args(argv)
 
@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         scene.render.resolution_x, scene.render.resolution_y = width, args.size
         scene.cycles.samples = args.samples
     video = None
+    if not args.no_render and args.character == "human" and args.size < 720:
+        showcase_character.set_subdivision(rigs, 0)  # small frames: the base mesh alone is smooth enough
     if not args.no_render:
         scene.frame_end = min(scene.frame_end, round(args.preview_seconds * args.fps))
         video = preview.render_video(scene, out / "head_motion_demo_preview.mp4")

@@ -240,3 +240,12 @@ def configure_render(scene: bpy.types.Scene, width: int, height: int, samples: i
     scene.render.film_transparent = False
     scene.view_settings.view_transform = "AgX" if "AgX" in [
         i.identifier for i in scene.view_settings.bl_rna.properties["view_transform"].enum_items] else "Filmic"
+
+
+def set_subdivision(rigs: list[bpy.types.Object], levels: int) -> None:
+    """Render subdivision of the characters' skin: 1 for stills, 0 keeps video frames cheap."""
+    for rig in rigs:
+        for child in rig.children:
+            for modifier in child.modifiers:
+                if modifier.type == "SUBSURF":
+                    modifier.render_levels = levels
