@@ -1,7 +1,9 @@
 # Head Motion: every target sets itself up (Python 3.11 + make is all a machine needs).
 #   make test   lint (ruff, mypy) + core tests (no Blender) + Blender tests on every bpy version in BPY_VERSIONS
 #   make test-py313  core + Blender tests on Python 3.13 + bpy 5.2.3 (Blender 5.2 LTS), in .env313/
-#                    (.ci/run runs both: make test, then make test-py313)
+#                    (.ci/run runs all three: make test, make test-py313, make test-ui)
+#   make test-ui     the sidebar panels, the threaded video bake, Esc and Undo in a real Blender 4.3 window (Xvfb)
+#   make ui-images   make test-ui, then the README's UI pictures from its screenshots
 #   make demo   build the sample character, bake head motion, write demo_output/
 #   make build  installable extension zips in dist/: per platform, for Blender 4.2-5.0 and for Blender 5.1+
 #   make bench  performance benchmarks (ratios against baselines measured in the same run)
@@ -18,7 +20,7 @@ PYTEST := $(PY) -m pytest -q
 export BPY_VERSIONS
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: env lint test test-core test-blender test-farm test-train test-py313 train demo build bench cli clean
+.PHONY: env lint test test-core test-blender test-farm test-train test-py313 test-ui ui-images train demo build bench cli clean
 
 env:
 	@tools/setup_env.sh
@@ -59,6 +61,17 @@ test-py313:
 	@tools/setup_py313.sh run python -m pytest -q tests/core
 	@echo "== Blender tests on bpy 5.2.3 (Python 3.13)"
 	@tools/setup_py313.sh run python -m pytest -q tests/blender
+
+# The UI in a real Blender window: Debian trixie's Blender 4.3.2 (Python 3.13) under Xvfb, installed with apt into
+# the trixie root above (tools/ui_setup.sh; first time about 5 minutes, then offline), driven by
+# tests/ui/blender_driver.py; screenshots and results in build/ui/. `make ui-images` turns them into the README's.
+test-ui:
+	@tools/ui_setup.sh
+	@echo "== UI tests in a Blender 4.3 window (Xvfb)"
+	@tools/setup_py313.sh run python -m pytest -q tests/ui
+
+ui-images: test-ui
+	@tools/setup_py313.sh run python tools/ui_readme_images.py
 
 train:
 	@training/train.sh

@@ -75,8 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="demo_output", help="folder for the results")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--size", type=int, default=320, help="preview height in pixels (width is 16:9)")
-    parser.add_argument("--preview-seconds", type=float, default=8.0, help="length of the preview video")
+    parser.add_argument("--size", type=int, default=360, help="preview height in pixels (width is 16:9)")
+    parser.add_argument("--character", choices=("human", "sample"), default="human",
+                        help="human: MakeHuman's CC0 head and shoulders (samples/character); sample: the built-in one")
+    parser.add_argument("--samples", type=int, default=2, help="Cycles samples per pixel (denoised)")
+    parser.add_argument("--still-size", type=int, default=720, help="height of the labelled still frame")
+    parser.add_argument("--preview-seconds", type=float, default=5.0, help="length of the preview video")
     parser.add_argument("--no-render", action="store_true", help="skip the preview video")
     args = parser.parse_args(argv)
 
@@ -99,9 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     audio.place_audio(scene, SPEECH, 1, n_frames, add_strip=True, set_frame_range=True)
 
     rigs, lines = [], []
-    spacing = 0.55
+    spacing = 0.55 if args.character == "sample" else 0.44
+    if args.character == "human":
+        import showcase_character
     for i, (label, track) in enumerate(tracks.items()):
-        rig = ext.api.build_sample_character(name=f"HeadMotion_{label.split()[0]}")
+        name = f"HeadMotion_{label.split()[0]}"
+        if args.character == "human":
+            tone = showcase_character.SKIN_TONES[i % len(showcase_character.SKIN_TONES)]
+            rig = showcase_character.build_human_character(name=name, skin_tone=tone)
+        else:
+            rig = ext.api.build_sample_character(name=name)
         rig.location.x = (i - (len(tracks) - 1) / 2) * spacing
         bpy.context.view_layer.update()
         result = ext.api.bake_track(rig, track, ext.api.BakeOptions(neck_share=0.3), scene=scene)
@@ -111,17 +122,36 @@ def main(argv: list[str] | None = None) -> int:
         rigs.append(rig)
         track.save(out / f"track_{rig.name.split('_', 1)[1].lower()}.csv")
 
-    preview.frame_characters(scene, rigs, "head")
-    for rig, track in zip(rigs, tracks.values(), strict=True):  # eyes: eye contact with the camera, blinks
-        eyes = ext.api.bake_eyes(rig, track, ext.api.EyeBakeOptions(neck_share=0.3), scene=scene)
-        lines.append(f"  {'eyes of ' + rig.name:<28} -> {eyes.blinks} blinks, {eyes.rig.describe()}")
     width = 2 * round(args.size * 8 / 9)  # 16:9, even (H.264 needs even sizes)
-    preview.configure_render(scene, width=width, height=args.size, samples=4)
+    if args.character == "human":
+        showcase_character.stage(scene, rigs, list(tracks))
+        showcase_character.configure_render(scene, width, args.size, args.samples)
+    else:
+        preview.frame_characters(scene, rigs, "head")
+    for rig, track in zip(rigs, tracks.values(), strict=True):  # eyes: eye contact with the camera, blinks
+        try:
+            eyes = ext.api.bake_eyes(rig, track, ext.api.EyeBakeOptions(neck_share=0.3), scene=scene)
+        except ext.api.HeadMotionError as exc:
+            lines.append(f"  {'eyes of ' + rig.name:<28} -> not baked: {exc}")
+            continue
+        lines.append(f"  {'eyes of ' + rig.name:<28} -> {eyes.blinks} blinks, {eyes.rig.describe()}")
+        preview.configure_render(scene, width=width, height=args.size, samples=4)
     blend = out / "head_motion_demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     plot = plot_tracks(list(tracks.values()), out / "head_motion_demo_plot.png",
                        title="Head Motion demo: yaw / pitch / roll (silences shaded)")
+    still = None
+    if args.character == "human" and args.still_size:
+        t_still = time.perf_counter()
+        scene.render.resolution_x, scene.render.resolution_y = 2 * round(args.still_size * 8 / 9), args.still_size
+        scene.cycles.samples = max(args.samples, 8)
+        still = preview.render_still(scene, out / "head_motion_demo_frame.png", min(scene.frame_end, 2 * args.fps))
+        print(f"  still     : {time.perf_counter() - t_still:.1f} s")
+        scene.render.resolution_x, scene.render.resolution_y = width, args.size
+        scene.cycles.samples = args.samples
     video = None
+    if not args.no_render and args.character == "human" and args.size < 720:
+        showcase_character.set_subdivision(rigs, 0)  # small frames: the base mesh alone is smooth enough
     if not args.no_render:
         scene.frame_end = min(scene.frame_end, round(args.preview_seconds * args.fps))
         video = preview.render_video(scene, out / "head_motion_demo_preview.mp4")
@@ -133,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<28} -> skipped: {why}")
     print(f"  wrote     : {blend}")
     print(f"  wrote     : {plot}")
+    if still is not None:
+        print(f"  wrote     : {still}")
     if video is not None:
         print(f"  wrote     : {video}")
     print(f"  took      : {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,251 @@
+"""The showcase's human character: MakeHuman's CC0 base mesh (head and shoulders), rigged for Head Motion.
+
+Used by `make demo` (tools/demo.py); the batch CLI and the tests keep the small built-in sample character
+(anim/sample_character.py). The mesh and joint positions are in samples/character/ (made by
+tools/extract_showcase_character.py; source and licence in samples/README.md).
+
+Bones (Rigify-style names the extension recognises): root → chest → neck → head, eye.L / eye.R under the head,
+placed at MakeHuman's own joint positions. The skin is weighted to chest, neck and head by smooth blends across
+two slanted planes (the chin and jaw go with the head, the throat with the neck), the eyeballs to their eye
+bones. Materials: skin, a shirt below the collar line, eyes with iris and pupil.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import bmesh
+import bpy
+import numpy as np
+from mathutils import Vector
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "character"
+MESH = SAMPLES / "human_bust.obj"
+JOINTS = SAMPLES / "human_bust_joints.json"
+
+
+def _read_obj(path: Path) -> tuple[np.ndarray, dict[str, list[list[int]]]]:
+    verts, groups, group = [], {}, "body"
+    for line in path.read_text().splitlines():
+        if line.startswith("v "):
+            verts.append([float(x) for x in line.split()[1:4]])
+        elif line.startswith("g "):
+            group = line.split()[1]
+        elif line.startswith("f "):
+            groups.setdefault(group, []).append([int(t) - 1 for t in line.split()[1:]])
+    return np.array(verts), groups
+
+
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _material(name: str, color, roughness: float = 0.5, subsurface: float = 0.0) -> bpy.types.Material:
+    mat = bpy.data.materials.new(name)
+    mat.diffuse_color = color
+    if mat.node_tree is None:
+        mat.use_nodes = True
+    bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+    bsdf.inputs["Base Color"].default_value = color
+    bsdf.inputs["Roughness"].default_value = roughness
+    if subsurface and "Subsurface Weight" in bsdf.inputs:
+        bsdf.inputs["Subsurface Weight"].default_value = subsurface
+        bsdf.inputs["Subsurface Radius"].default_value = (0.01, 0.004, 0.002)
+    return mat
+
+
+MATERIALS = (
+    ("HeadMotionHuman_Skin", (0.72, 0.50, 0.40, 1.0), 0.45, 0.15),
+    ("HeadMotionHuman_Shirt", (0.05, 0.08, 0.15, 1.0), 0.8, 0.0),
+    ("HeadMotionHuman_Sclera", (0.85, 0.83, 0.80, 1.0), 0.15, 0.0),
+    ("HeadMotionHuman_Iris", (0.20, 0.12, 0.06, 1.0), 0.2, 0.0),
+    ("HeadMotionHuman_Pupil", (0.01, 0.01, 0.01, 1.0), 0.1, 0.0),
+)
+SKIN, SHIRT, SCLERA, IRIS, PUPIL = range(5)
+
+
+def build_human_character(name: str = "HeadMotionHuman", scene: bpy.types.Scene | None = None,
+                          skin_tone: tuple[float, float, float, float] | None = None) -> bpy.types.Object:
+    """Create the character in ``scene`` (default: the current one) at the origin; returns the armature object."""
+    scene = scene or bpy.context.scene
+    joints = {k: Vector(v) for k, v in json.loads(JOINTS.read_text()).items()}
+    verts, groups = _read_obj(MESH)
+
+    arm_data = bpy.data.armatures.new(f"{name}_Armature")
+    rig = bpy.data.objects.new(name, arm_data)
+    scene.collection.objects.link(rig)
+    view_layer = bpy.context.view_layer
+    previous = view_layer.objects.active
+    view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode="EDIT")
+    head, neck, chest, top = joints["head"], joints["neck"], joints["spine-1"], joints["head-2"]
+    bones = (
+        ("root", None, Vector((0, 0, 0)), Vector((0, 0.2, 0))),
+        ("chest", "root", chest, neck),
+        ("neck", "chest", neck, head),
+        ("head", "neck", head, top),
+        ("eye.L", "head", joints["l-eye"], joints["l-eye"] + Vector((0, -0.03, 0))),
+        ("eye.R", "head", joints["r-eye"], joints["r-eye"] + Vector((0, -0.03, 0))),
+    )
+    for bone_name, parent, h, t in bones:
+        eb = arm_data.edit_bones.new(bone_name)
+        eb.head, eb.tail = h, t
+        if parent:
+            eb.parent = arm_data.edit_bones[parent]
+            eb.use_connect = bone_name in {"neck", "head"}
+        eb.use_deform = bone_name != "root"
+    bpy.ops.object.mode_set(mode="OBJECT")
+    view_layer.objects.active = previous
+    for pb in rig.pose.bones:
+        pb.rotation_mode = "QUATERNION"
+
+    # Weights: chest / neck / head by smooth blends across two slanted planes (front lower than back).
+    y, z = verts[:, 1], verts[:, 2]
+    slant = 0.8 * (head.y - y)  # positive toward the face (-Y): the chin goes with the head
+    head_w = _smoothstep(-0.025, 0.015, (z - head.z) + slant)
+    neck_or_head = _smoothstep(-0.03, 0.02, (z - neck.z) + 0.5 * (neck.y - y))
+    weights = {"head": head_w, "neck": neck_or_head * (1.0 - head_w), "chest": 1.0 - neck_or_head}
+
+    mesh = bpy.data.meshes.new(f"{name}_Mesh")
+    faces = [f for g in ("body", "eye.L", "eye.R") for f in groups[g]]
+    mesh.from_pydata(verts.tolist(), [], faces)
+    body = bpy.data.objects.new(f"{name}_Body", mesh)
+    scene.collection.objects.link(body)
+    vgroups = {g: body.vertex_groups.new(name=g) for g in ("chest", "neck", "head", "eye.L", "eye.R")}
+    eye_verts = {g: sorted({i for f in groups[g] for i in f}) for g in ("eye.L", "eye.R")}
+    in_eye = np.zeros(len(verts), bool)
+    for g, idx in eye_verts.items():
+        vgroups[g].add(idx, 1.0, "REPLACE")
+        in_eye[idx] = True
+    for g, w in weights.items():
+        for i in np.nonzero((w > 1e-3) & ~in_eye)[0]:
+            vgroups[g].add([int(i)], float(w[i]), "REPLACE")
+
+    # Materials by face: eyes (sclera, iris, pupil around each eye's forward axis), shirt below the collar.
+    tones = list(MATERIALS)
+    if skin_tone is not None:
+        tones[SKIN] = (tones[SKIN][0], skin_tone, *tones[SKIN][2:])
+    for mat_name, color, rough, sss in tones:
+        mesh.materials.append(_material(f"{name}_{mat_name.split('_')[1]}", color, rough, sss))
+    bm = bmesh.new()
+    bm.from_mesh(mesh)
+    bm.verts.ensure_lookup_table()
+    eyes = set(eye_verts["eye.L"]) | set(eye_verts["eye.R"])
+    collar = neck.z - 0.045
+    eye_faces = []
+    for f in bm.faces:
+        if all(v.index in eyes for v in f.verts):
+            f.material_index = SCLERA
+            eye_faces.append(f)
+        else:
+            c = f.calc_center_median()
+            f.material_index = SHIRT if c.z < collar + 0.25 * (c.y - neck.y) else SKIN
+    # Finer eyeballs (new faces keep their material, new vertices their interpolated eye weights), then the
+    # iris and pupil around each eye's forward axis (-Y).
+    bmesh.ops.subdivide_edges(bm, edges=list({e for f in eye_faces for e in f.edges}), cuts=3, use_grid_fill=True)
+    for f in bm.faces:
+        if f.material_index != SCLERA:
+            continue
+        c = f.calc_center_median()
+        centre = joints["l-eye"] if c.x > 0 else joints["r-eye"]
+        angle = math.degrees((c - centre).angle(Vector((0, -1, 0)), 0.0))
+        f.material_index = PUPIL if angle < 11 else IRIS if angle < 25 else SCLERA
+    bm.to_mesh(mesh)
+    bm.free()
+    for poly in mesh.polygons:
+        poly.use_smooth = True
+    body.parent = rig
+    body.modifiers.new("Armature", "ARMATURE").object = rig
+    subsurf = body.modifiers.new("Subdivision", "SUBSURF")
+    subsurf.levels, subsurf.render_levels = 0, 1
+    return rig
+
+
+#: Skin tones of the characters side by side (linear RGBA).
+SKIN_TONES = ((0.50, 0.32, 0.24, 1.0), (0.30, 0.17, 0.10, 1.0), (0.58, 0.40, 0.31, 1.0))
+
+
+def _label(scene: bpy.types.Scene, text: str, location: Vector, size: float) -> bpy.types.Object:
+    curve = bpy.data.curves.new(f"HeadMotionLabel_{text}", "FONT")
+    curve.body = text
+    curve.align_x = "CENTER"
+    curve.size = size
+    label = bpy.data.objects.new(curve.name, curve)
+    scene.collection.objects.link(label)
+    label.location = location
+    label.rotation_euler = (math.radians(90), 0.0, 0.0)  # upright, facing the camera (-Y)
+    mat = bpy.data.materials.get("HeadMotionLabel") or bpy.data.materials.new("HeadMotionLabel")
+    if mat.node_tree is None:
+        mat.use_nodes = True
+    nodes = mat.node_tree.nodes
+    if not any(n.type == "EMISSION" for n in nodes):
+        for n in list(nodes):
+            if n.type != "OUTPUT_MATERIAL":
+                nodes.remove(n)
+        emission = nodes.new("ShaderNodeEmission")
+        emission.inputs["Strength"].default_value = 2.0
+        out = next(n for n in nodes if n.type == "OUTPUT_MATERIAL")
+        mat.node_tree.links.new(emission.outputs[0], out.inputs["Surface"])
+    curve.materials.append(mat)
+    return label
+
+
+def stage(scene: bpy.types.Scene, rigs: list[bpy.types.Object], labels: list[str]) -> bpy.types.Object:
+    """Head-and-shoulders framing of the characters in a row, three-point lighting, a label under each face.
+
+    Returns the camera. The characters stand on the X axis facing -Y (see :func:`build_human_character`).
+    """
+    xs = [rig.location.x for rig in rigs]
+    centre = Vector(((min(xs) + max(xs)) / 2, 0.0, 0.665))
+    width = (max(xs) - min(xs)) + 0.36  # the row of heads; the outer shoulders may leave the frame
+    cam_data = bpy.data.cameras.new("HeadMotionDemoCamera")
+    cam_data.lens = 50
+    camera = bpy.data.objects.new(cam_data.name, cam_data)
+    scene.collection.objects.link(camera)
+    distance = width / (2 * math.tan(cam_data.angle_x / 2)) * 1.02
+    camera.location = centre + Vector((0.0, -distance, 0.02))
+    camera.rotation_euler = (centre - camera.location).to_track_quat("-Z", "Y").to_euler()
+    scene.camera = camera
+    for name, energy, offset, size in (("Key", 40.0, (1.2, -1.6, 1.1), 1.5), ("Fill", 12.0, (-1.6, -1.3, 0.3), 2.0),
+                                       ("Rim", 45.0, (0.4, 1.4, 1.2), 1.0)):
+        light_data = bpy.data.lights.new(f"HeadMotionDemo{name}", "AREA")
+        light_data.energy = energy * max(1.0, width)
+        light_data.size = size
+        light = bpy.data.objects.new(light_data.name, light_data)
+        scene.collection.objects.link(light)
+        light.location = centre + Vector(offset)
+        light.rotation_euler = (centre - light.location).to_track_quat("-Z", "Y").to_euler()
+    scene.world = scene.world or bpy.data.worlds.new("HeadMotionDemoWorld")
+    scene.world.color = (0.025, 0.03, 0.04)
+    for rig, text in zip(rigs, labels, strict=True):
+        _label(scene, text, Vector((rig.location.x, -0.17, 0.405)), 0.021)
+    return camera
+
+
+def configure_render(scene: bpy.types.Scene, width: int, height: int, samples: int) -> None:
+    """Cycles on the CPU with OpenImageDenoise: few samples, one bounce, clean after denoising."""
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = samples
+    scene.cycles.use_adaptive_sampling = False
+    scene.cycles.use_denoising = True
+    scene.cycles.denoiser = "OPENIMAGEDENOISE"
+    scene.cycles.max_bounces = 1
+    scene.render.use_persistent_data = True
+    scene.render.resolution_x, scene.render.resolution_y = width, height
+    scene.render.resolution_percentage = 100
+    scene.render.film_transparent = False
+    scene.view_settings.view_transform = "AgX" if "AgX" in [
+        i.identifier for i in scene.view_settings.bl_rna.properties["view_transform"].enum_items] else "Filmic"
+
+
+def set_subdivision(rigs: list[bpy.types.Object], levels: int) -> None:
+    """Render subdivision of the characters' skin: 1 for stills, 0 keeps video frames cheap."""
+    for rig in rigs:
+        for child in rig.children:
+            for modifier in child.modifiers:
+                if modifier.type == "SUBSURF":
+                    modifier.render_levels = levels
