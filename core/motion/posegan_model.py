@@ -76,6 +76,18 @@ def _vector(data: dict, key: str, size: int, name: str, positive: bool = False) 
     return values
 
 
+def _real(data: dict, key: str, label: str, name: str, default: float, strict: bool) -> float:
+    """The metadata number ``data[key]`` (``default`` when absent): finite and >= 0 (> 0 with ``strict``)."""
+    try:
+        value = float(data.get(key, default))
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not math.isfinite(value) or value < 0.0 or (strict and value == 0.0):
+        bound = "> 0" if strict else ">= 0"
+        raise ModelError(f"'{label}' in the metadata of PoseGAN model '{name}' must be a number {bound}.")
+    return value
+
+
 def _integer(data: dict, key: str, name: str, minimum: int, default: int | None = None) -> int:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -175,12 +187,7 @@ class PoseGanMetadata:
         window = _integer(data, "window_frames", name, 1, 256)
         window = -(-window // time_multiple) * time_multiple
         overlap = min(_integer(data, "overlap_frames", name, 0, 0), window // 2)
-        try:
-            sigma = float(data.get("post_sigma_frames", 0.0))
-        except (TypeError, ValueError):
-            sigma = float("nan")
-        if not math.isfinite(sigma) or sigma < 0.0:
-            raise ModelError(f"'post_sigma_frames' in the metadata of PoseGAN model '{name}' must be a number >= 0.")
+        sigma = _real(data, "post_sigma_frames", "post_sigma_frames", name, 0.0, strict=False)
         return cls(
             fps=fps,
             feature_config=config,
@@ -216,20 +223,10 @@ class PoseGanMetadata:
             raise ModelError(f"The metadata of PoseGAN model '{name}' lacks its 'style' description.")
         names = tuple(str(v) for v in style["names"])
         default = _vector(style, "default", len(names), name, positive=True)
-        try:
-            scale = float(style.get("scale", 1.0))
-        except (TypeError, ValueError):
-            scale = float("nan")
-        if not math.isfinite(scale) or scale <= 0.0:
-            raise ModelError(f"'style.scale' in the metadata of PoseGAN model '{name}' must be a number > 0.")
+        scale = _real(style, "scale", "style.scale", name, 1.0, strict=True)
         context = _integer(data, "context_frames", name, 0)
         window = _integer(data, "window_frames", name, 2 * context + 1)
-        try:
-            sigma = float(data.get("post_sigma_frames", 0.0))
-        except (TypeError, ValueError):
-            sigma = float("nan")
-        if not math.isfinite(sigma) or sigma < 0.0:
-            raise ModelError(f"'post_sigma_frames' in the metadata of PoseGAN model '{name}' must be a number >= 0.")
+        sigma = _real(data, "post_sigma_frames", "post_sigma_frames", name, 0.0, strict=False)
         return cls(
             fps=fps,
             feature_config=None,
