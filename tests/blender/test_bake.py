@@ -7,22 +7,12 @@ import math
 import bpy
 import numpy as np
 import pytest
+import rigs
 from mathutils import Matrix
 from rigs import RIGS, angle_deg, build_rig, expected_world_delta, head_world_delta
 
-# yaw, pitch, roll in degrees per test frame: single axes, both signs, and combinations.
-KNOWN = np.array([
-    [0.0, 0.0, 0.0],
-    [30.0, 0.0, 0.0],
-    [-25.0, 0.0, 0.0],
-    [0.0, 20.0, 0.0],
-    [0.0, -15.0, 0.0],
-    [0.0, 0.0, 12.0],
-    [0.0, 0.0, -18.0],
-    [35.0, -20.0, 10.0],
-    [-40.0, 25.0, -15.0],
-    [12.0, 8.0, 5.0],
-])
+# The shared table of single-axis and combined turns, plus one small mixed turn.
+KNOWN = np.vstack([rigs.KNOWN, [12.0, 8.0, 5.0]])
 
 
 def _track(ext, angles, fps=24.0, start=1):

@@ -635,19 +635,30 @@ def _operator_undo(name: str, run, expect_change: bool = True):
     return {"ok": ok, "operator": name, "outcome": outcome, "changed": changed[:8], "undo_leftovers": leftovers}
 
 
-@check
-def undo_generate_bake():
+def _press(operator, **props):
+    """A ``run`` for :func:`_operator_undo`: ``operator`` as its button runs it (the window's context, one undo
+    step pushed when it finishes)."""
+
+    def run():
+        with override():
+            yield 0
+            return sorted(operator("EXEC_DEFAULT", True, **props))
+
+    return run
+
+
+def _character_scene():
+    """A new scene holding the sample character, selected, with an undo step pushed."""
     yield from new_scene()
     select_only(sample_character())
     undo_push("Head Motion UI test: character")
     yield 0.2
 
-    def run():
-        with override():
-            yield 0
-            return sorted(bpy.ops.head_motion.generate_bake("EXEC_DEFAULT", True))
 
-    return (yield from _operator_undo("Generate & Bake", run))
+@check
+def undo_generate_bake():
+    yield from _character_scene()
+    return (yield from _operator_undo("Generate & Bake", _press(bpy.ops.head_motion.generate_bake)))
 
 
 @check
@@ -657,28 +668,13 @@ def undo_clear():
     with override():
         bpy.ops.head_motion.generate_bake("EXEC_DEFAULT", True)
     yield 0.2
-
-    def run():
-        with override():
-            yield 0
-            return sorted(bpy.ops.head_motion.clear("EXEC_DEFAULT", True))
-
-    return (yield from _operator_undo("Clear", run))
+    return (yield from _operator_undo("Clear", _press(bpy.ops.head_motion.clear)))
 
 
 @check
 def undo_import_voice():
-    yield from new_scene()
-    select_only(sample_character())
-    undo_push("Head Motion UI test: character")
-    yield 0.2
-
-    def run():
-        with override():
-            yield 0
-            return sorted(bpy.ops.head_motion.import_voice("EXEC_DEFAULT", True, filepath=str(SPEECH)))
-
-    return (yield from _operator_undo("Import Voice", run))
+    yield from _character_scene()
+    return (yield from _operator_undo("Import Voice", _press(bpy.ops.head_motion.import_voice, filepath=str(SPEECH))))
 
 
 @check
