@@ -39,14 +39,17 @@ import numpy as np
 from ..errors import SettingsError
 from ..filters import gaussian_smooth, interp_cubic
 from ..track import PoseTrack
-from ..voice.features import audio_features, frame_count
-from ..voice.prosody import prosody_features
+from ..voice.features import AudioFeatureStream, FeatureConfig, frame_count
+from ..voice.prosody import ProsodyStream
+from ..voice.resample import Resampler
 from .posegan_model import MAX_POSE_SIGMAS, PoseGanModel, load_model
 
 #: The intensity the panel, the batch command and the API use by default (1 = the model's amplitude).
 DEFAULT_INTENSITY = 1.0
 #: Frames over which a version-2 model's motion is eased in from the initial pose.
 EASE_FRAMES = 32
+#: Seconds of audio resampled and analysed at a time by :func:`model_features`.
+_BLOCK_S = 10
 #: Style statistics a style code is made of, in order (see :func:`style_stats_from_track`).
 STYLE_NAMES = ("std_yaw_deg", "std_pitch_deg", "std_roll_deg", "mean_speed_deg_s", "speech_silence_ratio")
 
@@ -294,14 +297,11 @@ def posegan_track(
     if n_scene < 1:
         raise SettingsError("The audio is empty: PoseGAN needs at least one frame of sound.")
     rate = meta.sample_rate
-    if int(sample_rate) != rate:
-        from ..voice.resample import resample
-
-        x = resample(x, int(sample_rate), rate)
     same_rate = abs(fps - meta.fps) <= 1e-9 * meta.fps
     # Model frames inside the audio; a scene frame past the last one (less than a model frame) holds its pose.
-    n_model = n_scene if same_rate else max(1, frame_count(len(x), rate, meta.fps))
-    feats = model_features(x, model, n_model)
+    n_model = n_scene if same_rate else max(1, frame_count(Resampler(int(sample_rate), rate).expected_length(len(x)),
+                                                           rate, meta.fps))
+    feats = model_features(x, model, n_model, int(sample_rate))
     poses = generate_pose(feats, model, initial_pose=initial_pose, intensity=intensity, style=style)
     if not same_rate:
         positions = np.arange(n_scene) * (meta.fps / fps)
@@ -312,10 +312,35 @@ def posegan_track(
     return PoseTrack.from_angles(poses, fps, int(start_frame), meta=meta_out)
 
 
-def model_features(samples: np.ndarray, model: PoseGanModel, n_frames: int) -> np.ndarray:
-    """The features ``model`` takes for mono ``samples`` at its sample rate: prosody (version 2) or log-mel
-    (version 1), ``n_frames`` rows at the model's frame rate."""
+def model_features(
+    samples: np.ndarray, model: PoseGanModel, n_frames: int, sample_rate: int | None = None
+) -> np.ndarray:
+    """The features ``model`` takes for mono ``samples``: prosody (version 2) or log-mel (version 1),
+    ``n_frames`` rows at the model's frame rate.
+
+    ``sample_rate``: the rate of ``samples`` in Hz (default: the model's). The samples are resampled to the
+    model's rate and analysed block by block (:class:`~core.voice.resample.Resampler` in whole-signal
+    batches, :class:`~core.voice.prosody.ProsodyStream`), so neither the resampled signal nor a float64
+    copy of it is ever held whole; the features equal those of the whole resampled signal (bit for bit for
+    version 2, to float32 rounding for version 1's log-mel).
+    """
     meta = model.metadata
-    if meta.prosody_config is not None:
-        return prosody_features(samples, meta.sample_rate, meta.fps, n_frames, meta.prosody_config)
-    return audio_features(samples, meta.feature_config, meta.fps, n_frames=n_frames)
+    rate_in = meta.sample_rate if sample_rate is None else int(sample_rate)
+    stream: Any = (ProsodyStream(meta.fps, n_frames, meta.prosody_config) if meta.prosody_config is not None
+                   else AudioFeatureStream(meta.feature_config or FeatureConfig(), meta.fps, n_frames))
+    x = np.asarray(samples)
+    if x.ndim != 1:
+        raise SettingsError(f"audio samples must be mono (1-D), got shape {x.shape}.")
+    resampler = None if rate_in == meta.sample_rate else Resampler(rate_in, meta.sample_rate, whole_chunks=True)
+    rows = []
+    step = _BLOCK_S * rate_in
+    for start in range(0, len(x) + 1, step):
+        block = x[start : start + step]
+        if not np.isfinite(block).all():
+            raise SettingsError("The audio holds NaN or infinite samples.")
+        if resampler is not None:
+            block = resampler.process(block, final=start + step > len(x))
+        if len(block):
+            rows.append(stream.push(block))
+    rows.append(stream.finish())
+    return np.concatenate([r for r in rows if r is not None])

@@ -110,7 +110,10 @@ class SpeechLevels:
     has_speech: bool
 
 
-def _band_stream(sample_rate: int, config: VadConfig) -> FrameStream:
+def band_energy_stream(sample_rate: int, config: VadConfig | None = None) -> FrameStream:
+    """A :class:`~core.voice.features.FrameStream` giving the band level in dB per ``config.hop_s`` step
+    (step 1 of the algorithm) for audio at ``sample_rate`` Hz pushed block by block."""
+    config = (config or VadConfig()).validate()
     n_fft = max(16, round(config.window_s * sample_rate))
     bins_hz = np.arange(n_fft // 2 + 1) * (sample_rate / n_fft)
     band = (bins_hz >= config.band_hz[0]) & (bins_hz <= config.band_hz[1])
@@ -147,7 +150,7 @@ def band_energy_db(audio: object, sample_rate: int | None = None, config: VadCon
     """Band level in dB per ``config.hop_s`` step (step j centred on j * hop_s seconds)."""
     config = (config or VadConfig()).validate()
     samples, rate = mono_samples(audio, sample_rate)
-    stream = _band_stream(rate, config)
+    stream = band_energy_stream(rate, config)
     head = stream.push(samples)
     return np.concatenate([head, stream.finish()])
 
@@ -253,7 +256,7 @@ def speech_mask_from_blocks(
     config = (config or VadConfig()).validate()
     rate = int(positive_number(sample_rate, "sample_rate"))
     fps = positive_number(fps, "fps")
-    stream = _band_stream(rate, config)
+    stream = band_energy_stream(rate, config)
     pieces = []
     received = 0
     for block in blocks:
