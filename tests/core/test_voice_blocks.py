@@ -5,7 +5,6 @@ the ones computed from the whole array in memory, bit for bit."""
 from __future__ import annotations
 
 import tempfile
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -123,16 +122,3 @@ def test_a_shifted_clip_reads_the_shifted_samples_in_even_blocks():
     assert np.array_equal(np.concatenate(list(earlier.blocks())), samples[2_000_000:])
     gone = ShiftedClip(clip, -5_000_000)
     assert len(gone) == 1 and np.array_equal(np.concatenate(list(gone.blocks())), [0.0])
-
-
-def test_a_stored_clip_is_analysed_in_bounded_memory(speech):
-    """10 min of voice kept in a file (38 MB of float32): a track from it never holds the samples."""
-    long = AudioClip(np.tile(speech.samples, 6), 16000, "ten minutes")
-    stored = _stored(long)
-    del long
-    for method in ("synthetic", "posegan"):
-        tracemalloc.start()
-        build_motion(MotionSpec(method=method), 25.0, 1, None, stored)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        assert peak < 0.9 * len(stored) * 4, (method, peak / 2**20)  # less than the samples themselves
