@@ -51,7 +51,8 @@ def build_motion(
     ``voice``: an audio/video file or an :class:`AudioClip` whose first sample plays at ``voice_start_frame``
     (default ``start_frame``); with a voice the track covers it unless ``n_frames`` is given.
     """
-    clip = voice if isinstance(voice, AudioClip) or voice is None else load_audio(voice)
+    # A file is decoded once into the voice cache and read block by block (never whole in memory).
+    clip = voice if isinstance(voice, AudioClip) or voice is None else _audio.load_voice(voice)
     fps = scene_fps(scene or bpy.context.scene)
     return _build_motion(spec, fps, start_frame, n_frames, clip, voice_start_frame)
 

@@ -1,4 +1,5 @@
-"""Blender side of audio: Blender's own decoder (``aud``), the decoded voice (kept once per file), sound strips.
+"""Blender side of audio: Blender's own decoder (``aud``), the decoded voice (kept once per file, on disk),
+sound strips.
 
 Decoding tries Blender's ``aud`` first (real Blender and the bpy 5.0 module; it reads every format
 Blender's FFmpeg reads), then the core fallbacks (soundfile, an ffmpeg binary). Nothing here changes the
@@ -8,6 +9,7 @@ scene until the caller asks (:func:`place_audio`), so a failed import or bake le
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,11 @@ import bpy
 import numpy as np
 
 from ..core.errors import MediaError, SettingsError
-from ..core.voice.decode import AudioClip, decode_audio_streamed
+from ..core.voice.decode import AudioClip, decode_audio_streamed, decoded_blocks
 from ..core.voice.decoders import DecoderUnavailable, SizedBlocks, default_decoders
+from ..core.voice.source import StoredClip, store_blocks
 from . import compat
+from .user_data import user_folder
 
 #: Sample rate (Hz) audio is analysed at.
 ANALYSIS_RATE = 16000
@@ -86,24 +90,42 @@ def load_audio(path: str | os.PathLike, sample_rate: int = ANALYSIS_RATE) -> Aud
     return decode_audio_streamed(bpy.path.abspath(str(path)), sample_rate, decoders())
 
 
-_voice_cache: dict[tuple, AudioClip] = {}
+_voice_cache: dict[tuple, StoredClip] = {}
 
 
-def load_voice(path: str | os.PathLike) -> AudioClip:
-    """:func:`load_audio` at the analysis rate, decoded once per file: the last voice is kept (keyed by the
-    file's resolved path, size and modification time), so Import Voice and Generate decode it once."""
+def load_voice(path: str | os.PathLike) -> StoredClip:
+    """The voice of an audio or video file at the analysis rate, decoded once per file and kept on disk.
+
+    The mono 16 kHz samples are written block by block to an unnamed temporary file in the extension's
+    user folder (``voice_cache``; 230 MB for an hour, deleted when the next voice replaces it or Blender
+    exits) and the analyses read it back one block at a time, so memory never holds the recording, the
+    48 kHz stereo file or the mono voice whole. The last voice is kept (keyed by the file's resolved path,
+    size and modification time), so Import Voice and Generate decode it once."""
     resolved = Path(bpy.path.abspath(str(path))).resolve()
     try:
         stat = resolved.stat()
     except OSError:
-        return load_audio(resolved)  # raises the decoder's clear "does not exist" error
+        return _store(resolved)  # raises the decoder's clear "does not exist" error
     key = (str(resolved), stat.st_size, stat.st_mtime_ns)
     clip = _voice_cache.get(key)
     if clip is None:
-        clip = load_audio(resolved)
+        clip = _store(resolved)
+        for old in _voice_cache.values():
+            old.close()
         _voice_cache.clear()
         _voice_cache[key] = clip
     return clip
+
+
+def _store(path: Path) -> StoredClip:
+    _, blocks = decoded_blocks(path, ANALYSIS_RATE, decoders())  # opens (or refuses) the file before any write
+    # The cache owns the file (closing it deletes it), so no context manager.
+    file = tempfile.TemporaryFile(prefix="voice-", suffix=".f32", dir=user_folder("voice_cache"))  # noqa: SIM115
+    try:
+        return store_blocks(blocks, file, ANALYSIS_RATE, str(path))
+    except BaseException:
+        file.close()
+        raise
 
 
 def _strips(scene: bpy.types.Scene) -> list[Any]:

@@ -1,18 +1,23 @@
 """Peak memory of the voice path users run, for a long 48 kHz stereo recording; run in its own process.
 
-    PYTHONPATH=<bpy> python benchmarks/voice_memory.py MINUTES [--path api|operator|posegan] [--file F]
+    PYTHONPATH=<bpy> python benchmarks/voice_memory.py MINUTES [--path PATH] [--file F]
 
 Writes MINUTES of the bundled speech sample, repeated, as 48 kHz stereo FLAC (or uses ``--file``), starts
 Blender (the bpy module) with the extension enabled from this source tree, warms up (imports, one short
 voice), records Blender's own baseline (resident memory, VmRSS), resets the peak (``/proc/self/clear_refs``)
 and runs the path users run on the long file:
 
-* ``api``: ``api.build_motion(MotionSpec(), voice=path)`` (what the batch command runs: decode, voice
-  activity, accents, synthetic motion);
-* ``operator``: Import Voice, then Generate & Bake onto the sample character;
-* ``posegan``: ``api.posegan_for_voice(path)``.
+* ``api``: ``api.build_motion(MotionSpec(), voice=path)`` (decode, voice activity, accents, synthetic
+  motion; ``api.motion_for_voice`` is the same call);
+* ``posegan``: ``api.posegan_for_voice(path)``;
+* ``operator``: Import Voice, then Generate & Bake (synthetic) onto the sample character;
+* ``operator-posegan``: Import Voice, then Generate From Voice (PoseGAN) onto the sample character;
+* ``batch`` / ``batch-posegan``: the batch command's handler (``batch.run``, what ``blender -c head_motion``
+  and ``python -m tools.cli`` call) on the file, ``--method synthetic`` / ``posegan``, saving a .blend.
 
-Prints one JSON line: baseline and peak (VmHWM) in MB, their difference, seconds.
+The warm-up runs the same path on a 5 s voice, so the baseline holds what any first run loads (the
+PoseGAN model, ONNX Runtime, the sample character). Prints one JSON line: baseline and peak (VmHWM) in MB
+(MiB), their difference, seconds.
 """
 
 from __future__ import annotations
@@ -55,10 +60,33 @@ def _status(key: str) -> float:
     raise RuntimeError(key)
 
 
+def run_path(path: str, ext, voice: Path, out: Path) -> int:
+    """Run the user path ``path`` (see the module docs) on ``voice``; the number of frames made."""
+    import bpy
+
+    api = ext.api
+    if path == "api":
+        return len(api.build_motion(api.MotionSpec(), voice=voice))
+    if path == "posegan":
+        return len(api.posegan_for_voice(voice))
+    if path.startswith("batch"):
+        method = "posegan" if path.endswith("posegan") else "synthetic"
+        assert ext.batch.run(["--method", method, "--output", str(out), "--overwrite", str(voice)]) == 0
+        first, last = json.loads((out / "summary.json").read_text())["results"][0]["frames"]
+        return last - first + 1
+    assert bpy.ops.head_motion.import_voice(filepath=str(voice), start_frame=1) == {"FINISHED"}
+    generate = bpy.ops.head_motion.generate_posegan if path.endswith("posegan") else bpy.ops.head_motion.generate_bake
+    assert generate() == {"FINISHED"}
+    return bpy.context.scene.frame_end - bpy.context.scene.frame_start + 1
+
+
+PATHS = ("api", "posegan", "operator", "operator-posegan", "batch", "batch-posegan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("minutes", type=float)
-    parser.add_argument("--path", choices=["api", "operator", "posegan"], default="api")
+    parser.add_argument("--path", choices=PATHS, default="api")
     parser.add_argument("--file", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="head_motion_voice_bench_") as tmp:
@@ -76,24 +104,14 @@ def main() -> int:
         bpy.ops.wm.read_homefile(use_empty=True)
         rig = api.build_sample_character()
         bpy.context.view_layer.objects.active = rig
-        api.build_motion(api.MotionSpec(), voice=short)
-        if args.path == "posegan":
-            api.posegan_for_voice(short)
-        if args.path == "operator":
-            bpy.ops.head_motion.import_voice(filepath=str(short), start_frame=1)
-            bpy.ops.head_motion.generate_bake()
+        out = Path(tmp) / "out"
+        run_path(args.path, ext, short, out)  # warm-up: the same path on 5 s
+        if args.path.startswith("operator"):
             bpy.ops.head_motion.clear()
         baseline = _status("VmRSS")
         Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from VmRSS
         started = time.perf_counter()
-        if args.path == "api":
-            frames = len(api.build_motion(api.MotionSpec(), voice=voice))
-        elif args.path == "posegan":
-            frames = len(api.posegan_for_voice(voice))
-        else:
-            assert bpy.ops.head_motion.import_voice(filepath=str(voice), start_frame=1) == {"FINISHED"}
-            assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
-            frames = bpy.context.scene.frame_end - bpy.context.scene.frame_start + 1
+        frames = run_path(args.path, ext, voice, out)
         seconds = time.perf_counter() - started
         peak = _status("VmHWM")
     print(json.dumps({"minutes": args.minutes, "path": args.path, "frames": frames, "baseline_mb": baseline,

@@ -41,7 +41,7 @@ class HEADMOTION_OT_import_voice(bpy.types.Operator, ImportHelper):
             clip = audio.load_voice(self.filepath)  # raises (changing nothing) if it cannot be read; kept for Generate
             fps = scene_fps(scene)
             n_frames = frames_for_audio(clip, fps)
-            speech = speech_mask_from_audio(clip.samples, clip.sample_rate, fps, n_frames=n_frames)
+            speech = speech_mask_from_audio(clip, fps=fps, n_frames=n_frames)
             require_speech(speech, clip)
             strip = audio.place_audio(scene, self.filepath, self.start_frame, n_frames,
                                       add_strip=self.add_sound_strip, set_frame_range=self.set_frame_range)

@@ -26,7 +26,7 @@ from ..checks import (
 )
 from ..errors import SettingsError
 from ..track import PoseTrack
-from ..voice.decode import AudioClip
+from ..voice.source import VoiceClip
 from .speech import SpeechMotionOptions, align_clip, motion_from_audio, require_speech
 from .style import Style
 from .synthetic import PRESETS, SyntheticSettings, generate_synthetic, preset_settings
@@ -109,7 +109,7 @@ def build_motion(
     fps: float,
     start_frame: int = 1,
     n_frames: int | None = None,
-    voice: AudioClip | None = None,
+    voice: VoiceClip | None = None,
     voice_start_frame: float | None = None,
     speech: np.ndarray | None = None,
 ) -> PoseTrack:
@@ -154,12 +154,12 @@ def build_motion(
                              speech=speech)
 
 
-def _posegan(spec: MotionSpec, fps: float, start_frame: int, n_frames: int | None, voice: AudioClip) -> PoseTrack:
+def _posegan(spec: MotionSpec, fps: float, start_frame: int, n_frames: int | None, voice: VoiceClip) -> PoseTrack:
     from ..voice.vad import speech_mask_from_audio
     from .posegan import posegan_track
 
-    require_speech(speech_mask_from_audio(voice.samples, voice.sample_rate, fps), voice)
-    track = posegan_track(voice.samples, voice.sample_rate, fps, spec.posegan_model or None, spec.intensity,
+    require_speech(speech_mask_from_audio(voice, fps=fps), voice)
+    track = posegan_track(voice, voice.sample_rate, fps, spec.posegan_model or None, spec.intensity,
                           start_frame, style=spec.style)
     if n_frames is not None and n_frames != len(track):  # past the end of the voice: hold the last pose
         angles = track.angles[:n_frames]

@@ -39,8 +39,10 @@ import numpy as np
 from ..errors import SettingsError
 from ..filters import gaussian_smooth, interp_cubic
 from ..track import PoseTrack
-from ..voice.features import audio_features, frame_count
-from ..voice.prosody import prosody_features
+from ..voice.features import AudioFeatureStream, FeatureConfig, frame_count
+from ..voice.prosody import ProsodyStream
+from ..voice.resample import Resampler
+from ..voice.source import VoiceClip, clip_blocks
 from .posegan_model import MAX_POSE_SIGMAS, PoseGanModel, load_model
 
 #: The intensity the panel, the batch command and the API use by default (1 = the model's amplitude).
@@ -258,7 +260,7 @@ def generate_pose(
 
 
 def posegan_track(
-    samples: np.ndarray,
+    samples: np.ndarray | VoiceClip,
     sample_rate: int,
     fps: float,
     model_path: str | os.PathLike | None = None,
@@ -267,7 +269,8 @@ def posegan_track(
     initial_pose: np.ndarray | None = None,
     style: object = None,
 ) -> PoseTrack:
-    """Head motion for mono audio ``samples`` (1-D, ``sample_rate`` Hz) as a :class:`PoseTrack` at ``fps``.
+    """Head motion for mono audio ``samples`` (1-D, ``sample_rate`` Hz, or a voice clip of that rate, read
+    block by block: :mod:`core.voice.source`) as a :class:`PoseTrack` at ``fps``.
 
     One frame per scene frame whose time k / fps lies inside the audio (``ceil(duration * fps)``). The
     features are computed exactly as in training, at the model's frame rate; the poses are resampled to
@@ -277,9 +280,6 @@ def posegan_track(
     """
     model = load_model(model_path)
     meta = model.metadata
-    x = np.asarray(samples)
-    if x.ndim != 1:
-        raise SettingsError(f"audio samples must be mono (1-D), got shape {x.shape}.")
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
         raise SettingsError(f"sample_rate must be a whole number of Hz > 0, got {sample_rate!r}.")
     try:
@@ -290,18 +290,18 @@ def posegan_track(
         raise SettingsError(f"fps must be a finite number > 0, got {fps!r}.")
     if isinstance(start_frame, bool) or not isinstance(start_frame, (int, np.integer)):
         raise SettingsError(f"start_frame must be an integer frame number, got {start_frame!r}.")
-    n_scene = frame_count(len(x), sample_rate, fps)
+    _, n_samples, rate_in = clip_blocks(samples, sample_rate)
+    if rate_in != sample_rate:
+        raise SettingsError(f"The voice's sample rate is {rate_in} Hz, not the {sample_rate} Hz given.")
+    n_scene = frame_count(n_samples, sample_rate, fps)
     if n_scene < 1:
         raise SettingsError("The audio is empty: PoseGAN needs at least one frame of sound.")
     rate = meta.sample_rate
-    if int(sample_rate) != rate:
-        from ..voice.resample import resample
-
-        x = resample(x, int(sample_rate), rate)
     same_rate = abs(fps - meta.fps) <= 1e-9 * meta.fps
     # Model frames inside the audio; a scene frame past the last one (less than a model frame) holds its pose.
-    n_model = n_scene if same_rate else max(1, frame_count(len(x), rate, meta.fps))
-    feats = model_features(x, model, n_model)
+    n_model = n_scene if same_rate else max(1, frame_count(Resampler(int(sample_rate), rate).expected_length(n_samples),
+                                                           rate, meta.fps))
+    feats = model_features(samples, model, n_model, int(sample_rate))
     poses = generate_pose(feats, model, initial_pose=initial_pose, intensity=intensity, style=style)
     if not same_rate:
         positions = np.arange(n_scene) * (meta.fps / fps)
@@ -312,10 +312,31 @@ def posegan_track(
     return PoseTrack.from_angles(poses, fps, int(start_frame), meta=meta_out)
 
 
-def model_features(samples: np.ndarray, model: PoseGanModel, n_frames: int) -> np.ndarray:
-    """The features ``model`` takes for mono ``samples`` at its sample rate: prosody (version 2) or log-mel
-    (version 1), ``n_frames`` rows at the model's frame rate."""
+def model_features(
+    samples: np.ndarray | VoiceClip, model: PoseGanModel, n_frames: int, sample_rate: int | None = None
+) -> np.ndarray:
+    """The features ``model`` takes for mono ``samples``: prosody (version 2) or log-mel (version 1),
+    ``n_frames`` rows at the model's frame rate.
+
+    ``samples``: a 1-D array at ``sample_rate`` Hz (default: the model's rate) or a voice clip
+    (:mod:`core.voice.source`, its own rate). The samples are resampled to the
+    model's rate and analysed block by block (:class:`~core.voice.resample.Resampler` in whole-signal
+    batches, :class:`~core.voice.prosody.ProsodyStream`), so neither the resampled signal nor a float64
+    copy of it is ever held whole; the features equal those of the whole resampled signal (bit for bit for
+    version 2, to float32 rounding for version 1's log-mel).
+    """
     meta = model.metadata
-    if meta.prosody_config is not None:
-        return prosody_features(samples, meta.sample_rate, meta.fps, n_frames, meta.prosody_config)
-    return audio_features(samples, meta.feature_config, meta.fps, n_frames=n_frames)
+    blocks, _, rate_in = clip_blocks(samples, meta.sample_rate if sample_rate is None else sample_rate)
+    stream: Any = (ProsodyStream(meta.fps, n_frames, meta.prosody_config) if meta.prosody_config is not None
+                   else AudioFeatureStream(meta.feature_config or FeatureConfig(), meta.fps, n_frames))
+    resampler = None if rate_in == meta.sample_rate else Resampler(rate_in, meta.sample_rate, whole_chunks=True)
+    rows = []
+    for block in blocks():
+        if resampler is not None:
+            block = resampler.process(block)
+        if len(block):
+            rows.append(stream.push(block))
+    if resampler is not None:
+        rows.append(stream.push(resampler.process(np.zeros(0, dtype=np.float32), final=True)))
+    rows.append(stream.finish())
+    return np.concatenate([r for r in rows if r is not None])

@@ -24,6 +24,7 @@ indices into a :class:`~core.track.PoseTrack`'s arrays; angles are in degrees, d
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,8 @@ from ..checks import positive_number
 from ..errors import SettingsError
 from ..track import PoseTrack
 from .features import FrameStream, frame_count, mel_filterbank, power_to_db
-from .vad import VadConfig, band_energy_db, mono_samples, speech_mask_from_energy
+from .source import clip_blocks
+from .vad import VadConfig, band_energy_db, speech_mask_from_energy
 
 #: Onset analysis: step and window (seconds), mel bands, flux lag (steps).
 ONSET_HOP_S = 0.01
@@ -79,24 +81,24 @@ def _then(pieces, last):
 
 
 def onset_strength(
-    samples: np.ndarray, sample_rate: int | None = None, fps: float = 25.0, n_frames: int | None = None
+    samples: Any, sample_rate: int | None = None, fps: float = 25.0, n_frames: int | None = None
 ) -> np.ndarray:
     """Spectral-flux onset strength per video frame (n_frames,), in dB of rise (>= 0).
 
-    ``samples``: mono audio at ``sample_rate`` Hz, or an AudioClip. ``n_frames`` defaults to
-    ``ceil(duration * fps)``.
+    ``samples``: mono audio at ``sample_rate`` Hz, or a voice clip (:mod:`core.voice.source`), read block by
+    block. ``n_frames`` defaults to ``ceil(duration * fps)``.
     """
     fps = positive_number(fps, "fps")
-    x, rate = mono_samples(samples, sample_rate)
-    total = frame_count(len(x), rate, fps) if n_frames is None else int(n_frames)
+    blocks, n_samples, rate = clip_blocks(samples, sample_rate)
+    total = frame_count(n_samples, rate, fps) if n_frames is None else int(n_frames)
     n_fft = max(16, round(ONSET_WINDOW_S * rate))
     bank = mel_filterbank(rate, n_fft, ONSET_MELS, 30.0, min(8000.0, rate / 2.0)).T
     stream = FrameStream(rate, 1.0 / ONSET_HOP_S, n_fft, lambda power: power_to_db(power @ bank))
     # Rows kept as int16 hundredths of a dB (80 bytes per 10 ms, 29 MB an hour; rounding <= 0.005 dB), then the
     # flux computed chunk by chunk: memory does not hold the log-mel rows in float64.
-    logmel = np.empty((frame_count(len(x), rate, 1.0 / ONSET_HOP_S), ONSET_MELS), dtype=np.int16)
+    logmel = np.empty((frame_count(n_samples, rate, 1.0 / ONSET_HOP_S), ONSET_MELS), dtype=np.int16)
     done = 0
-    pieces = (stream.push(x[i : i + (1 << 20)]) for i in range(0, len(x), 1 << 20))
+    pieces = (stream.push(block) for block in blocks())
     for rows in _then(pieces, stream.finish):
         if done + len(rows) > len(logmel):  # (never: the count above is the stream's own)
             extra = np.empty((done + len(rows) - len(logmel), ONSET_MELS), np.int16)
@@ -118,7 +120,7 @@ def onset_strength(
 
 
 def accent_frames(
-    samples: np.ndarray,
+    samples: Any,
     sample_rate: int | None = None,
     fps: float = 25.0,
     speech_mask: np.ndarray | None = None,
@@ -137,13 +139,13 @@ def accent_frames(
     syllable's loudness is looked for (seconds). Silence (or no speech) gives an empty array.
     """
     fps = positive_number(fps, "fps")
-    x, rate = mono_samples(samples, sample_rate)
-    total = frame_count(len(x), rate, fps) if n_frames is None else int(n_frames)
+    _, n_samples, rate = clip_blocks(samples, sample_rate)
+    total = frame_count(n_samples, rate, fps) if n_frames is None else int(n_frames)
     for name, value in (("min_spacing_s", min_spacing_s), ("threshold", threshold), ("lookahead_s", lookahead_s)):
         if not math.isfinite(float(value)) or float(value) < 0.0:
             raise SettingsError(f"{name} must be a finite number >= 0, got {value!r}.")
     vad_config = (vad_config or VadConfig()).validate()
-    energy_db = band_energy_db(x, rate, vad_config)
+    energy_db = band_energy_db(samples, sample_rate, vad_config)
     if speech_mask is None:
         speech = speech_mask_from_energy(energy_db, fps, total, vad_config) >= 0.5
     else:
@@ -154,7 +156,7 @@ def accent_frames(
     if total == 0 or not speech.any():
         return np.zeros(0, dtype=np.int64)
 
-    onset = onset_strength(x, rate, fps, total)
+    onset = onset_strength(samples, sample_rate, fps, total)
     amplitude = _per_video_frame_max(10.0 ** (energy_db / 20.0), 1.0 / vad_config.hop_s, fps, total)
     ahead = max(1, round(lookahead_s * fps) + 1)
     padded = np.concatenate([amplitude, np.zeros(ahead - 1)])

@@ -46,6 +46,7 @@ from ..media import MEDIA_EXTENSIONS
 from ..media import extension as _extension
 from .decoders import Decoder, DecoderUnavailable, decoder_name, default_decoders
 from .resample import Resampler, resample
+from .source import BLOCK_SAMPLES
 
 
 @dataclass(eq=False)
@@ -69,6 +70,11 @@ class AudioClip:
 
     def __len__(self) -> int:
         return int(self.samples.shape[0])
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """The samples as views of :data:`core.voice.source.BLOCK_SAMPLES` samples (the voice-clip protocol)."""
+        for start in range(0, len(self.samples), BLOCK_SAMPLES):
+            yield self.samples[start : start + BLOCK_SAMPLES]
 
 
 
@@ -218,6 +224,34 @@ def decode_audio_streamed(
     """
     sample_rate = checked_rate(sample_rate, "sample_rate")
     path = _check_file(os.fspath(path))
+    expected, blocks = decoded_blocks(path, sample_rate, decoders, max_seconds)
+    capacity = 60 * sample_rate if expected is None else expected + 20 * sample_rate
+    out = np.empty(capacity, dtype=np.float32)
+    n = 0
+    for block in blocks:
+        end = n + len(block)
+        if end > len(out):
+            grown = np.empty(max(2 * len(out), end), dtype=np.float32)
+            grown[:n] = out[:n]
+            out = grown
+        out[n:end] = block
+        n = end
+    return AudioClip(out[:n], sample_rate, path)
+
+
+def decoded_blocks(
+    path: str | os.PathLike,
+    sample_rate: int = 16000,
+    decoders: Sequence[Decoder] | None = None,
+    max_seconds: float = MAX_VOICE_S,
+) -> tuple[int | None, Iterator[np.ndarray]]:
+    """(about how many samples, the mono float32 blocks of 10 s at ``sample_rate`` Hz) of the audio of ``path``:
+    what :func:`decode_audio_streamed` collects. The count is None when the decoder's stream does not say
+    how long it is. The file is opened, and a recording longer than ``max_seconds`` refused with a
+    :class:`MediaError`, by this call when the stream says its length, else while iterating.
+    """
+    sample_rate = checked_rate(sample_rate, "sample_rate")
+    path = _check_file(os.fspath(path))
     block_n = 10 * sample_rate
 
     def open_stream(decoder: Decoder) -> tuple[int, Iterable[np.ndarray]]:
@@ -238,25 +272,21 @@ def decode_audio_streamed(
                           f"{max_seconds / 60.0:g} minutes. Cut the recording into parts.", path, "too_long")
 
     frames = getattr(source, "frames", None)
+    expected = None
     if isinstance(frames, (int, np.integer)) and frames > 0:
         if frames / rate > max_seconds:
             raise too_long(float(frames) / rate)
-        capacity = math.ceil(frames * sample_rate / rate) + 2 * block_n
-    else:
-        capacity = 60 * sample_rate
-    out = np.empty(capacity, dtype=np.float32)
-    n = 0
-    for block in _stream(source, path, name, rate, sample_rate, block_n):
-        end = n + len(block)
-        if end > limit:
-            raise too_long(end / sample_rate)
-        if end > len(out):
-            grown = np.empty(max(2 * len(out), end), dtype=np.float32)
-            grown[:n] = out[:n]
-            out = grown
-        out[n:end] = block
-        n = end
-    return AudioClip(out[:n], sample_rate, path)
+        expected = math.ceil(frames * sample_rate / rate)
+
+    def blocks() -> Iterator[np.ndarray]:
+        n = 0
+        for block in _stream(source, path, name, rate, sample_rate, block_n):
+            n += len(block)
+            if n > limit:
+                raise too_long(n / sample_rate)
+            yield block
+
+    return expected, blocks()
 
 
 def _stream(

@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import SettingsError
 from ..filters import gaussian_smooth
 from .features import frame_centres, hann_window, mel_filterbank, power_to_db
-from .vad import speech_mask_from_audio
+from .vad import band_energy_stream, speech_mask_from_energy
 
 PROSODY_VERSION = 2
 PROSODY_NAMES = (
@@ -60,6 +60,7 @@ PROSODY_NAMES = (
 )
 _BANDS_HZ = ((0.0, 500.0), (500.0, 1200.0), (1200.0, 2400.0), (2400.0, 4000.0))
 _CHUNK = 1024  # frames analysed at once (bounds memory for long clips)
+_PUSH = 1 << 20  # samples :func:`prosody_features` pushes at a time
 
 
 @dataclass(frozen=True)
@@ -105,50 +106,124 @@ class ProsodyConfig:
         return config
 
 
-def _frames(padded: np.ndarray, centres: np.ndarray, window: int) -> np.ndarray:
-    """(len(centres), window) windows centred on ``centres`` of a signal padded by ``window // 2`` zeros
-    in front and ``window`` behind (see :func:`_analyse`)."""
-    index = np.minimum(centres[:, None] + np.arange(window)[None, :], len(padded) - 1)
-    return padded[index]
+class _FrameAnalysis:
+    """The per-frame analysis of :class:`ProsodyStream`: level (dB), log-mel (dB), band levels (dB), voicing
+    and F0 (Hz) of a batch of windows, in float64."""
 
+    def __init__(self, config: ProsodyConfig):
+        rate, window = config.sample_rate, config.window
+        self.config = config
+        self.n_fft = 2 * window  # zero-padded: the autocorrelation is not circular
+        self.hann = hann_window(window)
+        self.hann_ac = np.fft.irfft(np.abs(np.fft.rfft(self.hann, self.n_fft)) ** 2)[:window]
+        self.lag_lo = max(2, math.floor(rate / config.fmax_hz))
+        self.lag_hi = min(window - 1, math.ceil(rate / config.fmin_hz))
+        self.mel = mel_filterbank(rate, self.n_fft, config.n_mels)
+        freqs = np.arange(self.n_fft // 2 + 1) * (rate / self.n_fft)
+        band_masks = np.stack([(freqs >= lo) & (freqs <= hi) for lo, hi in _BANDS_HZ]).astype(np.float64)
+        self.band_masks = band_masks / np.maximum(band_masks.sum(axis=1, keepdims=True), 1.0)
+        self.mean_hann = float(np.mean(self.hann**2))
 
-def _analyse(samples: np.ndarray, n_frames: int, fps: float, config: ProsodyConfig) -> dict:
-    """Per-frame level (dB), log-mel (dB), band levels (dB), voicing and F0 (Hz), chunk by chunk."""
-    rate, window = config.sample_rate, config.window
-    n_fft = 2 * window  # zero-padded: the autocorrelation is not circular
-    hann = hann_window(window)
-    hann_ac = np.fft.irfft(np.abs(np.fft.rfft(hann, n_fft)) ** 2)[:window]
-    lag_lo = max(2, math.floor(rate / config.fmax_hz))
-    lag_hi = min(window - 1, math.ceil(rate / config.fmin_hz))
-    mel = mel_filterbank(rate, n_fft, config.n_mels)
-    freqs = np.arange(n_fft // 2 + 1) * (rate / n_fft)
-    band_masks = np.stack([(freqs >= lo) & (freqs <= hi) for lo, hi in _BANDS_HZ]).astype(np.float64)
-    band_masks /= np.maximum(band_masks.sum(axis=1, keepdims=True), 1.0)
-    padded = np.concatenate([np.zeros(window // 2), samples, np.zeros(window)])
-    out = {k: np.empty(n_frames) for k in ("level", "voicing", "f0")}
-    out["mel"] = np.empty((n_frames, config.n_mels))
-    out["bands"] = np.empty((n_frames, len(_BANDS_HZ)))
-    mean_hann = float(np.mean(hann**2))
-    for start in range(0, n_frames, _CHUNK):
-        k = np.arange(start, min(n_frames, start + _CHUNK))
-        frames = _frames(padded, frame_centres(k, rate, fps), window)
+    def rows(self, frames: np.ndarray, out: dict, k: slice) -> None:
+        """Analyse ``frames`` (m, window) float64 (changed in place) into rows ``k`` of ``out``."""
+        config, window = self.config, self.config.window
         frames -= frames.mean(axis=1, keepdims=True)
-        windowed = frames * hann
-        power = np.abs(np.fft.rfft(windowed, n_fft, axis=1)) ** 2
+        windowed = frames * self.hann
+        power = np.abs(np.fft.rfft(windowed, self.n_fft, axis=1)) ** 2
         spectrum = power / window
-        out["level"][k] = power_to_db(np.einsum("ij,ij->i", windowed, windowed) / window / mean_hann)
-        out["mel"][k] = power_to_db(spectrum @ mel.T)
-        out["bands"][k] = power_to_db(spectrum @ band_masks.T)
+        out["level"][k] = power_to_db(np.einsum("ij,ij->i", windowed, windowed) / window / self.mean_hann)
+        out["mel"][k] = power_to_db(spectrum @ self.mel.T)
+        out["bands"][k] = power_to_db(spectrum @ self.band_masks.T)
         ac = np.fft.irfft(power, axis=1)[:, :window]
-        norm = ac[:, :1] * (hann_ac[None, lag_lo:lag_hi] / hann_ac[0])
+        lag_lo, lag_hi = self.lag_lo, self.lag_hi
+        norm = ac[:, :1] * (self.hann_ac[None, lag_lo:lag_hi] / self.hann_ac[0])
         ratio = ac[:, lag_lo:lag_hi] / np.maximum(norm, 1e-12)
         ratio[ac[:, 0] <= 1e-10] = 0.0
         # The shortest lag within 85 % of the best peak: multiples of the period peak as high (octave errors).
         peak = ratio.max(axis=1, keepdims=True)
         best = np.argmax(ratio >= config.octave_pick * peak, axis=1)
         out["voicing"][k] = np.clip(peak[:, 0], 0.0, 1.0)
-        out["f0"][k] = rate / (best + lag_lo)
-    return out
+        out["f0"][k] = config.sample_rate / (best + lag_lo)
+
+
+class ProsodyStream:
+    """Prosody features of audio arriving block by block: :meth:`push` mono samples at
+    ``config.sample_rate`` Hz, then :meth:`finish` returns the (``n_frames``, 16) float32 features, equal
+    (bit for bit) to :func:`prosody_features` of the concatenated samples whatever the block sizes.
+
+    Frames are analysed ``_CHUNK`` at a time, always in the same chunks (frames 0..1023, 1024..2047, ...)
+    as soon as the samples of a chunk's windows have arrived; samples before the next chunk's first
+    window are dropped. Memory: the per-frame values (about 0.3 KB a frame: 22 MB for an hour at 25 fps)
+    plus one chunk of samples (``_CHUNK`` frames, 41 s at 25 fps) in float64, never the whole signal.
+    """
+
+    def __init__(self, fps: float, n_frames: int, config: ProsodyConfig | None = None):
+        self.config = config or ProsodyConfig()
+        if isinstance(fps, bool) or not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+            raise SettingsError(f"fps must be a finite number > 0, got {fps!r}.")
+        self.fps = float(fps)
+        self.n = int(n_frames)
+        if self.n < 1:
+            raise SettingsError("prosody features need at least 1 frame.")
+        self._analysis = _FrameAnalysis(self.config)
+        self._centres = frame_centres(np.arange(self.n), self.config.sample_rate, self.fps)
+        self._vad = band_energy_stream(self.config.sample_rate)
+        self._energy: list[np.ndarray] = []
+        self._buf = np.zeros(0)
+        self._buf_start = 0  # sample index of _buf[0]
+        self._received = 0
+        self._next = 0  # first frame of the next chunk
+        self._finished = False
+        self._out = {k: np.empty(self.n) for k in ("level", "voicing", "f0")}
+        self._out["mel"] = np.empty((self.n, self.config.n_mels))
+        self._out["bands"] = np.empty((self.n, len(_BANDS_HZ)))
+
+    def push(self, samples: np.ndarray) -> None:
+        """Add the next mono samples (1-D, finite) and analyse every chunk of frames they complete."""
+        if self._finished:
+            raise SettingsError("ProsodyStream.push called after finish().")
+        x = np.asarray(samples)
+        if x.ndim != 1:
+            raise SettingsError(f"audio samples must be mono (1-D), got shape {x.shape}.")
+        if not np.isfinite(x).all():
+            raise SettingsError("The audio holds NaN or infinite samples.")
+        self._energy.append(self._vad.push(x.astype(np.float32)))
+        self._buf = np.concatenate([self._buf, x.astype(np.float64)])
+        self._received += len(x)
+        self._analyse(final=False)
+
+    def _analyse(self, final: bool) -> None:
+        half, window = self.config.window // 2, self.config.window
+        while self._next < self.n:
+            k = slice(self._next, min(self.n, self._next + _CHUNK))
+            centres = self._centres[k]
+            lo, hi = int(centres[0]) - half, int(centres[-1]) - half + window  # samples the windows span
+            if hi > self._received and not final:
+                break
+            # The windows' samples, zero before the first sample and after the last one received.
+            span = np.zeros(hi - lo)
+            first, last = max(lo, self._buf_start), min(hi, self._buf_start + len(self._buf))
+            if last > first:
+                span[first - lo : last - lo] = self._buf[first - self._buf_start : last - self._buf_start]
+            frames = span[(centres - half - lo)[:, None] + np.arange(window)[None, :]]
+            self._analysis.rows(frames, self._out, k)
+            self._next = k.stop
+            if self._next < self.n:
+                keep = int(self._centres[self._next]) - half
+                drop = min(max(0, keep - self._buf_start), len(self._buf))
+                self._buf = self._buf[drop:]
+                self._buf_start += drop
+
+    def finish(self) -> np.ndarray:
+        """The (n_frames, 16) float32 features; frames past the last sample see silence."""
+        if self._finished:
+            raise SettingsError("ProsodyStream.finish called twice.")
+        self._finished = True
+        self._analyse(final=True)
+        self._buf = np.zeros(0)
+        energy = np.concatenate([*self._energy, self._vad.finish()])
+        speech = speech_mask_from_energy(energy, self.fps, self.n)
+        return _columns(self._out, speech, self.n, self.fps, self.config)
 
 
 def _runs(mask: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,22 +250,20 @@ def prosody_features(
     """(n_frames, 16) float32 prosody features (see the module docs) of mono ``samples`` at ``sample_rate``
     Hz, which must equal ``config.sample_rate`` (resample first). Frame k is at k / ``fps`` seconds."""
     config = config or ProsodyConfig()
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
     if x.ndim != 1:
         raise SettingsError(f"audio samples must be mono (1-D), got shape {x.shape}.")
     if int(sample_rate) != config.sample_rate:
         raise SettingsError(f"prosody features need {config.sample_rate} Hz audio, got {sample_rate} Hz.")
-    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
-        raise SettingsError(f"fps must be a finite number > 0, got {fps!r}.")
-    n = int(n_frames)
-    if n < 1:
-        raise SettingsError("prosody features need at least 1 frame.")
-    if not np.isfinite(x).all():
-        raise SettingsError("The audio holds NaN or infinite samples.")
-    a = _analyse(x, n, float(fps), config)
-    speech = speech_mask_from_audio(x.astype(np.float32), config.sample_rate, float(fps), n_frames=n)
-    slow = config.slow_s * fps
+    stream = ProsodyStream(fps, n_frames, config)
+    for start in range(0, len(x), _PUSH):
+        stream.push(x[start : start + _PUSH])
+    return stream.finish()
 
+
+def _columns(a: dict, speech: np.ndarray, n: int, fps: float, config: ProsodyConfig) -> np.ndarray:
+    """The feature columns (see the module docs) from the per-frame analysis ``a`` and the speech mask."""
+    slow = config.slow_s * fps
     level = a["level"]
     ref = float(np.percentile(level, 95))
     loud = np.clip((level - ref) / 20.0, -3.0, 0.5) if ref > -100.0 else np.full(n, -3.0)
@@ -199,10 +272,11 @@ def prosody_features(
     rise = np.gradient(smooth) if n > 1 else np.zeros(n)
     rise = rise / _robust_scale(rise, np.ones(n))
 
-    mel = np.maximum(a["mel"], ref - 80.0)
+    mel = np.maximum(a["mel"], ref - 80.0, out=a["mel"])
     flux = np.zeros(n)
-    if n > 1:
-        flux[1:] = np.maximum(np.diff(mel, axis=0), 0.0).mean(axis=1)
+    for start in range(1, n, _CHUNK):  # in chunks: no temporary as large as the log-mel rows
+        stop = min(n, start + _CHUNK)
+        flux[start:stop] = np.maximum(mel[start:stop] - mel[start - 1 : stop - 1], 0.0).mean(axis=1)
     voiced_speech = speech > 0.5
     base = np.median(flux[voiced_speech]) if voiced_speech.sum() >= 10 else np.median(flux)
     onset = np.log1p(flux / max(float(base), 1e-3)) if ref > -100.0 else np.zeros(n)

@@ -46,9 +46,15 @@ class Resampler:
     the same whatever the block sizes (to float32 rounding). Polyphase implementation: the filter is
     tabulated for the L output phases of the rational ratio L / M, and groups of outputs are computed
     as one matrix product per batch of input rows.
+
+    ``whole_chunks``: compute the rows in the batches a whole-signal :func:`resample` uses (from the
+    first row, ``_RESAMPLE_ROWS`` at a time), holding back up to one batch until it is complete, so the
+    streamed output equals :func:`resample` of the whole signal bit for bit (a matrix product's rounding
+    can depend on its batch).
     """
 
-    def __init__(self, rate_in: int, rate_out: int):
+    def __init__(self, rate_in: int, rate_out: int, whole_chunks: bool = False):
+        self.whole_chunks = bool(whole_chunks)
         self.rate_in = sample_rate(rate_in, "input sample rate")
         self.rate_out = sample_rate(rate_out, "output sample rate")
         self._identity = self.rate_in == self.rate_out
@@ -115,6 +121,8 @@ class Resampler:
             stop = last_row + 1
         else:
             stop = max(self._row, (available - self._width) // self._stride + 1)
+            if self.whole_chunks:
+                stop = max(self._row, stop // _RESAMPLE_ROWS * _RESAMPLE_ROWS)
         pieces = []
         while self._row < stop:
             rows = min(stop - self._row, _RESAMPLE_ROWS)

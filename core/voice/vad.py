@@ -36,6 +36,7 @@ import numpy as np
 from ..checks import number, positive_number
 from ..errors import SettingsError
 from .features import FrameStream, frame_count
+from .source import clip_blocks
 
 #: Level (dB) given to a band with no energy at all.
 SILENCE_DB = -120.0
@@ -110,7 +111,10 @@ class SpeechLevels:
     has_speech: bool
 
 
-def _band_stream(sample_rate: int, config: VadConfig) -> FrameStream:
+def band_energy_stream(sample_rate: int, config: VadConfig | None = None) -> FrameStream:
+    """A :class:`~core.voice.features.FrameStream` giving the band level in dB per ``config.hop_s`` step
+    (step 1 of the algorithm) for audio at ``sample_rate`` Hz pushed block by block."""
+    config = (config or VadConfig()).validate()
     n_fft = max(16, round(config.window_s * sample_rate))
     bins_hz = np.arange(n_fft // 2 + 1) * (sample_rate / n_fft)
     band = (bins_hz >= config.band_hz[0]) & (bins_hz <= config.band_hz[1])
@@ -144,12 +148,13 @@ def mono_samples(audio: Any, sample_rate: int | None) -> tuple[np.ndarray, int]:
 
 
 def band_energy_db(audio: object, sample_rate: int | None = None, config: VadConfig | None = None) -> np.ndarray:
-    """Band level in dB per ``config.hop_s`` step (step j centred on j * hop_s seconds)."""
+    """Band level in dB per ``config.hop_s`` step (step j centred on j * hop_s seconds) of a voice clip
+    (:mod:`core.voice.source`) or a 1-D sample array at ``sample_rate`` Hz, read block by block."""
     config = (config or VadConfig()).validate()
-    samples, rate = mono_samples(audio, sample_rate)
-    stream = _band_stream(rate, config)
-    head = stream.push(samples)
-    return np.concatenate([head, stream.finish()])
+    blocks, _, rate = clip_blocks(audio, sample_rate)
+    stream = band_energy_stream(rate, config)
+    pieces = [stream.push(block) for block in blocks()]
+    return np.concatenate([*pieces, stream.finish()])
 
 
 def speech_levels(energy_db: np.ndarray, config: VadConfig | None = None) -> SpeechLevels:
@@ -226,16 +231,16 @@ def speech_mask_from_audio(
 ) -> np.ndarray:
     """Speech mask per video frame (n_frames,), 1.0 = speech, 0.0 = silence, from mono audio.
 
-    ``audio``: an :class:`core.voice.decode.AudioClip` or a 1-D sample array at ``sample_rate`` Hz. Frame k
+    ``audio``: a voice clip (:mod:`core.voice.source`: an AudioClip, a clip kept in a file...) or a 1-D sample
+    array at ``sample_rate`` Hz, read block by block. Frame k
     is the video frame at k / ``fps`` seconds from the first sample; ``n_frames`` defaults to
     ``ceil(duration * fps)``. A silent or constant-noise recording gives all zeros.
     """
     config = (config or VadConfig()).validate()
-    samples, rate = mono_samples(audio, sample_rate)
+    blocks, n, rate = clip_blocks(audio, sample_rate)
     fps = positive_number(fps, "fps")
-    energy = band_energy_db(samples, rate, config)
-    total = frame_count(len(samples), rate, fps) if n_frames is None else n_frames
-    return speech_mask_from_energy(energy, fps, total, config)
+    total = frame_count(n, rate, fps) if n_frames is None else n_frames
+    return speech_mask_from_blocks(blocks(), rate, fps, total, config)
 
 
 def speech_mask_from_blocks(
@@ -253,7 +258,7 @@ def speech_mask_from_blocks(
     config = (config or VadConfig()).validate()
     rate = int(positive_number(sample_rate, "sample_rate"))
     fps = positive_number(fps, "fps")
-    stream = _band_stream(rate, config)
+    stream = band_energy_stream(rate, config)
     pieces = []
     received = 0
     for block in blocks:
