@@ -153,18 +153,7 @@ def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
 def _write(fcurve, key_frames: np.ndarray, values: np.ndarray, span: tuple[float, float], linear: bool) -> None:
     """Keys at ``key_frames`` over ``span``; with ``linear`` (reduced keys) they interpolate linearly, so the curve
     stays within the reduction's tolerance between keys (Bezier handles can swing past it)."""
-    fcurves.write_keys(fcurve, key_frames, values, span)
-    if not linear:
-        return
-    points = fcurve.keyframe_points
-    co = np.empty(2 * len(points), dtype=np.float32)
-    points.foreach_get("co", co)
-    modes = np.empty(len(points), dtype=np.int32)
-    points.foreach_get("interpolation", modes)
-    inside = (co[0::2] >= span[0] - 1e-4) & (co[0::2] <= span[1] + 1e-4)
-    modes[inside] = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
-    points.foreach_set("interpolation", modes)
-    fcurve.update()
+    fcurves.write_keys(fcurve, key_frames, values, span, "LINEAR" if linear else "BEZIER")
 
 
 def _prepare(id_data, mode: str, name: str) -> None:
