@@ -13,12 +13,11 @@ from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeSettings
 from ..core.eyes.channels import ShapeKeyMatch, find_upper_lids, match_shape_keys
 from ..core.rig.conventions import NOT_EYE_WORDS
-from ..core.rig.matching import match_head_and_neck
 from ..core.rig.names import parse_name
 from ..core.rotation import character_angles
 from ..core.track import PoseTrack
 from .bake import BAKE_MODES
-from .target import Target, bone_infos, resolve_target
+from .target import Target, resolve_target
 
 #: Default key reduction of eye and lid angles (degrees) and of shape-key values (0..1): eyes hold still between
 #: saccades and blinks are brief, so most frames need no key.
@@ -115,7 +114,7 @@ def find_eye_rig(obj: bpy.types.Object | None, options: EyeBakeOptions) -> EyeRi
                                   f"'{options.eye_bones}'.")
             rig.eye_bones = (pair[0], pair[1])
         elif options.use_bones:
-            rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
+            rig.eye_bones = head.eyes  # the bone matcher's eyes, found with the head
         if options.use_lids:
             rig.lid_bones = find_upper_lids(names)
     if options.use_bones and rig.eye_bones is None:

@@ -163,11 +163,15 @@ def write_keys(
     frames: np.ndarray,
     values: np.ndarray,
     replace_range: tuple[float, float] | None = None,
+    interpolation: str = "BEZIER",
 ) -> None:
-    """Write one key per ``frames[i]`` with ``values[i]`` (Bezier, auto-clamped handles).
+    """Write one key per ``frames[i]`` with ``values[i]`` (auto-clamped handles, ``interpolation`` "BEZIER" or
+    "LINEAR").
 
     Existing keys outside ``replace_range`` (inclusive, in frames; default: the span of ``frames``) are
-    kept with every attribute unchanged; existing keys inside it are replaced.
+    kept with every attribute unchanged; existing keys inside it are replaced. Linear keys skip writing handle
+    positions (``keyframe_points.add`` makes auto-clamped handles and ``update`` places them; linear
+    interpolation does not use them), which saves about half the writing time of long curves.
     """
     frames = np.asarray(frames, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
@@ -184,16 +188,16 @@ def write_keys(
     co = np.empty((n_new, 2), dtype=np.float32)
     co[:, 0] = frames
     co[:, 1] = values
-    bezier = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["BEZIER"].value
+    mode = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items[interpolation].value
     auto_clamped = bpy.types.Keyframe.bl_rna.properties["handle_left_type"].enum_items["AUTO_CLAMPED"].value
-    new = {
-        "co": co.ravel(),
-        "handle_left": co.ravel(),
-        "handle_right": co.ravel(),
-        "interpolation": np.full(n_new, bezier, dtype=np.int32),
-        "handle_left_type": np.full(n_new, auto_clamped, dtype=np.int32),
-        "handle_right_type": np.full(n_new, auto_clamped, dtype=np.int32),
-    }
+    new = {"co": co.ravel(), "interpolation": np.full(n_new, mode, dtype=np.int32)}
+    if interpolation != "LINEAR" or n_old:
+        new.update({
+            "handle_left": co.ravel(),
+            "handle_right": co.ravel(),
+            "handle_left_type": np.full(n_new, auto_clamped, dtype=np.int32),
+            "handle_right_type": np.full(n_new, auto_clamped, dtype=np.int32),
+        })
     for name, buf in new.items():
         if old is not None and n_old:
             buf = np.concatenate([old.values[name], buf])

@@ -73,6 +73,7 @@ class Target:
     convention: str = "object"
     notes: list[str] = field(default_factory=list)
     frame: str = ""  # what the character basis was read from, in words (Detect shows it)
+    eyes: tuple[str, str] | None = None  # the (left, right) eye bones the bone matcher found (armatures)
 
     @property
     def head(self) -> Joint:
@@ -272,4 +273,4 @@ def resolve_target(
             notes.append(f"'{joint.bone}' follows '{previous.bone}' only {joint.inherits:.0%} ({why}): with a neck "
                          "share, its turn is approximate.")
     return Target(obj, joints, basis, convention=match.convention, notes=notes,
-                  frame=describe_frame(basis, source))
+                  frame=describe_frame(basis, source), eyes=match.eyes)

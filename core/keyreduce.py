@@ -59,7 +59,7 @@ def _as_tolerance(tolerance: float | np.ndarray, channels: int) -> np.ndarray:
     return tol
 
 
-def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray) -> np.ndarray:
+def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray, seed_every: int = 0) -> np.ndarray:
     """Indices of the samples to key so that linear interpolation stays within ``tolerance``.
 
     Args:
@@ -67,14 +67,18 @@ def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray) -> np.n
         tolerance: largest allowed vertical error, one number for all channels or ``(C,)`` per
             channel, in the units of ``values``; ``0`` keeps every sample not exactly on a line
             through its neighbours' keys, ``inf`` keeps only the ends.
+        seed_every: > 1 starts from segments of this many samples instead of one segment over the whole
+            signal, then drops the seed keys the result does not need (:func:`_drop_seeds`). For densely keyed
+            signals (eye angles: a key every few frames) it saves the passes that split the long segments one
+            key at a time, at the cost of a few more keys; 0 is plain breadth-first RDP.
 
     Returns:
         Sorted, unique int64 indices, always holding ``0`` and ``N - 1``, such that for every channel
         ``c`` ``np.interp(arange(N), kept, values[kept, c])`` is within ``tolerance[c]`` of
         ``values[:, c]`` at every sample.
 
-    The result is greedy, not guaranteed minimal, and nested: a smaller tolerance keeps a superset of
-    the keys of a larger one (the split points do not depend on the tolerance).
+    The result is greedy, not guaranteed minimal, and (without ``seed_every``) nested: a smaller tolerance keeps a
+    superset of the keys of a larger one (the split points do not depend on the tolerance).
 
     Raises:
         TrackError: ``values`` are empty, of the wrong shape, or hold NaN/inf.
@@ -96,8 +100,18 @@ def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray) -> np.n
     columns = [np.ascontiguousarray(samples[:, c]) for c in range(channels)]
     keep = np.zeros(n, dtype=bool)
     keep[0] = keep[-1] = True
-    starts = np.array([0], dtype=np.int64)
-    ends = np.array([n - 1], dtype=np.int64)
+    seeds = np.arange(0, n - 1, seed_every, dtype=np.int64) if seed_every > 1 else np.zeros(1, dtype=np.int64)
+    keep[seeds] = True
+    _split(columns, tol, inv_scale, keep, seeds, np.append(seeds[1:], n - 1))
+    if len(seeds) > 1:
+        _drop_seeds(columns, tol, keep, seeds[1:])
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def _split(columns: list[np.ndarray], tol: np.ndarray, inv_scale: np.ndarray, keep: np.ndarray, starts: np.ndarray,
+           ends: np.ndarray) -> None:
+    """Breadth-first RDP: split the segments ``starts``-``ends`` (key indices) until every sample is within
+    ``tol`` of the line between its segment's keys; marks the new keys in ``keep``."""
     while starts.size:
         inner = ends - starts - 1
         live = inner > 0
@@ -144,7 +158,44 @@ def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray) -> np.n
         keep[hi] = True
         starts = np.concatenate([s_split, lo, hi])
         ends = np.concatenate([lo, hi, e_split])
-    return np.flatnonzero(keep).astype(np.int64)
+
+
+def _within(columns: list[np.ndarray], tol: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """(S,) whether every sample strictly between ``starts[i]`` and ``ends[i]`` is within ``tol`` of their line."""
+    inner = np.maximum(ends - starts - 1, 0)
+    ok = np.ones(len(starts), dtype=bool)
+    if not inner.sum():
+        return ok
+    first = np.cumsum(inner) - inner
+    seg = np.repeat(np.arange(len(starts)), inner)
+    offset = np.arange(int(inner.sum()), dtype=np.int64) - first[seg] + 1
+    idx = starts[seg] + offset
+    bad = np.zeros(len(idx), dtype=bool)
+    for c, column in enumerate(columns):
+        y0 = column[starts]
+        slope = (column[ends] - y0) / (ends - starts)
+        bad |= np.abs(column[idx] - (slope[seg] * offset + y0[seg])) > tol[c]
+    ok[np.unique(seg[bad])] = False
+    return ok
+
+
+def _drop_seeds(columns: list[np.ndarray], tol: np.ndarray, keep: np.ndarray, seeds: np.ndarray) -> None:
+    """Unmark the seed keys whose two neighbouring keys already keep the samples between them within ``tol``.
+
+    Rounds until none can go; in a round, of neighbouring keys that could each go, every other one does (the
+    first, third...), so every segment a removal creates is one that was checked."""
+    candidates = seeds
+    while len(candidates):
+        kept = np.flatnonzero(keep)
+        pos = np.searchsorted(kept, candidates)
+        ok = _within(columns, tol, kept[pos - 1], kept[pos + 1])
+        adjacent = np.concatenate([[False], (pos[1:] == pos[:-1] + 1) & ok[1:] & ok[:-1]])
+        run_start = np.flatnonzero(~adjacent)[np.cumsum(~adjacent) - 1]
+        drop = ok & ((np.arange(len(pos)) - run_start) % 2 == 0)
+        if not drop.any():
+            return
+        keep[candidates[drop]] = False
+        candidates = candidates[ok & ~drop]  # the others that could go: try again with their new neighbours
 
 
 def interpolation_error(values: np.ndarray, indices: Iterable[int] | np.ndarray) -> np.ndarray:

@@ -34,7 +34,9 @@ def resample_track(track: PoseTrack, fps: float) -> PoseTrack:
     speech = None if track.speech is None else np.interp(t_new, t_src, track.speech)
     meta = dict(track.meta)
     meta["resampled_from_fps"] = track.fps
-    return PoseTrack.from_angles(angles, fps, start_frame=track.start_frame, speech=speech, meta=meta)
+    out = PoseTrack.from_angles(angles, fps, start_frame=track.start_frame, speech=speech, meta=meta)
+    out.eyes = {name: np.interp(t_new, t_src, values) for name, values in track.eyes.items()}
+    return out
 
 
 def resample_signal(

@@ -15,12 +15,19 @@ CSV::
     1,0.5,-1.25,0.0[,1.0]
     ...
 
-Frame numbers must be consecutive; the first one is the track's ``start_frame``.
+Frame numbers must be consecutive; the first one is the track's ``start_frame``. Optional eye columns may follow,
+in any order, as whole groups: gaze ``eye_yaw_l_deg,eye_yaw_r_deg,eye_pitch_l_deg,eye_pitch_r_deg`` (degrees in the
+head's character frame, per eye, l = the character's left eye; yaw > 0 toward the character's left, pitch > 0 up)
+and blinks ``blink_l,blink_r`` (lid closure, 0 open .. 1 shut). :attr:`PoseTrack.eyes` holds them by name.
 
 JSON::
 
     {"format": "head_motion.pose_track", "version": 1, "fps": 29.97, "start_frame": 1,
-     "yaw_deg": [...], "pitch_deg": [...], "roll_deg": [...], "speech": [...] or null, "meta": {...}}
+     "yaw_deg": [...], "pitch_deg": [...], "roll_deg": [...], "speech": [...] or null, "meta": {...},
+     "eyes": {"yaw_deg": [[l, r], ...], "pitch_deg": [[l, r], ...], "blink": [[l, r], ...]}}   (optional)
+
+(in ``"eyes"``, ``yaw_deg`` and ``pitch_deg`` go together; either group may be left out). Readers of version 1
+without eye support ignore ``"eyes"``; files without eye data load as before.
 
 Floats are written with Python's shortest exact representation, so a round trip is exact.
 """
@@ -44,6 +51,11 @@ JSON_FORMAT = "head_motion.pose_track"
 JSON_VERSION = 1
 _AXES = ("yaw", "pitch", "roll")
 _CSV_COLUMNS = ("frame", "yaw_deg", "pitch_deg", "roll_deg")
+#: Optional eye columns (see the module docstring), each group all or none, and their JSON ``"eyes"`` keys.
+GAZE_COLUMNS = ("eye_yaw_l_deg", "eye_yaw_r_deg", "eye_pitch_l_deg", "eye_pitch_r_deg")
+BLINK_COLUMNS = ("blink_l", "blink_r")
+_EYE_GROUPS = {"gaze": GAZE_COLUMNS, "blink": BLINK_COLUMNS}
+_JSON_EYES = {"yaw_deg": GAZE_COLUMNS[:2], "pitch_deg": GAZE_COLUMNS[2:], "blink": BLINK_COLUMNS}
 
 
 def _as_array(values: Any, name: str) -> np.ndarray:
@@ -59,8 +71,9 @@ class PoseTrack:
 
     ``fps`` is frames per second, ``start_frame`` the scene frame number of the first sample,
     ``speech`` an optional per-frame weight in [0, 1] (1 = speaking), ``meta`` free JSON-serialisable
-    information (source, settings, ...). Arrays are copied to float64 on construction; call
-    :meth:`validate` to check the contents.
+    information (source, settings, ...), ``eyes`` optional eye columns by name (:data:`GAZE_COLUMNS` in degrees,
+    :data:`BLINK_COLUMNS` lid closure 0..1; each group whole or absent). Arrays are copied to float64 on
+    construction; call :meth:`validate` to check the contents.
     """
 
     yaw: np.ndarray
@@ -70,6 +83,7 @@ class PoseTrack:
     start_frame: int = 1
     speech: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    eyes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.yaw = _as_array(self.yaw, "yaw")
@@ -79,6 +93,11 @@ class PoseTrack:
             self.speech = _as_array(self.speech, "speech")
         if self.meta is None:
             self.meta = {}
+        self.eyes = {name: _as_array(values, name) for name, values in (self.eyes or {}).items()}
+
+    def eye_groups(self) -> tuple[str, ...]:
+        """Which optional eye groups the track carries: ``"gaze"``, ``"blink"``, both or none."""
+        return tuple(group for group, names in _EYE_GROUPS.items() if names[0] in self.eyes)
 
     # -- construction and views -------------------------------------------------------------------
 
@@ -126,6 +145,16 @@ class PoseTrack:
         columns = {name: getattr(self, name) for name in _AXES}
         if self.speech is not None:
             columns["speech"] = self.speech
+        unknown = sorted(set(self.eyes) - set(GAZE_COLUMNS) - set(BLINK_COLUMNS))
+        if unknown:
+            every = ", ".join(GAZE_COLUMNS + BLINK_COLUMNS)
+            raise TrackError(f"Unknown eye column '{unknown[0]}'; eye columns are {every}.")
+        for group, names in _EYE_GROUPS.items():
+            present = [name for name in names if name in self.eyes]
+            if present and len(present) != len(names):
+                raise TrackError(f"The {group} eye columns go together ({', '.join(names)}); "
+                                 f"got {', '.join(present)}.")
+        columns.update(self.eyes)
         for name, values in columns.items():
             if values.ndim != 1:
                 raise TrackError(f"{name} must be 1-D (one value per frame), got shape {values.shape}.")
@@ -159,6 +188,12 @@ class PoseTrack:
                 )
         if self.speech is not None and (self.speech.min() < 0.0 or self.speech.max() > 1.0):
             raise TrackError("speech values must lie between 0 (silent) and 1 (speaking).")
+        for name in BLINK_COLUMNS:
+            if name in self.eyes and (self.eyes[name].min() < 0.0 or self.eyes[name].max() > 1.0):
+                raise TrackError(f"{name} (lid closure) must lie between 0 (open) and 1 (shut).")
+        for name in GAZE_COLUMNS:
+            if name in self.eyes and np.abs(self.eyes[name]).max() > 90.0:
+                raise TrackError(f"{name} must lie within +-90 degrees.")
         return self
 
     def copy(self) -> PoseTrack:
@@ -171,6 +206,7 @@ class PoseTrack:
             self.start_frame,
             None if self.speech is None else self.speech.copy(),
             copy.deepcopy(self.meta),
+            {name: values.copy() for name, values in self.eyes.items()},
         )
 
     def scaled(self, intensity: float) -> PoseTrack:
@@ -207,9 +243,11 @@ class PoseTrack:
         lines = [f"# fps={float(self.fps)!r}"]
         if meta_json:
             lines.append(f"# meta={meta_json}")
-        header = list(_CSV_COLUMNS) + (["speech"] if self.speech is not None else [])
+        eye_names = [name for name in GAZE_COLUMNS + BLINK_COLUMNS if name in self.eyes]
+        header = list(_CSV_COLUMNS) + (["speech"] if self.speech is not None else []) + eye_names
         lines.append(",".join(header))
         cols = [self.yaw, self.pitch, self.roll] + ([self.speech] if self.speech is not None else [])
+        cols += [self.eyes[name] for name in eye_names]
         rows = zip(self.frames.tolist(), *(c.tolist() for c in cols), strict=True)
         lines.extend(",".join([str(row[0])] + [repr(v) for v in row[1:]]) for row in rows)
         return "\n".join(lines) + "\n"
@@ -226,6 +264,9 @@ class PoseTrack:
             "speech": None if self.speech is None else self.speech.tolist(),
             "meta": self.meta,
         }
+        if self.eyes:
+            data["eyes"] = {key: np.column_stack([self.eyes[a], self.eyes[b]]).tolist()
+                            for key, (a, b) in _JSON_EYES.items() if a in self.eyes}
         return json.dumps(data, allow_nan=False) + "\n"
 
     @classmethod
@@ -292,8 +333,12 @@ def _parse_csv(text: str, path: Path, fps: float | None) -> PoseTrack:
         cells = [c.strip() for c in line.split(",")]
         if header is None:
             header = [c.lower() for c in cells]
-            if tuple(header) not in (_CSV_COLUMNS, (*_CSV_COLUMNS, "speech")):
-                raise fail(line_no, f"expected header '{','.join(_CSV_COLUMNS)}[,speech]', got '{line}'.")
+            optional = header[len(_CSV_COLUMNS):]
+            known = ("speech", *GAZE_COLUMNS, *BLINK_COLUMNS)
+            if (tuple(header[:len(_CSV_COLUMNS)]) != _CSV_COLUMNS or len(set(optional)) != len(optional)
+                    or not set(optional) <= set(known)):
+                raise fail(line_no, f"expected header '{','.join(_CSV_COLUMNS)}' followed by optional columns of "
+                                    f"{', '.join(known)}; got '{line}'.")
             continue
         if len(cells) != len(header):
             raise fail(line_no, f"expected {len(header)} values, got {len(cells)}.")
@@ -322,8 +367,9 @@ def _parse_csv(text: str, path: Path, fps: float | None) -> PoseTrack:
             )
         file_fps = float(fps)
     data = np.array(rows, dtype=np.float64)
-    speech = data[:, 3] if data.shape[1] == 4 else None
-    return PoseTrack(data[:, 0], data[:, 1], data[:, 2], file_fps, frames[0], speech, meta)
+    named = {name: data[:, i] for i, name in enumerate(header[4:], start=3)}
+    speech = named.pop("speech", None)
+    return PoseTrack(data[:, 0], data[:, 1], data[:, 2], file_fps, frames[0], speech, meta, named)
 
 
 def _parse_json(text: str, path: Path) -> PoseTrack:
@@ -374,4 +420,25 @@ def _parse_json(text: str, path: Path) -> PoseTrack:
     if not isinstance(meta, dict):
         raise fail("'meta' must be an object.")
     yaw, pitch, roll = columns["yaw_deg"], columns["pitch_deg"], columns["roll_deg"]
-    return PoseTrack(yaw, pitch, roll, float(fps), start_frame, columns.get("speech"), meta)
+    return PoseTrack(yaw, pitch, roll, float(fps), start_frame, columns.get("speech"), meta,
+                     _json_eyes(data.get("eyes"), fail))
+
+
+def _json_eyes(eyes: Any, fail) -> dict[str, np.ndarray]:
+    """The eye columns of a JSON file's optional ``"eyes"`` object ([left, right] pairs per frame)."""
+    if eyes is None:
+        return {}
+    if not isinstance(eyes, dict):
+        raise fail("'eyes' must be an object.")
+    out = {}
+    for key, (left, right) in _JSON_EYES.items():
+        if key not in eyes:
+            continue
+        try:
+            pairs = np.array(eyes[key], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise fail(f"'eyes.{key}' must be a list of [left, right] number pairs.") from None
+        if pairs.ndim != 2 or pairs.shape[1] != 2:
+            raise fail(f"'eyes.{key}' must be a list of [left, right] number pairs.")
+        out[left], out[right] = pairs[:, 0], pairs[:, 1]
+    return out

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .saccades import min_jerk
+from .saccades import min_jerk, moving_samples
 
 #: Least time between the onsets of two blinks (seconds), double blinks excepted.
 REFRACTORY_S = 0.9
@@ -39,13 +39,24 @@ DOUBLE_GAP_S = (0.04, 0.12)
 
 
 @dataclass(frozen=True)
-class BlinkEvent:
-    """A moment when a blink is likely: ``time_s`` (onset), ``probability`` (0..1), ``kind`` (``"pause"``,
-    ``"gaze"``, ``"head"``)."""
+class BlinkEvents:
+    """Moments when a blink is likely, as arrays: ``times_s`` (M,) onsets, ``probability`` (M,) 0..1, ``kinds``
+    (M,) why (``"pause"``, ``"gaze"``, ``"head"``)."""
 
-    time_s: float
-    probability: float
-    kind: str
+    times_s: np.ndarray
+    probability: np.ndarray
+    kinds: np.ndarray
+
+    @classmethod
+    def of(cls, groups: list[tuple[np.ndarray, np.ndarray | float, str]]) -> BlinkEvents:
+        """Events from ``(times_s, probability, kind)`` groups, in the order given."""
+        times = [np.asarray(t, dtype=np.float64).reshape(-1) for t, _, _ in groups]
+        probs = [np.broadcast_to(np.asarray(p, dtype=np.float64), t.shape) for t, (_, p, _) in zip(times, groups,
+                                                                                                     strict=True)]
+        kinds = [np.full(len(t), k, dtype=object) for t, (_, _, k) in zip(times, groups, strict=True)]
+        if not groups:
+            return cls(np.zeros(0), np.zeros(0), np.zeros(0, dtype=object))
+        return cls(np.concatenate(times), np.concatenate(probs), np.concatenate(kinds))
 
 
 def blink_durations(rng: np.random.Generator, count: int) -> np.ndarray:
@@ -63,7 +74,7 @@ def expected_count(speech: np.ndarray, fps: float, rate: float, rest_rate: float
 def blink_times(
     speech: np.ndarray,
     fps: float,
-    events: list[BlinkEvent],
+    events: BlinkEvents,
     rate: float,
     rest_rate: float,
     double_blink: float,
@@ -78,14 +89,15 @@ def blink_times(
     n = len(speech)
     total_s = n / fps
     wanted = int(rng.poisson(expected_count(speech, fps, rate, rest_rate))) if n else 0
-    draws = rng.random(len(events))
-    accepted = sorted((e for e, d in zip(events, draws, strict=True) if d < e.probability), key=lambda e: e.time_s)
+    draws = rng.random(len(events.times_s))
+    accepted = np.flatnonzero(draws < events.probability)
+    accepted = accepted[np.argsort(events.times_s[accepted], kind="stable")]
     onsets: list[float] = []
     kinds: list[str] = []
-    for event in accepted:
-        if 0.0 <= event.time_s < total_s and (not onsets or event.time_s - onsets[-1] >= REFRACTORY_S):
-            onsets.append(event.time_s)
-            kinds.append(event.kind)
+    for time_s, kind in zip(events.times_s[accepted].tolist(), events.kinds[accepted].tolist(), strict=True):
+        if 0.0 <= time_s < total_s and (not onsets or time_s - onsets[-1] >= REFRACTORY_S):
+            onsets.append(time_s)
+            kinds.append(kind)
     if len(onsets) > wanted:
         keep = np.sort(rng.choice(len(onsets), wanted, replace=False))
         onsets = [onsets[i] for i in keep]
@@ -136,13 +148,11 @@ def blink_closure(times: np.ndarray, onsets: np.ndarray, durations: np.ndarray) 
     out = np.zeros(len(times))
     if len(onsets) == 0 or len(times) == 0:
         return out
-    index = np.searchsorted(onsets, times, side="right") - 1
-    inside = index >= 0
-    i = index[inside]
+    inside, i = moving_samples(times, onsets, onsets + durations)  # only the samples within a blink
     u = (times[inside] - onsets[i]) / durations[i]
     closing = min_jerk(u / CLOSE_FRACTION)
     opening = 1.0 - min_jerk((u - CLOSE_FRACTION - SHUT_FRACTION) / (1.0 - CLOSE_FRACTION - SHUT_FRACTION))
-    out[inside] = np.where(u < CLOSE_FRACTION, closing, opening) * (u < 1.0)
+    out[inside] = np.where(u < CLOSE_FRACTION, closing, opening)
     if len(times) > 1:
         step = times[1] - times[0]
         shut = onsets + durations * (CLOSE_FRACTION + 0.5 * SHUT_FRACTION)

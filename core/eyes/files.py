@@ -39,29 +39,18 @@ def save_with_eyes(path: str | os.PathLike, head: PoseTrack, eyes: EyeTrack) -> 
 
 
 def load_eyes(path: str | os.PathLike, head: PoseTrack | None = None) -> EyeTrack | None:
-    """The eyes stored in a pose-track file, or None when it has none (CSV files never do).
-
-    ``head``: the file's head track (default: read it), whose frame rate and start frame the eyes share.
-    """
-    path = Path(path)
-    if path.suffix.lower() != ".json":
+    """The eyes stored in a pose-track file (CSV eye columns or the JSON ``"eyes"`` object), or None when it has
+    none. A missing group (gaze or blinks) is 0 (eyes ahead, open). ``head``: the file's head track (default:
+    read it)."""
+    head = head or PoseTrack.load(Path(path))
+    if not head.eyes:
         return None
-    head = head or PoseTrack.load(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")).get("eyes")
-    except (OSError, ValueError) as exc:
-        raise TrackError(f"Cannot read pose track '{path}': {exc}.") from None
-    if data is None:
-        return None
-    try:
-        blink = np.asarray(data["blink"], dtype=np.float64)
-        starts, ends = runs(blink.reshape(-1, 2).mean(axis=1) > 0.5)  # the blinks in the closure curve
-        eyes = EyeTrack(np.asarray(data["yaw_deg"], dtype=np.float64), np.asarray(data["pitch_deg"], dtype=np.float64),
-                        blink, head.fps, head.start_frame, blink_onsets_s=starts / head.fps,
-                        blink_durations_s=(ends - starts) / head.fps, blink_kinds=("file",) * len(starts),
-                        meta={"source": str(path)})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise TrackError(f"Pose track '{path}': malformed \"eyes\" ({exc}).") from None
-    if len(eyes) != len(head):
-        raise TrackError(f"Pose track '{path}': \"eyes\" has {len(eyes)} frames, the head {len(head)}.")
-    return eyes.validate()
+    n, cols = len(head), head.eyes
+    zero = np.zeros(n)
+    yaw = np.column_stack([cols.get("eye_yaw_l_deg", zero), cols.get("eye_yaw_r_deg", zero)])
+    pitch = np.column_stack([cols.get("eye_pitch_l_deg", zero), cols.get("eye_pitch_r_deg", zero)])
+    blink = np.column_stack([cols.get("blink_l", zero), cols.get("blink_r", zero)])
+    starts, ends = runs(blink.mean(axis=1) > 0.5)  # the blinks in the closure curve
+    return EyeTrack(yaw, pitch, blink, head.fps, head.start_frame, blink_onsets_s=starts / head.fps,
+                    blink_durations_s=(ends - starts) / head.fps, blink_kinds=("file",) * len(starts),
+                    meta={"source": str(path), "columns": list(head.eye_groups())}).validate()

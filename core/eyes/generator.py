@@ -49,34 +49,33 @@ class GazeTarget:
     neck_share: float = 0.0
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(points (n, 3), eyes (2, 3), necks (k, 3)) checked and broadcast."""
-        points = np.asarray(self.points, dtype=np.float64)
-        if points.shape == (3,):
-            points = np.repeat(points[None, :], n, axis=0)
+        """(points (n, 3) (a read-only broadcast view for a fixed target), eyes (2, 3), necks (k, 3)), checked."""
+        given = np.asarray(self.points, dtype=np.float64)
         eyes = np.asarray(self.eyes, dtype=np.float64)
         necks = np.asarray(self.necks, dtype=np.float64).reshape(-1, 3)
-        if points.shape != (n, 3):
-            raise SettingsError(f"The gaze target needs one position per frame ({n}, 3), got {points.shape}.")
+        if given.shape not in ((3,), (n, 3)):
+            raise SettingsError(f"The gaze target needs one position per frame ({n}, 3), got {given.shape}.")
         if eyes.shape != (2, 3):
             raise SettingsError(f"The gaze target needs the two eye positions (2, 3), got {eyes.shape}.")
-        for name, values in (("target", points), ("eye", eyes), ("neck", necks)):
+        for name, values in (("target", given), ("eye", eyes), ("neck", necks)):
             if not np.isfinite(values).all():
                 raise SettingsError(f"The gaze {name} positions hold values that are not finite numbers.")
         number(self.neck_share, "neck share", minimum=0.0, maximum=1.0)
-        if np.linalg.norm(points - eyes.mean(axis=0), axis=1).min() < 1e-6:
+        away = (given - eyes.mean(axis=0)).reshape(-1, 3).T
+        if np.sqrt(away[0] * away[0] + away[1] * away[1] + away[2] * away[2]).min() < 1e-6:
             raise SettingsError("The gaze target sits at the eyes; choose a target away from the character.")
-        return points, eyes, necks
+        return np.broadcast_to(given, (n, 3)), eyes, necks
 
 
 def pivot_positions(angles: np.ndarray, necks: np.ndarray, neck_share: float) -> np.ndarray:
-    """(N, 3) position of the head pivot per frame when the neck chain carries ``neck_share`` of the rotation
-    ``angles`` (N, 3) [yaw, pitch, roll] degrees, as the head bake turns it (cumulative ``R(s i/k angles)`` after
-    neck ``i``); the origin (the pivot at rest) without necks."""
-    base = np.zeros((len(angles), 3))
+    """(3, N) position of the head pivot per frame (component-major) when the neck chain carries ``neck_share`` of
+    the rotation ``angles`` (N, 3) [yaw, pitch, roll] degrees, as the head bake turns it (cumulative
+    ``R(s i/k angles)`` after neck ``i``); the origin (the pivot at rest) without necks."""
+    base = np.zeros((3, len(angles)))
     k = len(necks)
     if k and neck_share > 0.0:
         pivots = np.vstack([necks, np.zeros((1, 3))])
-        base = np.repeat(pivots[:1], len(angles), axis=0)
+        base = base + pivots[0][:, None]
         for i in range(1, k + 1):
             part = neck_share * i / k * angles
             base = base + gaze.rotate(gaze.head_matrices(part), pivots[i] - pivots[i - 1])
@@ -87,26 +86,26 @@ def eye_positions(angles: np.ndarray, eyes: np.ndarray, necks: np.ndarray, neck_
     """(N, 2, 3) eye centres per frame (``eyes`` (2, 3) at rest), the head turned as the head bake turns it."""
     full = gaze.head_matrices(angles)
     base = pivot_positions(angles, necks, neck_share)
-    return np.stack([base + gaze.rotate(full, eye) for eye in eyes], axis=1)
+    return np.stack([(base + gaze.rotate(full, eye)).T for eye in eyes], axis=1)
 
 
 def _blink_events(speech: np.ndarray, fps: float, shifts: tuple[np.ndarray, np.ndarray], angles: np.ndarray,
-                  rng: np.random.Generator) -> list[blink_model.BlinkEvent]:
+                  rng: np.random.Generator) -> blink_model.BlinkEvents:
     starts, ends = gaze.phrases(speech, fps)
     after_end = ends + rng.uniform(0.0, 0.15, len(ends))
     before_start = np.maximum(0.0, starts[1:] - rng.uniform(0.0, 0.1, max(len(starts) - 1, 0)))
-    events = [blink_model.BlinkEvent(float(t), 0.8, "pause") for t in after_end]
-    events += [blink_model.BlinkEvent(float(t), 0.3, "pause") for t in before_start]
     onsets, sizes = shifts
     big = sizes > 3.0
     jitter = onsets[big] + rng.uniform(-0.02, 0.03, int(big.sum()))
-    events += [blink_model.BlinkEvent(float(t), min(0.9, 0.3 + float(a) / 25), "gaze")
-               for t, a in zip(jitter, sizes[big], strict=True)]
+    groups: list[tuple[np.ndarray, np.ndarray | float, str]] = [
+        (after_end, 0.8, "pause"), (before_start, 0.3, "pause"),
+        (jitter, np.minimum(0.9, 0.3 + sizes[big] / 25), "gaze")]
     if len(angles) > 2:
-        speed = np.linalg.norm(np.diff(angles, axis=0), axis=1) * fps  # deg/s (small-angle approximation)
+        step = np.diff(angles, axis=0)
+        speed = np.sqrt(np.einsum("ij,ij->i", step, step)) * fps  # deg/s (small-angle approximation)
         turn_starts, _ = gaze.runs(speed > HEAD_TURN_DEG_S)
-        events += [blink_model.BlinkEvent(i / fps, 0.4, "head") for i in turn_starts]
-    return events
+        groups.append((turn_starts / fps, 0.4, "head"))
+    return blink_model.BlinkEvents.of(groups)
 
 
 def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: GazeTarget | None = None,
@@ -128,7 +127,7 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence([settings.seed, 1717]).spawn(4)]
     times = np.arange(n) / fps
     angles = head.angles
-    head_rot = gaze.head_matrices(angles)
+    head_rot = gaze.head_matrices(angles)  # (3, 3, N); vectors below are (3, N)
 
     far = GazeTarget(np.array([0.0, FAR, 0.0]))
     points, eyes_rest, necks = (target or far).arrays(n)
@@ -148,21 +147,22 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
                                                   streams[1])
         offsets = offsets + render_steps(times, mic_onsets, mic_values, np.zeros(2))
 
-    vectors = points - middle
-    distance = np.linalg.norm(vectors, axis=1)
+    vectors = points.T - middle
+    distance = np.sqrt(vectors[0] * vectors[0] + vectors[1] * vectors[1] + vectors[2] * vectors[2])
     if settings.gaze_mode == "FREE":
-        facing = gaze.angles_of(head_rot[:, :, 1])
+        facing = gaze.angles_of(np.ascontiguousarray(head_rot[:, 1].T))
         fix_onsets, fix_values = gaze.free_fixations(facing, fps)
         base = render_steps(times, fix_onsets, fix_values, facing[0])
         shift_onsets.append(fix_onsets)
         shift_sizes.append(np.linalg.norm(np.diff(np.vstack([facing[:1], fix_values]), axis=0), axis=1))
+        goal = middle + distance * gaze.direction(base + offsets).T
     else:
-        base = gaze.angles_of(vectors)
-    goal = middle + distance[:, None] * gaze.direction(base + offsets)
+        goal = middle + distance * gaze.turned(vectors, np.ascontiguousarray(offsets.T))
     # Each eye at pivot + R e looks at the goal: in the head that is R^T (goal - pivot) - e (the VOR).
     in_head_goal = gaze.rotate(head_rot, goal - pivot, transpose=True)
-    local = in_head_goal[:, None, :] - eyes_rest[None, :, :]
-    in_head = gaze.clamp_range(gaze.angles_of(local), *settings.eye_range_deg)
+    in_head = np.stack([gaze.look_angles(in_head_goal - eye[:, None]) for eye in eyes_rest], axis=-1)  # (2, N, 2)
+    h_range, down, up = settings.eye_range_deg
+    yaw, pitch = np.clip(in_head[0], -h_range, h_range), np.clip(in_head[1], -down, up)
 
     onsets = np.concatenate(shift_onsets)
     sizes = np.concatenate(shift_sizes)
@@ -174,7 +174,7 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     meta = {"source": "eyes", "gaze_mode": settings.gaze_mode, "seed": settings.seed,
             "target": "given" if target is not None else "far ahead"}
     return EyeTrack(
-        yaw=in_head[:, :, 0], pitch=in_head[:, :, 1], blink=np.column_stack([closure, closure]), fps=fps,
+        yaw=yaw, pitch=pitch, blink=np.column_stack([closure, closure]), fps=fps,
         start_frame=head.start_frame, aversion=aversion, blink_onsets_s=b_onsets, blink_durations_s=b_durations,
         blink_kinds=tuple(b_kinds), saccade_onsets_s=onsets[order], saccade_amplitudes_deg=sizes[order], meta=meta,
     )

@@ -30,6 +30,25 @@ def min_jerk(s: np.ndarray) -> np.ndarray:
     return s * s * s * (10.0 - 15.0 * s + 6.0 * s * s)
 
 
+def step_index(times: np.ndarray, onsets: np.ndarray) -> np.ndarray:
+    """Per sample, the index of the last onset at or before it (-1 before the first): the same as
+    ``searchsorted(onsets, times, side="right") - 1`` for sorted ``times`` and ``onsets``, counted from where each
+    onset falls among the samples (M binary searches and one cumulative sum instead of N binary searches)."""
+    first = np.searchsorted(times, onsets, side="left")
+    return np.cumsum(np.bincount(first, minlength=len(times) + 1)[: len(times)]) - 1
+
+
+def moving_samples(times: np.ndarray, onsets: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(samples, step) of the samples at or after each onset and before its end (and before the next onset),
+    ascending: the only samples a step's movement touches."""
+    first = np.searchsorted(times, onsets, side="left")
+    stop = np.minimum(np.searchsorted(times, ends, side="left"), np.append(first[1:], len(times)))
+    count = np.maximum(stop - first, 0)
+    step = np.repeat(np.arange(len(onsets)), count)
+    start = np.repeat(first - (np.cumsum(count) - count), count)
+    return start + np.arange(len(step)), step
+
+
 def render_steps(times: np.ndarray, onsets: np.ndarray, values: np.ndarray, initial: np.ndarray,
                  durations: np.ndarray | None = None) -> np.ndarray:
     """Per-sample angles (len(times), k) of gaze steps.
@@ -45,12 +64,9 @@ def render_steps(times: np.ndarray, onsets: np.ndarray, values: np.ndarray, init
         durations = saccade_duration(np.linalg.norm(values - starts, axis=1))
     if len(onsets) == 0:
         return np.repeat(initial[None, :], len(times), axis=0)
-    index = np.searchsorted(onsets, times, side="right") - 1
     table = np.vstack([initial[None, :], values])
-    out = table[index + 1]  # the value each frame has reached (before the first step: initial)
-    i = np.maximum(index, 0)
-    s = (times - onsets[i]) / np.maximum(durations[i], 1e-9)
-    moving = np.flatnonzero((index >= 0) & (s < 1.0))
-    j = index[moving]
-    out[moving] = starts[j] + (values[j] - starts[j]) * min_jerk(s[moving])[:, None]
+    out = table.take(step_index(times, onsets) + 1, axis=0)  # the value each frame has reached (initial before)
+    moving, j = moving_samples(times, onsets, onsets + durations)
+    s = (times[moving] - onsets[j]) / np.maximum(durations[j], 1e-9)
+    out[moving] = starts[j] + (values[j] - starts[j]) * min_jerk(s)[:, None]
     return out

@@ -155,8 +155,11 @@ def chain_rotations(
     out = []
     for joint, share in zip(joints, shares, strict=True):
         cumulative = character_rotation(*(angles * share).T)
-        inherited = character_rotation(*(angles * previous_share * joint.inherits).T)
-        world_delta_c = np.swapaxes(inherited, 1, 2) @ cumulative
+        if previous_share * joint.inherits == 0.0:  # nothing inherited (a lone head or eye): R(0) is the identity
+            world_delta_c = cumulative
+        else:
+            inherited = character_rotation(*(angles * previous_share * joint.inherits).T)
+            world_delta_c = np.swapaxes(inherited, 1, 2) @ cumulative
         previous_share = share
         delta = local_delta(basis.T @ joint.rest_world, world_delta_c)
         values, matrices = compose(delta, joint.current, joint.rotation_mode)

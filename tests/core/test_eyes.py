@@ -201,10 +201,11 @@ def test_fast_head_matrices_match_character_rotation():
     rng = np.random.default_rng(0)
     angles = rng.uniform(-60, 60, (500, 3))
     reference = character_rotation(angles[:, 0], angles[:, 1], angles[:, 2])
-    assert np.allclose(head_matrices(angles), reference, atol=1e-12)
+    fast = head_matrices(angles)  # (3, 3, N), float32 sines and cosines
+    assert np.allclose(fast.transpose(2, 0, 1), reference, atol=1e-6)
     v = rng.normal(size=(500, 3))
-    assert np.allclose(rotate(reference, v), np.einsum("nij,nj->ni", reference, v))
-    assert np.allclose(rotate(reference, v, transpose=True), np.einsum("nji,nj->ni", reference, v))
+    assert np.allclose(rotate(fast, v.T).T, np.einsum("nij,nj->ni", reference, v), atol=1e-5)
+    assert np.allclose(rotate(fast, v.T, transpose=True).T, np.einsum("nji,nj->ni", reference, v), atol=1e-5)
 
 
 def test_pose_track_json_carries_optional_eyes(tmp_path):
@@ -230,3 +231,18 @@ def test_pose_track_json_carries_optional_eyes(tmp_path):
     assert load_eyes(tmp_path / "plain.json") is None and load_eyes(tmp_path / "plain.csv") is None
     with pytest.raises(TrackError, match="frames"):
         save_with_eyes(path, head, generate_eyes(PoseTrack(np.zeros(5), np.zeros(5), np.zeros(5), 25.0)))
+
+
+def test_fast_gaze_angles_match_the_arc_tangent_forms():
+    from core.eyes.gaze import angles_of, look_angles, turned
+
+    rng = np.random.default_rng(3)
+    ahead = rng.normal(size=(400, 3)) + np.array([0.0, 3.0, 0.0])
+    anywhere = rng.normal(size=(400, 3))  # backward and sideways directions take atan2
+    offsets = rng.uniform(-25, 25, (400, 2))
+    for vectors in (ahead, anywhere):
+        assert np.allclose(look_angles(vectors.T).T, angles_of(vectors), atol=1e-9)
+        wanted = direction(angles_of(vectors) + offsets)
+        assert np.allclose(turned(vectors.T, offsets.T).T, wanted, atol=1e-6)
+    straight_up = np.array([[0.0], [0.0], [1.0]])
+    assert np.allclose(turned(straight_up, np.zeros((2, 1))).ravel(), [0.0, 0.0, 1.0])

@@ -263,3 +263,28 @@ def test_add_frames_then_reduction_loop_converges():
             break
         keep = add_frames(keep, bad)
     assert_valid(values, keep, 1e-3)
+
+
+# --------------------------------------------------------------------------------------------------
+# Seeded segments (eye bakes)
+
+
+@pytest.mark.parametrize("seed_every", [2, 8, 33])
+def test_seeded_selection_keeps_the_error_bound(seed_every):
+    rng = np.random.default_rng(5)
+    steps = np.repeat(rng.normal(size=(60, 2)), 50, axis=0)
+    for values in (smooth_signal(3000, 4, 2), rng.normal(size=(3000, 2)), steps, steps + 0.01 * rng.normal(
+            size=steps.shape)):
+        for tol in (0.3, 0.02, 1e-4):
+            assert_valid(values, select_key_frames(values, tol, seed_every=seed_every), tol)
+
+
+def test_seeded_selection_drops_the_seeds_it_does_not_need():
+    t = np.arange(1000, dtype=np.float64)
+    line = np.stack([0.5 + 0.001 * t, -2.0 * t], axis=1)
+    np.testing.assert_array_equal(select_key_frames(line, 1e-9, seed_every=8), [0, 999])
+    corners = np.concatenate([np.linspace(0.0, 1.0, 101), np.linspace(1.0, -1.0, 201)[1:], np.full(100, -1.0)])
+    np.testing.assert_array_equal(select_key_frames(corners, 1e-9, seed_every=10), [0, 100, 300, 400])
+    smooth = smooth_signal(6000, 4, 9)
+    plain, seeded = select_key_frames(smooth, 1e-3), select_key_frames(smooth, 1e-3, seed_every=8)
+    assert len(seeded) < 1.1 * len(plain)

@@ -263,3 +263,29 @@ def test_save_refuses_invalid_tracks_and_unserialisable_meta(tmp_path):
     with pytest.raises(TrackError, match="meta"):
         track.save(tmp_path / "t.json")
     assert not (tmp_path / "t.json").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_optional_eye_columns_round_trip_and_old_files_load(tmp_path, suffix):
+    from core.track import BLINK_COLUMNS, GAZE_COLUMNS
+
+    n = 40
+    rng = np.random.default_rng(4)
+    eyes = {name: rng.uniform(-20, 20, n) for name in GAZE_COLUMNS}
+    eyes.update({name: rng.uniform(0, 1, n) for name in BLINK_COLUMNS})
+    track = PoseTrack(rng.normal(size=n), rng.normal(size=n), rng.normal(size=n), 25.0, 5, eyes=eyes)
+    path = tmp_path / f"take{suffix}"
+    track.save(path)
+    back = PoseTrack.load(path)
+    assert back.eye_groups() == ("gaze", "blink")
+    for name, values in eyes.items():
+        np.testing.assert_array_equal(back.eyes[name], values)
+    blink_only = PoseTrack(track.yaw, track.pitch, track.roll, 25.0, 5,
+                           eyes={name: eyes[name] for name in BLINK_COLUMNS})
+    blink_only.save(path)
+    assert PoseTrack.load(path).eye_groups() == ("blink",)
+    plain = PoseTrack(track.yaw, track.pitch, track.roll, 25.0, 5)
+    plain.save(path)
+    assert PoseTrack.load(path).eyes == {}
+    with pytest.raises(TrackError, match="go together"):
+        PoseTrack(track.yaw, track.pitch, track.roll, 25.0, eyes={"blink_l": eyes["blink_l"]}).validate()
