@@ -27,7 +27,8 @@ import numpy as np  # noqa: E402
 
 EXT = extension_dev.enable_from_source(USER_DIR, "head_motion_bench")
 for _module in ("voice.decode", "voice.features", "voice.vad", "metrics", "motion.speech", "motion.synthetic", "video",
-                "motion.posegan", "filters", "video.neutral", "video.stabilize", "video.head_pose", "video.face_model"):
+                "motion.posegan", "filters", "video.neutral", "video.stabilize", "video.head_pose", "video.face_model",
+                "video.segments"):
     importlib.import_module(f"{EXT.__name__}.core.{_module}")
 
 
@@ -294,6 +295,7 @@ def bench_video() -> list[Result]:
     video = EXT.core.video
     runs: dict[str, Callable[[], object]] = {
         "ours": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings()),
+        "ours, one run (workers=1)": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings(workers=1)),
         "ours, refine_landmarks off": lambda: video.estimate_video(
             VIDEO_CLIP, video.EstimationSettings(refine_landmarks=False)),
         "plain FaceMesh+PnP": lambda: _plain_facemesh_pnp(VIDEO_CLIP),
@@ -301,6 +303,8 @@ def bench_video() -> list[Result]:
         "decoding only": lambda: _decode_only(VIDEO_CLIP),
     }
     n = _decode_only(VIDEO_CLIP)
+    parts = video.segments.worker_count(0, n)
+    print(f"  (the estimator measures this clip in {parts} part(s) on as many threads: core/video/segments.py)")
     wall: dict[str, list[float]] = {key: [] for key in runs}
     cpu: dict[str, list[float]] = {key: [] for key in runs}
     for _ in range(2):
@@ -312,7 +316,7 @@ def bench_video() -> list[Result]:
     fps = {key: n / min(values) for key, values in wall.items()}
     per_cpu = {key: n / min(values) for key, values in cpu.items()}
     for key in runs:
-        print(f"  ({key:27s} {fps[key]:6.0f} frames/s = {fps[key] / fps['decoding only']:.2f}x decoding alone, "
+        print(f"  ({key:29s} {fps[key]:6.0f} frames/s = {fps[key] / fps['decoding only']:.2f}x decoding alone, "
               f"{fps[key] / fps['plain FaceMesh+PnP']:.2f}x plain; {per_cpu[key]:6.0f} frames per CPU-second = "
               f"{per_cpu[key] / per_cpu['plain FaceMesh+PnP']:.2f}x plain)")
     _agreement()

@@ -6,7 +6,8 @@ Pipeline (:func:`estimate_video`)
        evenly spaced at the file's frame rate where the container has none).
     2. Face landmarks of the followed face (:mod:`core.video.landmarks`; stale crops are processed again).
     3. :func:`core.video.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
-       gap and lip keypoints (:func:`core.video.head_pose.lip_signals`).
+       gap and lip keypoints (:func:`core.video.head_pose.lip_signals`): :mod:`core.video.measure`. A long
+       file is measured in consecutive parts on parallel threads (:mod:`core.video.segments`).
     4. Frames whose reprojection error is far above the clip's median are rejected.
     5. FaceMesh's under-reported out-of-plane turns are corrected (:func:`core.video.head_pose.turn_corrected`);
        every frame's rotation is taken relative to the neutral pose (:mod:`core.video.neutral`) and converted
@@ -25,18 +26,17 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import Cancelled, MediaError, MissingDependencyError, NoFaceError
-from .face_model import LIP_KEYPOINTS
-from .frames import FrameReader
-from .head_pose import PoseFit, fit_pose, lip_signals, turn_corrected
+from ..errors import MediaError, NoFaceError
+from .head_pose import turn_corrected
 from .landmarks import FaceTracker, Landmarker, open_video
+from .measure import Raw
 from .neutral import frame_text, neutral_rotation, relative_angles
 from .result import EstimationResult
+from .segments import measure_video
 from .settings import EstimationSettings
 from .stabilize import fill_gaps, find_gaps, hampel, stabilize
 from .timestamps import container_times, frame_times, is_constant_rate, mean_rate
@@ -45,86 +45,26 @@ ProgressCallback = Callable[[int, int], None]
 CancelCallback = Callable[[], bool]
 
 
-@dataclass
-class _Raw:
-    """Per-frame measurements before clean-up."""
-
-    rotation: list[np.ndarray] = field(default_factory=list)
-    translation: list[np.ndarray] = field(default_factory=list)
-    error: list[float] = field(default_factory=list)
-    lip_gap: list[float] = field(default_factory=list)
-    lip_keypoints: list[np.ndarray] = field(default_factory=list)
-    detected: list[bool] = field(default_factory=list)
-    msec: list[float] = field(default_factory=list)  # the container's presentation time of each frame
-    faces_seen: int = 0
-    retracked: int = 0
-
-    def add_missing(self, detected: bool = False) -> None:
-        self.rotation.append(np.full((3, 3), np.nan))
-        self.translation.append(np.full(3, np.nan))
-        self.error.append(np.nan)
-        self.lip_gap.append(np.nan)
-        self.lip_keypoints.append(np.full((len(LIP_KEYPOINTS), 2), np.nan))
-        self.detected.append(detected)
-
-
-
 def _measure(
     path: Path,
     settings: EstimationSettings,
     progress: ProgressCallback | None,
     cancel: CancelCallback | None,
-) -> tuple[_Raw, float, tuple[int, int], int]:
+) -> tuple[Raw, float, tuple[int, int], int]:
     capture, fps, total = open_video(path)  # file errors first: they are the user's to fix
+
+    def make_tracker(threads: int) -> FaceTracker:
+        return FaceTracker(Landmarker(settings, threads=threads), settings)
+
     try:
-        landmarker = Landmarker(settings)
-    except MissingDependencyError:
-        capture.release()
-        raise
-    fit_settings = settings.pose_fit_settings()
-    raw = _Raw()
-    size = (0, 0)
-    previous_fit: PoseFit | None = None
-    tracker = FaceTracker(landmarker, settings)
-    try:
-        with FrameReader(capture) as frames:
-            for rgb, msec in frames:
-                if cancel is not None and cancel():
-                    raise Cancelled(f"Head-motion estimation of '{path.name}' was cancelled.")
-                raw.msec.append(msec)
-                height, width = rgb.shape[:2]
-                size = (int(width), int(height))
-                face = tracker(rgb)
-                if face is None:
-                    raw.add_missing()
-                    previous_fit = None
-                else:
-                    try:
-                        fit = fit_pose(face, size, fit_settings, previous_fit)
-                    except NoFaceError:
-                        raw.add_missing(detected=True)
-                        previous_fit = None
-                    else:
-                        lips = lip_signals(face, fit, size, fit_settings)
-                        raw.rotation.append(fit.rotation)
-                        raw.translation.append(fit.translation)
-                        raw.error.append(fit.error_px)
-                        raw.lip_gap.append(lips.gap)
-                        raw.lip_keypoints.append(lips.keypoints)
-                        raw.detected.append(True)
-                        previous_fit = fit
-                if progress is not None:
-                    done = len(raw.error)
-                    progress(done, max(total, done))
+        raw = measure_video(str(path), capture, fps, total, settings.workers, make_tracker,
+                            settings.pose_fit_settings(), progress, cancel)
     finally:
-        tracker.close()
         capture.release()
-    raw.faces_seen, raw.retracked = tracker.faces_seen, tracker.retracked
-    n = len(raw.error)
+    n = len(raw)
     if progress is not None and n:
         progress(n, n)
-    return raw, fps, size, n
-
+    return raw, fps, raw.size, n
 
 
 def estimate_video(
@@ -135,9 +75,10 @@ def estimate_video(
 ) -> EstimationResult:
     """Measure the head motion of the person in the video at ``path`` (see the module docs).
 
-    ``progress(done_frames, total_frames)`` is called after every decoded frame (``total_frames`` is
-    the container's estimate, never below ``done_frames``) and once at the end with equal numbers.
-    ``cancel()`` is polled before every frame; returning True raises :class:`~core.errors.Cancelled`.
+    ``progress(done_frames, total_frames)`` is called after every frame (every 0.05 s while parts run in
+    parallel; ``total_frames`` is the container's estimate, never below ``done_frames``) and once at the end
+    with equal numbers, on the calling thread. ``cancel()`` is polled as often; returning True raises
+    :class:`~core.errors.Cancelled`.
 
     Raises :class:`~core.errors.MediaError` for a missing, unreadable, still-image or zero-length file,
     :class:`~core.errors.NoFaceError` when no face is found in any frame,

@@ -215,8 +215,9 @@ def fit_pose(
 
     ``landmarks_px``: (468, 2) or (478, 2) FaceMesh landmarks in pixels (extra columns such as z are
     ignored); ``image_size`` = (width, height) in pixels. With ``previous`` (the last frame's fit) the
-    Levenberg-Marquardt solver starts from it (``SOLVEPNP_ITERATIVE`` with an extrinsic guess), which
-    is fast and keeps consecutive frames on the same solution; without it, or when that result is
+    Levenberg-Marquardt solver starts from it (``solvePnPRefineLM``, which stops when it has converged:
+    0.04 ms against 0.4 ms for ``SOLVEPNP_ITERATIVE`` with an extrinsic guess, which always takes its 20
+    steps), so consecutive frames stay on the same solution; without it, or when that result is
     implausible or fits much worse than the previous frame (more than 2x its error + 0.5 px), the
     global ``SOLVEPNP_SQPNP`` solution refined with Levenberg-Marquardt is used (the better of the two).
     The result is in camera coordinates: no mirroring is applied here (see :func:`head_rotation`).
@@ -241,11 +242,10 @@ def fit_pose(
     if previous is not None and _plausible(previous.rotation, previous.translation):
         rvec0 = cv2.Rodrigues(np.asarray(previous.rotation, dtype=np.float64))[0]
         tvec0 = np.asarray(previous.translation, dtype=np.float64).reshape(3, 1).copy()
-        ok, rvec, tvec = cv2.solvePnP(obj, image, k, None, rvec0, tvec0, True, cv2.SOLVEPNP_ITERATIVE)
-        if ok:
-            rotation, translation = cv2.Rodrigues(rvec)[0], tvec.reshape(3)
-            if _plausible(rotation, translation):
-                best = PoseFit(rotation, translation, rms(rotation, translation))
+        rvec, tvec = cv2.solvePnPRefineLM(obj, image, k, None, rvec0, tvec0)
+        rotation, translation = cv2.Rodrigues(rvec)[0], tvec.reshape(3)
+        if _plausible(rotation, translation):
+            best = PoseFit(rotation, translation, rms(rotation, translation))
         # Keep the tracked solution unless it fits clearly worse than the last frame (a local minimum
         # after a fast turn); then the global solver decides.
         if best is not None and best.error_px <= 2.0 * previous.error_px + 0.5:

@@ -28,9 +28,13 @@ class Landmarker:
     where mediapipe has no wheel). ``process(rgb)`` returns one (n, 2) array per face found.
 
     ``max_faces`` overrides ``settings.max_faces``; ``static`` runs the face detector on every frame
-    (no tracking), for the occasional frame looked at out of sequence."""
+    (no tracking), for the occasional frame looked at out of sequence; ``threads``: interpreter threads the
+    LiteRT backend may use (mediapipe's FaceMesh uses one)."""
 
-    def __init__(self, settings: EstimationSettings, max_faces: int | None = None, static: bool = False) -> None:
+    def __init__(
+        self, settings: EstimationSettings, max_faces: int | None = None, static: bool = False,
+        threads: int | None = None,
+    ) -> None:
         options: dict[str, Any] = {
             "max_num_faces": int(settings.max_faces if max_faces is None else max_faces),
             "min_detection_confidence": float(settings.min_detection_confidence),
@@ -50,7 +54,8 @@ class Landmarker:
                 from .litert_face import LiteRtFaceMesh
 
                 self._mesh = LiteRtFaceMesh(
-                    static_image_mode=static, refine_landmarks=bool(settings.refine_landmarks), **options
+                    static_image_mode=static, refine_landmarks=bool(settings.refine_landmarks), num_threads=threads,
+                    **options,
                 )
             except MissingDependencyError:
                 missing = "mediapipe" if settings.landmarks == "auto" else "ai-edge-litert"
@@ -88,15 +93,33 @@ def open_video(path: Path) -> tuple[Any, float, int]:
     return capture, fps, max(total, 0)
 
 
+#: How protobuf writes one ``NormalizedLandmark`` of a ``NormalizedLandmarkList`` holding x, y and z only: the
+#: list's field 1 (tag 0x0A) with its length (15), then x (0x0D), y (0x15) and z (0x1D) as little-endian floats.
+_LANDMARK_RECORD = np.dtype([("tag", "u1"), ("size", "u1"), ("x_tag", "u1"), ("x", "<f4"), ("y_tag", "u1"),
+                             ("y", "<f4"), ("z_tag", "u1"), ("z", "<f4")])
+_LANDMARK_TAGS = (0x0A, 15, 0x0D, 0x15, 0x1D)
+
+
+def _landmark_xy(face: Any) -> np.ndarray:
+    """(n, 2) normalised x, y of one FaceMesh ``NormalizedLandmarkList``.
+
+    Read from the message's serialised bytes (about 0.05 ms for 478 points, against 0.5 ms for a Python loop
+    over ``face.landmark``); any other layout (a landmark with visibility or presence set) takes the loop."""
+    data = face.SerializeToString()
+    if len(data) % _LANDMARK_RECORD.itemsize == 0:
+        records = np.frombuffer(data, dtype=_LANDMARK_RECORD)
+        names = ("tag", "size", "x_tag", "y_tag", "z_tag")
+        if all(bool(np.all(records[name] == tag)) for name, tag in zip(names, _LANDMARK_TAGS, strict=True)):
+            return np.column_stack([records["x"], records["y"]]).astype(np.float64)
+    return np.array([(p.x, p.y) for p in face.landmark], dtype=np.float64)
+
+
 def _face_landmarks(result: Any, width: int, height: int) -> list[np.ndarray]:
-    faces = []
-    for face in result.multi_face_landmarks or []:
-        pts = np.array([(p.x, p.y) for p in face.landmark], dtype=np.float64)
-        faces.append(pts * np.array([width, height], dtype=np.float64))
-    return faces
+    scale = np.array([width, height], dtype=np.float64)
+    return [_landmark_xy(face) * scale for face in result.multi_face_landmarks or []]
 
 
-def _near(face: np.ndarray, previous: np.ndarray) -> bool:
+def same_face(face: np.ndarray, previous: np.ndarray) -> bool:
     """The face's centre lies within half the previous face's width of the previous face's centre."""
     centre = previous[:N_LANDMARKS].mean(axis=0)
     width = float(np.ptp(previous[:N_LANDMARKS, 0])) or 1.0
@@ -114,7 +137,7 @@ def _choose_face(faces: list[np.ndarray], previous: np.ndarray | None) -> np.nda
         centre = previous[:N_LANDMARKS].mean(axis=0)
         dists = [float(np.linalg.norm(f[:N_LANDMARKS].mean(axis=0) - centre)) for f in faces]
         best = int(np.argmin(dists))
-        if _near(faces[best], previous):
+        if same_face(faces[best], previous):
             return faces[best]
     return faces[int(np.argmax(sizes))]
 
@@ -182,7 +205,7 @@ class FaceTracker:
         face = _choose_face(faces, self._previous)
         second = (
             self._settings.max_faces == 1 and face is not None and self._previous is not None
-            and not _near(face, self._previous)
+            and not same_face(face, self._previous)
         )
         if second:  # another face than the one followed: is the followed face still there?
             if self._second is None:

@@ -46,7 +46,7 @@ def robust_refine(
         z = cam[:, 2]
         residual = cam[:, :2] / z[:, None] * f + c - image
         error = np.sqrt(np.sum(residual * residual, axis=1))
-        cut = HUBER_SIGMAS * max(1.4826 * float(np.median(error)), HUBER_FLOOR_PX)
+        cut = HUBER_SIGMAS * max(1.4826 * _median(error), HUBER_FLOOR_PX)
         if float(error.max()) <= cut:
             if iteration == 0:
                 return None  # every landmark has full weight: the least-squares pose stands
@@ -72,6 +72,13 @@ def robust_refine(
         if float(np.abs(step).max()) < 1e-7:
             break
     return r, t
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of a 1-D array (``np.median`` without its overhead: this runs once a frame)."""
+    n = len(values)
+    half = np.partition(values, (n - 1) // 2 if n % 2 else [n // 2 - 1, n // 2])
+    return float(half[n // 2]) if n % 2 else 0.5 * float(half[n // 2 - 1] + half[n // 2])
 
 
 def _exp_so3(vector: np.ndarray) -> np.ndarray:

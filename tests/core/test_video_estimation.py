@@ -386,3 +386,21 @@ def test_missing_landmark_runtimes_are_reported(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(MissingDependencyError, match="mediapipe"):
         estimate_video(SMALL_CLIP)
+
+
+@needs_clips
+def test_parts_measured_in_parallel_join_into_the_one_run_track():
+    """A 500-frame clip measured in two parts on two threads gives the frames, times and motion of one run
+    (the parts differ only where the second starts, with a fresh face detection)."""
+    from core.video.segments import MIN_PART_FRAMES, worker_count
+
+    clip = DEV / "mimictalk_German_20s.mp4"
+    assert worker_count(2, 500) == 2 and worker_count(0, MIN_PART_FRAMES) == 1 and worker_count(1, 10**6) == 1
+    one = estimate_video(clip, EstimationSettings(workers=1))
+    two = estimate_video(clip, EstimationSettings(workers=2))
+    assert two.n_frames == one.n_frames == 500
+    np.testing.assert_array_equal(two.times, one.times)
+    assert two.found.all() and one.found.all()
+    diff = np.abs(two.angles - one.angles)
+    assert diff.mean() < 0.02 and diff.max() < 0.5, (diff.mean(axis=0), diff.max(axis=0))
+    np.testing.assert_allclose(two.lip_gap, one.lip_gap, atol=0.02)
