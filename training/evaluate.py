@@ -7,8 +7,10 @@ The test clips are the ``test`` part of the training config (``--config``; speak
 training clips). Every method makes one track per test clip from that clip's audio alone, through the
 add-on's own code (:func:`core.motion.posegan.posegan_track` on the clip's decoded audio). The real track
 is the clip's measured poses (our estimator at its default 20 deg field of view + the Gaussian filter).
-Methods: the bundled model ("PoseGAN v2", default style, ``DEFAULT_INTENSITY``), the previous default
-model ("PoseGAN v1", at the panel's old default intensity 1.5), mean pose, random real (a random
+Methods: the bundled model ("PoseGAN v2", default style, ``DEFAULT_INTENSITY``), with ``--fixed-amplitude``
+also the bundled model given its default style's statistics explicitly (the add-on then rescales each
+clip's track to the style's std per axis: the model gives the timing, every clip the same amplitude), the
+previous default model ("PoseGAN v1", at the panel's old default intensity 1.5), mean pose, random real (a random
 stretch of another (training) speaker's real track), synthetic (core.motion.synthetic CONVERSATIONAL with
 the clip's speech mask); random and synthetic are averaged over ``--draws`` seeds.
 
@@ -45,6 +47,7 @@ import numpy as np
 
 from core import metrics
 from core.motion.posegan import DEFAULT_INTENSITY, posegan_track, style_stats_from_track
+from core.motion.posegan_model import load_model
 from core.motion.synthetic import generate_synthetic, preset_settings
 from core.voice.decode import decode_audio
 from core.voice.vad import speech_mask_from_audio
@@ -54,6 +57,7 @@ from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, spl
 
 RATE = 16000
 PREVIOUS_INTENSITY = 1.5
+FIXED_AMPLITUDE = "PoseGAN v2, default style given (std fixed per clip)"
 AXES = ("yaw", "pitch", "roll")
 
 
@@ -134,11 +138,14 @@ def _random_real(pool: list[Clip], n: int, rng: np.random.Generator) -> np.ndarr
 class Methods:
     """Track makers: name -> f(samples, speech, n, fps, draw) -> (n, 3) degrees."""
 
-    def __init__(self, model: str, previous: str | None, pool: list[Clip]):
+    def __init__(self, model: str, previous: str | None, pool: list[Clip], fixed_amplitude: bool = False):
         self.model, self.previous, self.pool = model, previous, pool
+        self.default_style = np.asarray(load_model(model).metadata.style_default) if fixed_amplitude else None
 
     def names(self) -> list[str]:
         names = ["PoseGAN v2 (new)"]
+        if self.default_style is not None:
+            names.append(FIXED_AMPLITUDE)
         if self.previous:
             names.append("PoseGAN v1 (previous, x1.5)")
         return [*names, "mean pose", "random real", "synthetic CONVERSATIONAL"]
@@ -147,6 +154,9 @@ class Methods:
         return draws if name in ("random real", "synthetic CONVERSATIONAL") else 1
 
     def make(self, name: str, samples: np.ndarray, speech: np.ndarray, n: int, fps: float, draw: int, key: int):
+        if name == FIXED_AMPLITUDE:
+            style = self.default_style
+            return _fit(posegan_track(samples, RATE, fps, self.model, DEFAULT_INTENSITY, style=style).angles, n)
         if name.startswith("PoseGAN v2"):
             return _fit(posegan_track(samples, RATE, fps, self.model, DEFAULT_INTENSITY).angles, n)
         if name.startswith("PoseGAN v1"):
@@ -164,7 +174,10 @@ def _mean(rows: list[dict], key: str) -> float | list:
     return np.nanmean(values, axis=0).tolist() if values.ndim > 1 else float(np.nanmean(values))
 
 
-def evaluate(model: str, previous: str | None, config_path: str, draws: int = 5, cache: bool = True) -> dict:
+def evaluate(
+    model: str, previous: str | None, config_path: str, draws: int = 5, cache: bool = True,
+    fixed_amplitude: bool = False,
+) -> dict:
     config = load_config(config_path)
     data_config = data_config_of(config)
     fps = data_config.fps
@@ -172,7 +185,7 @@ def evaluate(model: str, previous: str | None, config_path: str, draws: int = 5,
     clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
     parts = split_clips(clips, config["split"])
     test, pool = parts["test"], parts["train"]
-    methods = Methods(model, previous, pool)
+    methods = Methods(model, previous, pool, fixed_amplitude)
     audio = {c.name: decode_audio(str(videos[c.name]), RATE).samples for c in test}
     rows: dict[str, list[dict]] = {m: [] for m in methods.names()}
     per_clip = []
@@ -199,7 +212,7 @@ def evaluate(model: str, previous: str | None, config_path: str, draws: int = 5,
                 )
                 row["noise"] = relative_difference(gen, methods.make(name, noise, noise_speech, n, fps, draw, i))
                 rows[name].append(row)
-                if draw == 0 and name.startswith("PoseGAN"):
+                if draw == 0 and "PoseGAN" in name:
                     entry[name] = np.round(gen.std(axis=0), 2).tolist()
         real_row = clip_metrics(real, real, speech, loud, fps)
         real_row.update({"swap": np.nan, "reversed": np.nan, "noise": np.nan})
@@ -318,9 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetuned", help="personalised model for the personalisation check")
     parser.add_argument("--reference-s", type=float, default=40.0)
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument(
+        "--fixed-amplitude", action="store_true", help="add the model with its default style given explicitly"
+    )
     args = parser.parse_args(argv)
     previous = args.previous if args.previous and Path(args.previous).is_file() else None
-    result = evaluate(args.model, previous, args.config, args.draws, cache=not args.no_cache)
+    result = evaluate(args.model, previous, args.config, args.draws, cache=not args.no_cache,
+                      fixed_amplitude=args.fixed_amplitude)
     text = markdown(result)
     print(f"test clips: {len(result['test_clips'])} ({result['test_seconds']} s)")
     for clip in result["test_clips"]:

@@ -1,0 +1,195 @@
+"""Which amplitude minimises the per-clip W distance, on each part of the split (the evidence behind the
+default model's amplitude, issue #13's "W <= synthetic Conversational" point).
+
+    .venv/train/bin/python -m training.amplitude_scan [--model models/posegan/default.onnx]
+        [--parts train val test] [--draws 5] [--json r.json] [--markdown t.md]
+
+For every clip of each part that is at least one training window long, the model makes its track from the
+clip's audio exactly as :mod:`training.evaluate` does (``posegan_track`` at ``DEFAULT_INTENSITY``, default
+style). W is the evaluation's: per axis, the 1-D Wasserstein distance (degrees) between the generated and
+the real angles, both centred on their own mean, averaged over the clips. Per part and axis it reports:
+
+* the real per-clip std (mean and median over the clips) and the generated one (mean);
+* ``corr``: Pearson r over the clips between log generated std and log real std (does the amplitude the
+  model gives a clip say anything about how much that speaker moves?);
+* ``scale``: W with the generated track multiplied by each factor of ``--scales`` (1 = the shipped
+  amplitude), and the factor with the lowest W;
+* ``fixed std``: W with each clip's generated track rescaled to one std for every clip (each value of
+  ``--stds``, and the model's default style std), i.e. the model gives the timing, the amplitude is
+  constant; and the std with the lowest W;
+* ``shape``: W with each clip rescaled to that clip's REAL std (an oracle amplitude): what is left is the
+  shape of the distribution;
+* the synthetic Conversational generator's W on the same clips (``--draws`` seeds), the baseline of the
+  acceptance point.
+
+Only the ``train`` (and ``val``) rows may choose a setting; the ``test`` row is there to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from core.motion.posegan import DEFAULT_INTENSITY, posegan_track
+from core.motion.posegan_model import load_model
+from core.motion.synthetic import generate_synthetic, preset_settings
+from core.voice.decode import decode_audio
+from core.voice.vad import speech_mask_from_audio
+
+from .dataset import DEFAULT_CACHE, ROOT, list_videos, load_clips
+from .evaluate import RATE, _fit, wasserstein
+from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, split_clips
+
+DEFAULT_SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(14))
+DEFAULT_STDS = tuple(round(1.0 + 0.5 * i, 1) for i in range(13))
+
+
+def _centred(track: np.ndarray) -> np.ndarray:
+    return track - track.mean(axis=0)
+
+
+def mean_w(gen: list[np.ndarray], real: list[np.ndarray]) -> np.ndarray:
+    """Per-axis W (degrees) between centred generated and real tracks (n_i, 3), mean over the clips."""
+    rows = [
+        [wasserstein(_centred(g)[:, k], _centred(r)[:, k]) for k in range(3)] for g, r in zip(gen, real, strict=True)
+    ]
+    return np.mean(np.array(rows, dtype=np.float64), axis=0)
+
+
+def scale_scan(gen: list[np.ndarray], real: list[np.ndarray], scales: tuple[float, ...]) -> np.ndarray:
+    """(len(scales), 3): :func:`mean_w` with every generated track multiplied by each factor."""
+    return np.array([mean_w([g * s for g in gen], real) for s in scales])
+
+
+def with_std(track: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``track`` (n, 3) centred and rescaled to ``std`` (3,) degrees per axis (an axis without motion stays 0)."""
+    c = _centred(track)
+    own = c.std(axis=0)
+    return np.where(own > 1e-9, c / np.maximum(own, 1e-9), 0.0) * np.asarray(std, dtype=np.float64)
+
+
+def fixed_std_scan(gen: list[np.ndarray], real: list[np.ndarray], stds: np.ndarray) -> np.ndarray:
+    """(len(stds), 3): :func:`mean_w` with every generated track rescaled to each row of ``stds`` (m, 3)."""
+    return np.array([mean_w([with_std(g, s) for g in gen], real) for s in np.atleast_2d(stds)])
+
+
+def amplitude_facts(gen: list[np.ndarray], real: list[np.ndarray]) -> dict:
+    """Per-axis real std (mean, median over clips), generated std (mean) and the clip-level correlation of
+    log generated std with log real std."""
+    g = np.array([t.std(axis=0) for t in gen])
+    r = np.array([t.std(axis=0) for t in real])
+    corr = []
+    for k in range(3):
+        lg, lr = np.log(np.maximum(g[:, k], 1e-9)), np.log(np.maximum(r[:, k], 1e-9))
+        corr.append(float(np.corrcoef(lg, lr)[0, 1]) if len(g) > 2 and lg.std() > 0 and lr.std() > 0 else float("nan"))
+    return {
+        "real_std_mean": r.mean(axis=0).tolist(),
+        "real_std_median": np.median(r, axis=0).tolist(),
+        "gen_std_mean": g.mean(axis=0).tolist(),
+        "corr_log_std": corr,
+    }
+
+
+def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_std) -> dict:
+    """All the numbers of one part (see the module docs); ``default_std`` (3,): the model's default style."""
+    by_scale = scale_scan(gen, real, tuple(scales))
+    grid = np.repeat(np.asarray(stds, dtype=np.float64)[:, None], 3, axis=1)
+    by_std = fixed_std_scan(gen, real, grid)
+    return {
+        "clips": len(gen),
+        **amplitude_facts(gen, real),
+        "w": mean_w(gen, real).tolist(),
+        "scales": list(scales),
+        "w_by_scale": by_scale.tolist(),
+        "best_scale": [float(scales[i]) for i in by_scale.argmin(axis=0)],
+        "stds": list(stds),
+        "w_by_std": by_std.tolist(),
+        "best_std": [float(stds[i]) for i in by_std.argmin(axis=0)],
+        "w_at_default_std": fixed_std_scan(gen, real, np.asarray(default_std))[0].tolist(),
+        "w_shape": mean_w([with_std(g, r.std(axis=0)) for g, r in zip(gen, real, strict=True)], real).tolist(),
+    }
+
+
+def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds, cache: bool = True) -> dict:
+    config = load_config(config_path)
+    data_config = data_config_of(config)
+    fps = data_config.fps
+    videos = {v.stem: v for folder in config["data_dirs"] for v in list_videos(resolve_dir(folder))}
+    clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
+    split = split_clips(clips, config["split"])
+    default_std = np.asarray(load_model(model).metadata.style_default, dtype=np.float64)[:3]
+    out: dict = {"model": model, "default_std": default_std.tolist(), "parts": {}}
+    for part in parts:
+        used = [c for c in split.get(part, []) if c.n_frames >= data_config.window]
+        gen, real, synthetic = [], [], []
+        for clip in used:
+            n = clip.n_frames
+            samples = decode_audio(str(videos[clip.name]), RATE).samples[: int(np.ceil(n * RATE / fps))]
+            gen.append(_fit(posegan_track(samples, RATE, fps, model, DEFAULT_INTENSITY).angles, n))
+            real.append(clip.poses)
+            speech = speech_mask_from_audio(samples, RATE, fps, n_frames=n)
+            synthetic.append(
+                [generate_synthetic(n, fps, preset_settings("CONVERSATIONAL", seed=d), speech=speech).angles
+                 for d in range(draws)]
+            )
+        if not used:
+            continue
+        result = scan(gen, real, scales, stds, default_std)
+        by_draw = [mean_w([s[d] for s in synthetic], real) for d in range(draws)]
+        result["w_synthetic"] = np.mean(by_draw, axis=0).tolist()
+        out["parts"][part] = result
+    return out
+
+
+def _row(values) -> str:
+    return " / ".join(f"{v:.2f}" for v in values)
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"default style std (deg): {_row(result['default_std'])}",
+        "",
+        ("| part | clips | real std mean | real std median | gen std mean | corr(log std) | W | best scale (W) "
+         "| W at default std, fixed per clip | best fixed std (W) | W shape (real std per clip) | W synthetic |"),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for part, r in result["parts"].items():
+        best_scale_w = [min(col) for col in zip(*r["w_by_scale"], strict=True)]
+        best_std_w = [min(col) for col in zip(*r["w_by_std"], strict=True)]
+        lines.append(
+            f"| {part} | {r['clips']} | {_row(r['real_std_mean'])} | {_row(r['real_std_median'])} "
+            f"| {_row(r['gen_std_mean'])} | {_row(r['corr_log_std'])} | {_row(r['w'])} "
+            f"| {_row(r['best_scale'])} ({_row(best_scale_w)}) | {_row(r['w_at_default_std'])} "
+            f"| {_row(r['best_std'])} ({_row(best_std_w)}) | {_row(r['w_shape'])} | {_row(r['w_synthetic'])} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "posegan" / "default.onnx"))
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="training config naming the split")
+    parser.add_argument("--parts", nargs="+", default=["train", "val", "test"])
+    parser.add_argument("--draws", type=int, default=5, help="seeds for the synthetic generator")
+    parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
+    parser.add_argument("--stds", type=float, nargs="+", default=list(DEFAULT_STDS), help="fixed stds (deg)")
+    parser.add_argument("--json", help="write the full result as JSON here")
+    parser.add_argument("--markdown", help="write the table as Markdown here")
+    parser.add_argument("--no-cache", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.model, args.config, args.parts, args.draws, args.scales, args.stds, cache=not args.no_cache)
+    text = markdown(result)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The amplitude scan's maths (training/amplitude_scan.py): W of rescaled tracks, fixed per-clip std, facts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from training.amplitude_scan import amplitude_facts, fixed_std_scan, mean_w, scale_scan, with_std
+
+
+def _tracks(seed: int = 0, clips: int = 5) -> list[np.ndarray]:
+    """Smooth random-walk tracks (n, 3) in degrees of different lengths and amplitudes."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(clips):
+        steps = rng.standard_normal((150 + 40 * i, 3)) * (0.2 + 0.3 * i)
+        out.append(np.cumsum(steps, axis=0) + rng.standard_normal(3) * 10.0)
+    return out
+
+
+def test_scale_scan_finds_the_real_amplitude():
+    gen = _tracks()
+    real = [2.0 * g + 5.0 for g in gen]  # the same motion, twice as large, another rest pose
+    scales = (0.5, 1.0, 1.5, 2.0, 2.5)
+    w = scale_scan(gen, real, scales)
+    assert w.shape == (5, 3)
+    assert np.all(w.argmin(axis=0) == 3)
+    assert np.allclose(w[3], 0.0, atol=1e-9)
+    assert np.all(w[1] > 0.1)
+
+
+def test_with_std_sets_each_axis_std_and_centres():
+    track = _tracks(1, 1)[0]
+    out = with_std(track, np.array([3.0, 2.0, 1.0]))
+    assert np.allclose(out.std(axis=0), [3.0, 2.0, 1.0])
+    assert np.allclose(out.mean(axis=0), 0.0, atol=1e-9)
+    still = np.column_stack([track[:, 0], np.full(len(track), 4.0), track[:, 2]])
+    assert np.allclose(with_std(still, np.ones(3))[:, 1], 0.0)
+
+
+def test_fixed_std_scan_is_zero_only_at_the_real_std():
+    gen = _tracks(2)
+    real = [with_std(g, np.array([4.0, 2.0, 3.0])) for g in gen]
+    stds = np.array([[1.0, 1.0, 1.0], [4.0, 2.0, 3.0], [6.0, 6.0, 6.0]])
+    w = fixed_std_scan(gen, real, stds)
+    assert np.allclose(w[1], 0.0, atol=1e-9)
+    assert np.all(w[0] > 0.5) and np.all(w[2] > 0.5)
+    assert np.allclose(mean_w(real, real), 0.0)
+
+
+def test_amplitude_facts_see_a_proportional_amplitude():
+    gen = _tracks(3)
+    real = [3.0 * g for g in gen]
+    facts = amplitude_facts(gen, real)
+    assert np.allclose(facts["corr_log_std"], 1.0)
+    assert np.allclose(np.array(facts["real_std_mean"]), 3.0 * np.array(facts["gen_std_mean"]))
+    shuffled = amplitude_facts(gen, real[::-1])
+    assert np.all(np.array(shuffled["corr_log_std"]) < 0.5)
