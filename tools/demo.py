@@ -3,8 +3,10 @@
 From the bundled speech sample (samples/speech_sample.ogg) it builds the sample character once per
 available method, generates head motion with each method, bakes it through the extension's one bake
 path, bakes eyes onto them (blinks, eye contact with the camera, look-aways), adds the voice as a sound
-strip, saves ``<output>/head_motion_demo.blend``, renders a short preview video with sound (Cycles on the
-CPU, small resolution) and writes a PNG plot of yaw/pitch/roll over time with the silences shaded.
+strip, saves ``<output>/head_motion_demo.blend``, writes a PNG plot of yaw/pitch/roll over time with the
+silences shaded, and renders ``head_motion_demo.mp4``: all methods side by side in one 1280x720 frame, each
+labelled, with the voice (Cycles on the CPU, one sample per pixel denoised by OpenImageDenoise), plus one
+frame of it as ``head_motion_demo_frame.png``. It prints the time each stage took.
 
 Methods: "synthetic" (voice-driven synthetic motion with speech accents) always; "posegan" when a model
 is installed in models/posegan; "video" (head pose estimated from a reference talking-head video) when
@@ -26,6 +28,10 @@ from plot_track import plot_tracks
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "samples" / "speech_sample.ogg"
 REFERENCE_VIDEO = ROOT.parent / "shared" / "data" / "dev" / "mimictalk_German_20s.mp4"
+#: Length of the video (s): 125 frames at 25 fps render in about 4 minutes on 2 cores (docs/decisions.md).
+SHOT_SECONDS = 5.0
+#: The frame written as the still (the README picture): mid-sentence, eyes open.
+STILL_FRAME = 50
 
 
 def _module(ext, name: str):
@@ -70,20 +76,38 @@ def skipped() -> list[tuple[str, str]]:
     return out
 
 
+class Stages:
+    """Wall-clock and CPU seconds of each stage of the run, printed as a breakdown at the end."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def done(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.rows.append((name, wall - self._wall, cpu - self._cpu))
+        self._wall, self._cpu = wall, cpu
+
+    def report(self) -> list[str]:
+        total_wall, total_cpu = sum(r[1] for r in self.rows), sum(r[2] for r in self.rows)
+        lines = [f"  {name:<28} {wall:7.1f} s wall {cpu:7.1f} s CPU" for name, wall, cpu in self.rows]
+        return [*lines, f"  {'total':<28} {total_wall:7.1f} s wall {total_cpu:7.1f} s CPU"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="demo_output", help="folder for the results")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--size", type=int, default=360, help="preview height in pixels (width is 16:9)")
+    parser.add_argument("--size", type=int, default=720, help="video height in pixels (width is 16:9)")
     parser.add_argument("--character", choices=("human", "sample"), default="human",
                         help="human: MakeHuman's CC0 head and shoulders (samples/character); sample: the built-in one")
-    parser.add_argument("--samples", type=int, default=2, help="Cycles samples per pixel (denoised)")
-    parser.add_argument("--still-size", type=int, default=720, help="height of the labelled still frame")
-    parser.add_argument("--preview-seconds", type=float, default=5.0, help="length of the preview video")
-    parser.add_argument("--no-render", action="store_true", help="skip the preview video")
+    parser.add_argument("--samples", type=int, default=1, help="Cycles samples per pixel (denoised)")
+    parser.add_argument("--seconds", type=float, default=SHOT_SECONDS, help="length of the video (s)")
+    parser.add_argument("--no-render", action="store_true", help="skip the video and the still frame")
     args = parser.parse_args(argv)
 
+    stages = Stages()
     user_dir = extension_dev.use_private_user_dir("head_motion_demo_")
     import bpy
 
@@ -93,41 +117,46 @@ def main(argv: list[str] | None = None) -> int:
     preview = _module(ext, "anim.preview")
     out = Path(args.output).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-
     bpy.ops.wm.read_homefile(use_empty=True)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = args.fps, 1.0
+    stages.done("start Blender, extension")
+
     tracks = make_tracks(ext, scene, args.seed)
     n_frames = len(next(iter(tracks.values())))
     audio.place_audio(scene, SPEECH, 1, n_frames, add_strip=True, set_frame_range=True)
+    stages.done("motion (voice, model, video)")
 
     rigs, lines = [], []
-    spacing = 0.55 if args.character == "sample" else 0.44
     if args.character == "human":
         import showcase_character
-    for i, (label, track) in enumerate(tracks.items()):
+    for i, label in enumerate(tracks):
         name = f"HeadMotion_{label.split()[0]}"
         if args.character == "human":
             tone = showcase_character.SKIN_TONES[i % len(showcase_character.SKIN_TONES)]
-            rig = showcase_character.build_human_character(name=name, skin_tone=tone)
+            rigs.append(showcase_character.build_human_character(name=name, skin_tone=tone))
         else:
             rig = ext.api.build_sample_character(name=name)
-        rig.location.x = (i - (len(tracks) - 1) / 2) * spacing
-        bpy.context.view_layer.update()
+            rig.location.x = (i - (len(tracks) - 1) / 2) * 0.55
+            rigs.append(rig)
+    if args.character == "human":
+        showcase_character.arrange(rigs)
+    bpy.context.view_layer.update()
+    stages.done("build characters")
+
+    for rig, (label, track) in zip(rigs, tracks.items(), strict=True):
         result = ext.api.bake_track(rig, track, ext.api.BakeOptions(neck_share=0.3), scene=scene)
         std = track.angles.std(axis=0)
         lines.append(f"  {label:<28} -> {rig.name}: {result.keys_written} keys, std yaw/pitch/roll "
                      f"{std[0]:.1f}/{std[1]:.1f}/{std[2]:.1f} deg")
-        rigs.append(rig)
         track.save(out / f"track_{rig.name.split('_', 1)[1].lower()}.csv")
-
-    width = 2 * round(args.size * 8 / 9)  # 16:9, even (H.264 needs even sizes)
+    width, height = 2 * round(args.size * 8 / 9), args.size  # 16:9, even (H.264 needs even sizes)
     if args.character == "human":
         showcase_character.stage(scene, rigs, list(tracks))
-        showcase_character.configure_render(scene, width, args.size, args.samples)
+        showcase_character.configure_render(scene, width, height, args.samples)
     else:
         preview.frame_characters(scene, rigs, "head")
+        preview.configure_render(scene, width=width, height=height, samples=max(args.samples, 4))
     for rig, track in zip(rigs, tracks.values(), strict=True):  # eyes: eye contact with the camera, blinks
         try:
             eyes = ext.api.bake_eyes(rig, track, ext.api.EyeBakeOptions(neck_share=0.3), scene=scene)
@@ -135,39 +164,39 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"  {'eyes of ' + rig.name:<28} -> not baked: {exc}")
             continue
         lines.append(f"  {'eyes of ' + rig.name:<28} -> {eyes.blinks} blinks, {eyes.rig.describe()}")
-        preview.configure_render(scene, width=width, height=args.size, samples=4)
+    stages.done("bake head and eyes")
+
     blend = out / "head_motion_demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     plot = plot_tracks(list(tracks.values()), out / "head_motion_demo_plot.png",
                        title="Head Motion demo: yaw / pitch / roll (silences shaded)")
-    still = None
-    if args.character == "human" and args.still_size:
-        t_still = time.perf_counter()
-        scene.render.resolution_x, scene.render.resolution_y = 2 * round(args.still_size * 8 / 9), args.still_size
-        scene.cycles.samples = max(args.samples, 8)
-        still = preview.render_still(scene, out / "head_motion_demo_frame.png", min(scene.frame_end, 2 * args.fps))
-        print(f"  still     : {time.perf_counter() - t_still:.1f} s")
-        scene.render.resolution_x, scene.render.resolution_y = width, args.size
-        scene.cycles.samples = args.samples
-    video = None
-    if not args.no_render and args.character == "human" and args.size < 720:
-        showcase_character.set_subdivision(rigs, 0)  # small frames: the base mesh alone is smooth enough
+    stages.done("save .blend, plot")
+
+    still = video = None
     if not args.no_render:
-        scene.frame_end = min(scene.frame_end, round(args.preview_seconds * args.fps))
-        video = preview.render_video(scene, out / "head_motion_demo_preview.mp4")
+        still = preview.render_still(scene, out / "head_motion_demo_frame.png", min(scene.frame_end, STILL_FRAME))
+        stages.done("render still frame")
+        scene.frame_start, scene.frame_end = 1, min(scene.frame_end, round(args.seconds * args.fps))
+        video = preview.render_video(scene, out / "head_motion_demo.mp4")
+        rendered = scene.frame_end - scene.frame_start + 1
+        stages.done(f"render video ({rendered} frames)")
 
     print("Head Motion demo")
     print(f"  voice     : {SPEECH.relative_to(ROOT)} ({n_frames} frames at {args.fps} fps)")
     print("\n".join(lines))
     for label, why in skipped():
         print(f"  {label:<28} -> skipped: {why}")
-    print(f"  wrote     : {blend}")
-    print(f"  wrote     : {plot}")
-    if still is not None:
-        print(f"  wrote     : {still}")
+    for path in (blend, plot, still, video):
+        if path is not None:
+            print(f"  wrote     : {path}")
     if video is not None:
-        print(f"  wrote     : {video}")
-    print(f"  took      : {time.perf_counter() - started:.1f} s")
+        print(f"  video     : {width}x{height}, {rendered} frames ({rendered / args.fps:.1f} s) with the voice, "
+              f"Cycles {args.samples} sample(s) per pixel + OpenImageDenoise")
+    print("Time per stage:")
+    print("\n".join(stages.report()))
+    if video is not None:
+        wall = stages.rows[-1][1]
+        print(f"  {'render per video frame':<28} {wall / rendered:7.2f} s wall")
     return 0
 
 

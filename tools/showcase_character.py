@@ -193,22 +193,44 @@ def _label(scene: bpy.types.Scene, text: str, location: Vector, size: float) -> 
     return label
 
 
-def stage(scene: bpy.types.Scene, rigs: list[bpy.types.Object], labels: list[str]) -> bpy.types.Object:
-    """Head-and-shoulders framing of the characters in a row, three-point lighting, a label under each face.
+#: Distance between the characters in the row (m) and how far the outer ones stand behind the middle one (m).
+SPACING, STAGGER = 0.36, 0.12
+#: Height of the frame's bottom edge (m): above the bust's cut (0.39 m), at the chest.
+FRAME_BOTTOM = 0.475
 
-    Returns the camera. The characters stand on the X axis facing -Y (see :func:`build_human_character`).
+
+def arrange(rigs: list[bpy.types.Object]) -> None:
+    """Stand the characters in a row along X, the middle one in front (like a group photo).
+
+    Neighbours' shoulders overlap; the nearer character covers the farther one's, so no shirt cuts through
+    another. Call before baking (the bake reads the rig's world position).
+    """
+    middle = (len(rigs) - 1) / 2
+    for i, rig in enumerate(rigs):
+        rig.location = ((i - middle) * SPACING, STAGGER * abs(i - middle), 0.0)
+    bpy.context.view_layer.update()
+
+
+def stage(scene: bpy.types.Scene, rigs: list[bpy.types.Object], labels: list[str]) -> bpy.types.Object:
+    """Head-and-shoulders framing of the characters, three-point lighting, each one's label above its head.
+
+    Returns the camera (16:9 frame from the chest up, wide enough for every head). The characters stand as
+    :func:`arrange` puts them, facing -Y (see :func:`build_human_character`).
     """
     xs = [rig.location.x for rig in rigs]
-    centre = Vector(((min(xs) + max(xs)) / 2, 0.0, 0.665))
     width = (max(xs) - min(xs)) + 0.36  # the row of heads; the outer shoulders may leave the frame
+    height = width * 9 / 16
+    centre = Vector(((min(xs) + max(xs)) / 2, 0.0, FRAME_BOTTOM + height / 2))
     cam_data = bpy.data.cameras.new("HeadMotionDemoCamera")
     cam_data.lens = 50
+    cam_data.sensor_fit = "HORIZONTAL"
     camera = bpy.data.objects.new(cam_data.name, cam_data)
     scene.collection.objects.link(camera)
-    distance = width / (2 * math.tan(cam_data.angle_x / 2)) * 1.02
-    camera.location = centre + Vector((0.0, -distance, 0.02))
-    camera.rotation_euler = (centre - camera.location).to_track_quat("-Z", "Y").to_euler()
+    distance = width / (2 * math.tan(cam_data.angle_x / 2))
+    camera.location = centre + Vector((0.0, -distance, 0.0))  # level: the frame's edges are where asked
+    camera.rotation_euler = (math.radians(90), 0.0, 0.0)
     scene.camera = camera
+    heads = Vector((centre.x, 0.0, 0.74))
     for name, energy, offset, size in (("Key", 40.0, (1.2, -1.6, 1.1), 1.5), ("Fill", 12.0, (-1.6, -1.3, 0.3), 2.0),
                                        ("Rim", 45.0, (0.4, 1.4, 1.2), 1.0)):
         light_data = bpy.data.lights.new(f"HeadMotionDemo{name}", "AREA")
@@ -216,25 +238,40 @@ def stage(scene: bpy.types.Scene, rigs: list[bpy.types.Object], labels: list[str
         light_data.size = size
         light = bpy.data.objects.new(light_data.name, light_data)
         scene.collection.objects.link(light)
-        light.location = centre + Vector(offset)
-        light.rotation_euler = (centre - light.location).to_track_quat("-Z", "Y").to_euler()
+        light.location = heads + Vector(offset)
+        light.rotation_euler = (heads - light.location).to_track_quat("-Z", "Y").to_euler()
     scene.world = scene.world or bpy.data.worlds.new("HeadMotionDemoWorld")
     scene.world.color = (0.025, 0.03, 0.04)
     for rig, text in zip(rigs, labels, strict=True):
-        _label(scene, text, Vector((rig.location.x, -0.17, 0.405)), 0.021)
+        _label(scene, text, Vector((rig.location.x, rig.location.y - 0.05, 0.905)), 0.024)
     return camera
 
 
-def configure_render(scene: bpy.types.Scene, width: int, height: int, samples: int) -> None:
-    """Cycles on the CPU with OpenImageDenoise: few samples, one bounce, clean after denoising."""
+def configure_render(scene: bpy.types.Scene, width: int, height: int, samples: int = 1) -> None:
+    """Cycles on the CPU, ``samples`` per pixel and OpenImageDenoise: the cheapest settings that stay clean.
+
+    Measured per 1280x720 frame of three characters (CPU seconds, bpy 5.0.1): one sample 3.4 with the light
+    tree, 1.6 without it (three area lights need no tree); each further sample about 1.6-3.4; the denoiser
+    2.5 at "Fast" quality with the fast prefilter, 5 at "High". The sampling pattern is the same every frame,
+    so the denoised result does not flicker where nothing moves.
+    """
     scene.render.engine = "CYCLES"
-    scene.cycles.device = "CPU"
-    scene.cycles.samples = samples
-    scene.cycles.use_adaptive_sampling = False
-    scene.cycles.use_denoising = True
-    scene.cycles.denoiser = "OPENIMAGEDENOISE"
-    scene.cycles.max_bounces = 1
+    cycles = scene.cycles
+    cycles.device = "CPU"
+    cycles.samples = samples
+    cycles.use_adaptive_sampling = False
+    cycles.use_light_tree = False
+    cycles.use_animated_seed = False
+    cycles.max_bounces = 1
+    cycles.caustics_reflective = cycles.caustics_refractive = False
+    cycles.use_denoising = True
+    cycles.denoiser = "OPENIMAGEDENOISE"
+    cycles.denoising_input_passes = "RGB_ALBEDO_NORMAL"
+    cycles.denoising_prefilter = "FAST"
+    if hasattr(cycles, "denoising_quality"):  # Blender 4.1+
+        cycles.denoising_quality = "FAST"
     scene.render.use_persistent_data = True
+    scene.render.use_motion_blur = False
     scene.render.resolution_x, scene.render.resolution_y = width, height
     scene.render.resolution_percentage = 100
     scene.render.film_transparent = False
