@@ -28,9 +28,7 @@ Only the ``train`` (and ``val``) rows may choose a setting; the ``test`` row is 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -41,7 +39,7 @@ from core.voice.decode import decode_audio
 from core.voice.vad import speech_mask_from_audio
 
 from .dataset import DEFAULT_CACHE, ROOT, list_videos, load_clips
-from .evaluate import RATE, _fit, wasserstein
+from .evaluate import RATE, _fit, wasserstein, write_reports
 from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, split_clips
 
 DEFAULT_SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(14))
@@ -184,10 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.model, args.config, args.parts, args.draws, args.scales, args.stds, cache=not args.no_cache)
     text = markdown(result)
     print(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(text + "\n")
+    write_reports(result, text, args.json, args.markdown)
     return 0
 
 

@@ -346,12 +346,17 @@ def main(argv: list[str] | None = None) -> int:
         result.update(personal(args.model, args.finetuned, args.config, args.reference_s, cache=not args.no_cache))
         text += "\n\n" + personal_markdown(result)
     print(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(text + "\n")
+    write_reports(result, text, args.json, args.markdown)
     return 0
 
+
+
+def write_reports(result: dict, text: str, json_path: str | None, markdown_path: str | None) -> None:
+    """Write the result as JSON and the table as Markdown, where asked."""
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2) + "\n")
+    if markdown_path:
+        Path(markdown_path).write_text(text + "\n")
 
 if __name__ == "__main__":
     sys.exit(main())
