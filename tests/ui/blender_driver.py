@@ -456,6 +456,12 @@ def _video_scene():
     return rig
 
 
+def _clear_video_cache() -> None:
+    """Remove every cached video estimate (``*.npz``) from the extension's user folder (this session's own)."""
+    for entry in EXT.anim.video.cache_dir().glob("*.npz"):
+        entry.unlink()
+
+
 def _invoke_video(op: str = "bake_video"):
     with override():
         return sorted(getattr(bpy.ops.head_motion, op)("INVOKE_DEFAULT"))
@@ -468,20 +474,22 @@ def video_bake_esc_cancels():
         return {"ok": False, "skipped": why}
     yield from _video_scene()
     yield 0.2
+    _clear_video_cache()  # an estimate cached by an earlier check would finish at once
     before = snapshot()
     started = _invoke_video()
     progress = []
     t0 = time.perf_counter()
+    # Esc as soon as a few frames are done: on a fast machine the rest of the clip takes about a second, so
+    # nothing slow (a screenshot) may come between seeing the job mid-way and pressing Esc.
     while time.perf_counter() - t0 < 120:
         ops = modal_running()
         if not ops:
             break
         done, total = getattr(ops[0], "_progress", (0, 1))
         progress.append([done, total])
-        if done >= max(3, total // 5):
+        if done >= 3:
             break
-        yield 0.1
-    shot = screenshot("bake_video_before_esc")
+        yield 0.02
     at_esc = progress[-1] if progress else None
     job = modal_running()[0] if modal_running() else None
     mouse = (region("WINDOW").x + 200, region("WINDOW").y + 200)  # over the 3D view, as a user presses Esc
@@ -495,6 +503,7 @@ def video_bake_esc_cancels():
         yield 0.1
     stopped_after = time.perf_counter() - t_esc
     yield 0.3
+    shot = screenshot("bake_video_after_esc")
     changed = diff(before, snapshot())
     mid_way = at_esc is not None and 0 < at_esc[0] < at_esc[1]
     ok = started == ["RUNNING_MODAL"] and mid_way and not modal_running() and not changed and stopped_after < 10
@@ -515,6 +524,7 @@ def video_bake_progress_and_undo():
         bpy.ops.view3d.view_axis(type="FRONT")
         bpy.ops.view3d.view_selected()
     yield 0.2
+    _clear_video_cache()  # the first bake must read the video, whatever earlier checks left in the cache
     before = snapshot()
     status_idle = _statusbar_pixels("statusbar_idle")
     t0 = time.perf_counter()
@@ -524,7 +534,9 @@ def video_bake_progress_and_undo():
         done, total = getattr(modal_running()[0], "_progress", (0, 1))
         if not progress or progress[-1] != [done, total]:
             progress.append([done, total])
-        if shot is None and total > 1 and done >= total * 0.4:
+        # The screenshots block this loop for a while (the job may finish meanwhile on a fast machine): take
+        # them once the job has shown growing progress a few times.
+        if shot is None and total > 1 and done >= total * 0.2 and len(progress) >= 3:
             DRAWS.clear()
             DRAW_ERRORS.clear()
             del ERRORS[:]
@@ -532,7 +544,7 @@ def video_bake_progress_and_undo():
             status_busy = _statusbar_pixels("statusbar_busy")
             running = {"drawn": dict(DRAWS), "draw_errors": {k: v[-1] for k, v in DRAW_ERRORS.items()},
                        "printed_errors": list(ERRORS), "progress": [done, total]}
-        yield 0.1
+        yield 0.02
     first_s = time.perf_counter() - t0
     yield 0.2
     rig = bpy.data.objects["Character"]

@@ -53,6 +53,7 @@ def test_linked_rig_bake_is_refused_without_change(ui):
 def test_panels_draw_while_a_job_runs(ui):
     r = _result(ui, "video_bake_progress_and_undo")
     running = r["while_running"]
+    assert running is not None, f"the job was never seen running 20% done: {r}"
     assert not running["draw_errors"] and not running["printed_errors"], running
     assert "HEADMOTION_PT_video" in running["drawn"], running["drawn"]
 
