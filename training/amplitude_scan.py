@@ -38,9 +38,9 @@ from core.motion.synthetic import generate_synthetic, preset_settings
 from core.voice.decode import decode_audio
 from core.voice.vad import speech_mask_from_audio
 
-from .dataset import DEFAULT_CACHE, ROOT, list_videos, load_clips
-from .evaluate import RATE, _fit, wasserstein, write_reports
-from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, split_clips
+from .dataset import ROOT
+from .evaluate import RATE, _fit, load_split, wasserstein, write_reports
+from .train import DEFAULT_CONFIG
 
 DEFAULT_SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(14))
 DEFAULT_STDS = tuple(round(1.0 + 0.5 * i, 1) for i in range(13))
@@ -113,12 +113,8 @@ def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_st
 
 
 def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds, cache: bool = True) -> dict:
-    config = load_config(config_path)
-    data_config = data_config_of(config)
+    data_config, videos, split = load_split(config_path, cache)
     fps = data_config.fps
-    videos = {v.stem: v for folder in config["data_dirs"] for v in list_videos(resolve_dir(folder))}
-    clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
-    split = split_clips(clips, config["split"])
     default_std = np.asarray(load_model(model).metadata.style_default, dtype=np.float64)[:3]
     out: dict = {"model": model, "default_std": default_std.tolist(), "parts": {}}
     for part in parts:

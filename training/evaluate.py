@@ -52,7 +52,7 @@ from core.motion.synthetic import generate_synthetic, preset_settings
 from core.voice.decode import decode_audio
 from core.voice.vad import speech_mask_from_audio
 
-from .dataset import DEFAULT_CACHE, ROOT, Clip, list_videos, load_clips
+from .dataset import DEFAULT_CACHE, ROOT, Clip, DataConfig, list_videos, load_clips
 from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, split_clips
 
 RATE = 16000
@@ -174,16 +174,22 @@ def _mean(rows: list[dict], key: str) -> float | list:
     return np.nanmean(values, axis=0).tolist() if values.ndim > 1 else float(np.nanmean(values))
 
 
+def load_split(config_path: str, cache: bool = True) -> tuple[DataConfig, dict[str, Path], dict[str, list[Clip]]]:
+    """The training config's data settings, its videos by clip name and its clips by split part ("train", "val",
+    "test"), with the estimated poses from the pose cache when ``cache``."""
+    config = load_config(config_path)
+    data_config = data_config_of(config)
+    videos = {v.stem: v for folder in config["data_dirs"] for v in list_videos(resolve_dir(folder))}
+    clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
+    return data_config, videos, split_clips(clips, config["split"])
+
+
 def evaluate(
     model: str, previous: str | None, config_path: str, draws: int = 5, cache: bool = True,
     fixed_amplitude: bool = False,
 ) -> dict:
-    config = load_config(config_path)
-    data_config = data_config_of(config)
+    data_config, videos, parts = load_split(config_path, cache)
     fps = data_config.fps
-    videos = {v.stem: v for folder in config["data_dirs"] for v in list_videos(resolve_dir(folder))}
-    clips = load_clips(list(videos.values()), data_config, DEFAULT_CACHE if cache else None)
-    parts = split_clips(clips, config["split"])
     test, pool = parts["test"], parts["train"]
     methods = Methods(model, previous, pool, fixed_amplitude)
     audio = {c.name: decode_audio(str(videos[c.name]), RATE).samples for c in test}
