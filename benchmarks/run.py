@@ -297,7 +297,7 @@ def bench_video() -> list[Result]:
     video = EXT.core.video
     runs: dict[str, Callable[[], object]] = {
         "ours": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings()),
-        "ours, one run (workers=1)": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings(workers=1)),
+        "ours, one thread (cpus=1)": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings(), cpus=1),
         "ours, refine_landmarks off": lambda: video.estimate_video(
             VIDEO_CLIP, video.EstimationSettings(refine_landmarks=False)),
         "plain FaceMesh+PnP": lambda: _plain_facemesh_pnp(VIDEO_CLIP),
@@ -305,8 +305,9 @@ def bench_video() -> list[Result]:
         "decoding only": lambda: _decode_only(VIDEO_CLIP),
     }
     n = _decode_only(VIDEO_CLIP)
-    parts = video.segments.worker_count(0, n)
-    print(f"  (the estimator measures this clip in {parts} part(s) on as many threads: core/video/segments.py)")
+    parts = video.segments.part_count(n)
+    print(f"  (the estimator measures this clip in {parts} part(s) on {video.segments.thread_count(parts)} "
+          "thread(s): core/video/segments.py)")
     wall: dict[str, list[float]] = {key: [] for key in runs}
     cpu: dict[str, list[float]] = {key: [] for key in runs}
     for _ in range(2):

@@ -7,7 +7,8 @@ Pipeline (:func:`estimate_video`)
     2. Face landmarks of the followed face (:mod:`core.video.landmarks`; stale crops are processed again).
     3. :func:`core.video.head_pose.fit_pose` per frame (started from the previous frame's fit), plus the lip
        gap and lip keypoints (:func:`core.video.head_pose.lip_signals`): :mod:`core.video.measure`. A long
-       file is measured in consecutive parts on parallel threads (:mod:`core.video.segments`).
+       file is measured in consecutive parts that depend on the file alone, on one thread per core
+       (:mod:`core.video.segments`).
     4. Frames whose reprojection error is far above the clip's median are rejected.
     5. FaceMesh's under-reported out-of-plane turns are corrected (:func:`core.video.head_pose.turn_corrected`);
        every frame's rotation is taken relative to the neutral pose (:mod:`core.video.neutral`) and converted
@@ -50,6 +51,7 @@ def _measure(
     settings: EstimationSettings,
     progress: ProgressCallback | None,
     cancel: CancelCallback | None,
+    cpus: int | None = None,
 ) -> tuple[Raw, float, tuple[int, int], int]:
     capture, fps, total = open_video(path)  # file errors first: they are the user's to fix
 
@@ -57,8 +59,8 @@ def _measure(
         return FaceTracker(Landmarker(settings, threads=threads), settings)
 
     try:
-        raw = measure_video(str(path), capture, fps, total, settings.workers, make_tracker,
-                            settings.pose_fit_settings(), progress, cancel)
+        raw = measure_video(str(path), capture, fps, total, make_tracker, settings.pose_fit_settings(), progress,
+                            cancel, cpus)
     finally:
         capture.release()
     n = len(raw)
@@ -72,8 +74,13 @@ def estimate_video(
     settings: EstimationSettings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCallback | None = None,
+    *,
+    cpus: int | None = None,
 ) -> EstimationResult:
     """Measure the head motion of the person in the video at ``path`` (see the module docs).
+
+    ``cpus``: the CPU count to plan the measuring threads for (``None``: this machine's); only the speed
+    depends on it, the result depends on the file and ``settings`` alone (:mod:`core.video.segments`).
 
     ``progress(done_frames, total_frames)`` is called after every frame (every 0.05 s while parts run in
     parallel; ``total_frames`` is the container's estimate, never below ``done_frames``) and once at the end
@@ -87,7 +94,7 @@ def estimate_video(
     """
     settings = (settings or EstimationSettings()).validate()
     path = Path(path)
-    raw, fps, size, n = _measure(path, settings, progress, cancel)
+    raw, fps, size, n = _measure(path, settings, progress, cancel, cpus)
     if n == 0:
         raise MediaError(f"'{path.name}' holds no video frames (zero length, or not a video).", str(path), "empty")
     if n == 1:

@@ -25,10 +25,12 @@ class FrameReader:
 
     Use as a context manager: leaving it (also early, on cancel or error) stops the thread; the capture is
     the caller's to release afterwards. An exception raised while decoding is raised again in the caller.
+    ``grabbed``: the capture's current frame was grabbed (``grab()``) but not yet retrieved; it comes first.
     """
 
-    def __init__(self, capture: Any, ahead: int = AHEAD) -> None:
+    def __init__(self, capture: Any, ahead: int = AHEAD, grabbed: bool = False) -> None:
         self._capture = capture
+        self._grabbed = grabbed
         self._queue: queue.Queue[tuple[np.ndarray, float] | BaseException | None] = queue.Queue(maxsize=ahead)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, name="head-motion-video-reader", daemon=True)
@@ -47,8 +49,10 @@ class FrameReader:
 
         try:
             cv2 = import_cv2()
+            grabbed = self._grabbed
             while not self._stop.is_set():
-                ok, frame = self._capture.read()
+                ok, frame = self._capture.retrieve() if grabbed else self._capture.read()
+                grabbed = False
                 if not ok or frame is None:
                     break
                 msec = float(self._capture.get(cv2.CAP_PROP_POS_MSEC))

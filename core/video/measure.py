@@ -78,12 +78,15 @@ def measure_run(
     raw: Raw,
     stop: Callable[[float], bool],
     done: Callable[[], None] | None = None,
+    grabbed: bool = False,
 ) -> None:
     """Measure ``capture``'s frames from where it stands into ``raw`` until the file ends (``raw.reached_end``)
     or ``stop(msec)`` (called with each frame's presentation time before it is measured) returns True.
-    ``done()`` is called after every measured frame. The capture is the caller's to release."""
+    ``done()`` is called after every measured frame; ``grabbed``: the capture's current frame was grabbed and
+    not yet retrieved, and is the first (:class:`core.video.frames.FrameReader`). The capture is the caller's
+    to release."""
     previous_fit: PoseFit | None = None
-    with FrameReader(capture) as frames:
+    with FrameReader(capture, grabbed=grabbed) as frames:
         for rgb, msec in frames:
             if stop(msec):
                 break

@@ -54,9 +54,9 @@ class EstimationSettings:
     that is undone (:class:`core.video.head_pose.PoseFitSettings`; 1 = none). ``robust_fit``: landmarks far
     off the fitted face lose weight (:func:`core.video.head_pose.robust_refine`). ``refine_landmarks``:
     FaceMesh's attention model, which places the lips and eyes better (the lip signals, hence the speech
-    mask from the lips, follow the mouth markedly better) at about 10% more landmark time. ``workers``:
-    threads that measure consecutive parts of a long video at once (0 = the CPU count, at most 4; 1 = one
-    run; :mod:`core.video.segments`).
+    mask from the lips, follow the mouth markedly better) at about 10% more landmark time.
+    How many threads measure a long video is no setting: it changes only the speed, never the result
+    (:mod:`core.video.segments`).
     """
 
     fov_deg: float = DEFAULT_FOV_DEG
@@ -83,7 +83,6 @@ class EstimationSettings:
     pitch_gain: float = DEFAULT_PITCH_GAIN
     robust_fit: bool = True
     refine_landmarks: bool = True
-    workers: int = 0
 
     def validate(self) -> EstimationSettings:
         """Raise :class:`SettingsError` when a value is out of range; return ``self``."""
@@ -96,7 +95,7 @@ class EstimationSettings:
         elif isinstance(self.neutral, bool) or not isinstance(self.neutral, (int, np.integer)) or self.neutral < 0:
             raise SettingsError(f"neutral must be 'median' or a frame index >= 0, got {self.neutral!r}.")
         for name, minimum, maximum in (("max_gap_frames", 0, MAX_FRAMES), ("hampel_half_window", 1, MAX_FILTER_FRAMES),
-                                       ("max_faces", 1, 100), ("workers", 0, 64)):
+                                       ("max_faces", 1, 100)):
             value = getattr(self, name)
             if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                     or not minimum <= value <= maximum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import time
@@ -15,8 +16,10 @@ from core.rotation import character_rotation, matrix_from_axis_angle
 from core.track import PoseTrack
 from core.video import EstimationResult, EstimationSettings, estimate_video, estimate_video_cached
 from core.video.estimation import _measure
-from core.video.landmarks import _choose_face, _crop_change
+from core.video.landmarks import FaceTracker, Landmarker, _choose_face, _crop_change, open_video
+from core.video.measure import Raw
 from core.video.neutral import median_rotation
+from core.video.segments import MAX_PARTS, MIN_PART_FRAMES, measure_video, part_count, thread_count
 from core.video.stabilize import fill_gaps, find_gaps, hampel, one_euro, stabilize
 
 cv2 = pytest.importorskip("cv2")
@@ -28,6 +31,7 @@ if not DEV.is_dir():  # a checkout next to shared/, or the workspace layout
     DEV = Path("/work/shared/data/dev")
 CLIPS = sorted(DEV.glob("*.mp4"))
 SMALL_CLIP = DEV / "voxceleb2_pcavs_Input_00010.mp4"  # 106 frames, 224x224
+LONG_CLIP = DEV / "mimictalk_German_20s.mp4"  # 500 frames, 512x512: measured in two parts
 MOVING_CLIP = DEV / "voxceleb2_pcavs_Pose_Source_620900105.mp4"  # 108 frames, yaw std 8 degrees
 needs_clips = pytest.mark.skipif(not CLIPS, reason="development clips (shared/data/dev) not available")
 
@@ -388,19 +392,90 @@ def test_missing_landmark_runtimes_are_reported(monkeypatch):
         estimate_video(SMALL_CLIP)
 
 
-@needs_clips
-def test_parts_measured_in_parallel_join_into_the_one_run_track():
-    """A 500-frame clip measured in two parts on two threads gives the frames, times and motion of one run
-    (the parts differ only where the second starts, with a fresh face detection)."""
-    from core.video.segments import MIN_PART_FRAMES, worker_count
+def _same_result(a: EstimationResult, b: EstimationResult) -> None:
+    """Every field of two results equal, arrays bit for bit."""
+    for name in (f.name for f in dataclasses.fields(EstimationResult)):
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(y, x, err_msg=name)
+        else:
+            assert y == x, name
 
-    clip = DEV / "mimictalk_German_20s.mp4"
-    assert worker_count(2, 500) == 2 and worker_count(0, MIN_PART_FRAMES) == 1 and worker_count(1, 10**6) == 1
-    one = estimate_video(clip, EstimationSettings(workers=1))
-    two = estimate_video(clip, EstimationSettings(workers=2))
-    assert two.n_frames == one.n_frames == 500
-    np.testing.assert_array_equal(two.times, one.times)
-    assert two.found.all() and one.found.all()
-    diff = np.abs(two.angles - one.angles)
-    assert diff.mean() < 0.02 and diff.max() < 0.5, (diff.mean(axis=0), diff.max(axis=0))
-    np.testing.assert_allclose(two.lip_gap, one.lip_gap, atol=0.02)
+
+def _measured(clip: Path, total: int | None = None, cpus: int | None = None) -> Raw:
+    """segments.measure_video on ``clip`` with the default settings; ``total`` in place of the stated count."""
+    settings = EstimationSettings()
+    capture, fps, stated = open_video(clip)
+    try:
+        return measure_video(str(clip), capture, fps, stated if total is None else total,
+                             lambda threads: FaceTracker(Landmarker(settings, threads=threads), settings),
+                             settings.pose_fit_settings(), None, None, cpus)
+    finally:
+        capture.release()
+
+
+def test_parts_depend_on_the_frame_count_threads_on_the_cpus():
+    assert [part_count(n) for n in (0, 299, 300, 599, 600, 10**6)] == [1, 1, 2, 2, 4, 4]
+    assert part_count(MIN_PART_FRAMES * MAX_PARTS) == MAX_PARTS
+    assert thread_count(2, 16) == 2 and thread_count(4, 1) == 1 and thread_count(4, 3) == 3
+    assert thread_count(4) == min(4, os.cpu_count() or 1)
+    assert "workers" not in EstimationSettings().to_dict()  # no setting changes only the speed
+
+
+@needs_clips
+@pytest.mark.parametrize("landmarks, cpu_counts", [("auto", (1, 2, 4, 16)), ("litert", (1, 16))])
+def test_same_video_same_result_whatever_the_cpu_count(landmarks, cpu_counts):
+    """A 500-frame clip (two parts) estimated as if on 1, 2, 4 or 16 CPUs: bit-identical results (on LiteRT,
+    also with 1 or 4 interpreter threads a part)."""
+    if landmarks == "litert" and importlib.util.find_spec("ai_edge_litert") is None:
+        pytest.skip("ai-edge-litert not installed")
+    settings = EstimationSettings(landmarks=landmarks)
+    results = [estimate_video(LONG_CLIP, settings, cpus=cpus) for cpus in cpu_counts]
+    assert results[0].n_frames == 500 and results[0].found.all()
+    for other in results[1:]:
+        _same_result(results[0], other)
+
+
+@needs_clips
+def test_four_parts_on_fewer_threads_join_into_the_one_run_track(tmp_path):
+    """A 1000-frame clip (every frame of the 500-frame one twice) is measured in four parts; on one thread or
+    three the measurements are bit-identical, and they differ from one run only after the parts' starts
+    (each with a fresh face detection): same frames and times, rotations within a fraction of a degree."""
+    clip = tmp_path / "slow.mp4"
+    source = cv2.VideoCapture(str(LONG_CLIP))
+    writer = None
+    while True:
+        ok, frame = source.read()
+        if not ok:
+            break
+        if writer is None:
+            writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, frame.shape[1::-1])
+        writer.write(frame)
+        writer.write(frame)
+    source.release()
+    writer.release()
+    one_thread, three = _measured(clip, cpus=1), _measured(clip, cpus=3)
+    one_run = _measured(clip, total=1)
+    assert len(one_thread) == len(one_run) == 1000 and one_thread.msec == three.msec == one_run.msec
+    np.testing.assert_array_equal(np.array(three.rotation), np.array(one_thread.rotation))
+    parted, single = np.array(one_thread.rotation), np.array(one_run.rotation)
+    np.testing.assert_array_equal(parted[:250], single[:250])  # the first part is the one run's start
+    cos = np.clip((np.einsum("nij,nij->n", parted, single) - 1.0) / 2.0, -1.0, 1.0)
+    degrees = np.degrees(np.arccos(cos))
+    assert part_count(1000) == 4 and (degrees[[250, 500, 750]] > 0.0).all()  # fresh detections at the starts
+    assert degrees.max() < 1.0 and degrees.mean() < 0.05, (degrees.mean(), degrees.max())
+
+
+@needs_clips
+def test_cancel_stops_the_parts_within_a_fraction_of_a_second():
+    asked, reported = [], []
+    start = time.perf_counter()
+
+    def cancel() -> bool:
+        asked.append(time.perf_counter())
+        return asked[-1] - start > 0.5
+
+    with pytest.raises(Cancelled):
+        estimate_video(LONG_CLIP, progress=lambda done, total: reported.append(done), cancel=cancel, cpus=2)
+    assert time.perf_counter() - asked[-1] < 0.5 and reported and reported == sorted(reported)
+    assert len(asked) > 5 and np.diff(asked[1:]).max() < 0.2  # asked before the seeks, then every POLL_S
