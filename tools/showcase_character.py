@@ -7,7 +7,8 @@ tools/extract_showcase_character.py; source and licence in samples/README.md).
 Bones (Rigify-style names the extension recognises): root → chest → neck → head, eye.L / eye.R under the head,
 placed at MakeHuman's own joint positions. The skin is weighted to chest, neck and head by smooth blends across
 two slanted planes (the chin and jaw go with the head, the throat with the neck), the eyeballs to their eye
-bones. Materials: skin, a shirt below the collar line, eyes with iris and pupil.
+bones. Materials: skin with a shirt below a smooth collar line (a shader blend over a position attribute, so
+the edge does not follow the coarse mesh's faces), eyes with iris and pupil.
 """
 
 from __future__ import annotations
@@ -55,6 +56,37 @@ def _material(name: str, color, roughness: float = 0.5, subsurface: float = 0.0)
         bsdf.inputs["Subsurface Weight"].default_value = subsurface
         bsdf.inputs["Subsurface Radius"].default_value = (0.01, 0.004, 0.002)
     return mat
+
+
+#: The float point attribute holding each vertex's signed height above the collar plane (m): a linear function
+#: of the position, so its interpolation across a face is exact and the shirt's edge is a smooth line.
+COLLAR_ATTRIBUTE = "head_motion_collar"
+#: Width (m) of the soft edge between skin and shirt.
+COLLAR_EDGE = 0.002
+
+
+def _skin_and_shirt(material: bpy.types.Material, shirt: bpy.types.Material) -> None:
+    """Turn ``material`` (skin) into skin above the collar plane and ``shirt``'s colour below it, blended over
+    :data:`COLLAR_EDGE` by the :data:`COLLAR_ATTRIBUTE` attribute."""
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    skin_bsdf = next(n for n in nodes if n.type == "BSDF_PRINCIPLED")
+    out = next(n for n in nodes if n.type == "OUTPUT_MATERIAL")
+    shirt_bsdf = nodes.new("ShaderNodeBsdfPrincipled")
+    source = next(n for n in shirt.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+    for socket in ("Base Color", "Roughness"):
+        shirt_bsdf.inputs[socket].default_value = source.inputs[socket].default_value
+    height = nodes.new("ShaderNodeAttribute")
+    height.attribute_name = COLLAR_ATTRIBUTE
+    edge = nodes.new("ShaderNodeMapRange")
+    edge.interpolation_type = "SMOOTHSTEP"
+    edge.inputs["From Min"].default_value = -COLLAR_EDGE / 2
+    edge.inputs["From Max"].default_value = COLLAR_EDGE / 2
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(height.outputs["Fac"], edge.inputs["Value"])
+    links.new(edge.outputs["Result"], mix.inputs["Fac"])  # 0 below the collar (shirt), 1 above (skin)
+    links.new(shirt_bsdf.outputs["BSDF"], mix.inputs[1])
+    links.new(skin_bsdf.outputs["BSDF"], mix.inputs[2])
+    links.new(mix.outputs["Shader"], out.inputs["Surface"])
 
 
 MATERIALS = (
@@ -130,19 +162,21 @@ def build_human_character(name: str = "HeadMotionHuman", scene: bpy.types.Scene 
         tones[SKIN] = (tones[SKIN][0], skin_tone, *tones[SKIN][2:])
     for mat_name, color, rough, sss in tones:
         mesh.materials.append(_material(f"{name}_{mat_name.split('_')[1]}", color, rough, sss))
+    _skin_and_shirt(mesh.materials[SKIN], mesh.materials[SHIRT])
+    collar = neck.z - 0.045
+    above_collar = mesh.attributes.new(COLLAR_ATTRIBUTE, "FLOAT", "POINT")
+    above_collar.data.foreach_set("value", (z - collar - 0.25 * (y - neck.y)).astype(np.float32))
     bm = bmesh.new()
     bm.from_mesh(mesh)
     bm.verts.ensure_lookup_table()
     eyes = set(eye_verts["eye.L"]) | set(eye_verts["eye.R"])
-    collar = neck.z - 0.045
     eye_faces = []
-    for f in bm.faces:
+    for f in bm.faces:  # skin and shirt share one material (the collar attribute); eyes have their own
         if all(v.index in eyes for v in f.verts):
             f.material_index = SCLERA
             eye_faces.append(f)
         else:
-            c = f.calc_center_median()
-            f.material_index = SHIRT if c.z < collar + 0.25 * (c.y - neck.y) else SKIN
+            f.material_index = SKIN
     # Finer eyeballs (new faces keep their material, new vertices their interpolated eye weights), then the
     # iris and pupil around each eye's forward axis (-Y).
     bmesh.ops.subdivide_edges(bm, edges=list({e for f in eye_faces for e in f.edges}), cuts=3, use_grid_fill=True)
@@ -195,8 +229,8 @@ def _label(scene: bpy.types.Scene, text: str, location: Vector, size: float) -> 
 
 #: Distance between the characters in the row (m) and how far the outer ones stand behind the middle one (m).
 SPACING, STAGGER = 0.36, 0.12
-#: Height of the frame's bottom edge (m): above the bust's cut (0.39 m), at the chest.
-FRAME_BOTTOM = 0.475
+#: Height of the frame's bottom edge (m) in the middle character's plane: above the bust's cut (0.39 m), at the chest
+FRAME_BOTTOM = 0.46
 
 
 def arrange(rigs: list[bpy.types.Object]) -> None:
@@ -218,7 +252,7 @@ def stage(scene: bpy.types.Scene, rigs: list[bpy.types.Object], labels: list[str
     :func:`arrange` puts them, facing -Y (see :func:`build_human_character`).
     """
     xs = [rig.location.x for rig in rigs]
-    width = (max(xs) - min(xs)) + 0.36  # the row of heads; the outer shoulders may leave the frame
+    width = (max(xs) - min(xs)) + 0.30  # the row of heads; the outer shoulders may leave the frame
     height = width * 9 / 16
     centre = Vector(((min(xs) + max(xs)) / 2, 0.0, FRAME_BOTTOM + height / 2))
     cam_data = bpy.data.cameras.new("HeadMotionDemoCamera")
