@@ -23,13 +23,15 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..errors import ModelError, SettingsError
 from ..voice.features import FeatureConfig, audio_features
 from ..voice.prosody import ProsodyConfig, silence_row
+
+_Config = TypeVar("_Config", FeatureConfig, ProsodyConfig)
 
 #: Key of the metadata JSON inside the ONNX file (``metadata_props``).
 METADATA_KEY = "head_motion.posegan"
@@ -170,19 +172,8 @@ class PoseGanMetadata:
             raise ModelError(f"The metadata of PoseGAN model '{name}' has no valid 'fps' (got {data.get('fps')!r}).")
         if data["version"] == 2:
             return cls._from_dict_v2(data, name, fps)
-        raw_config = data.get("feature_config")
-        if not isinstance(raw_config, dict):
-            raise ModelError(f"The metadata of PoseGAN model '{name}' lacks 'feature_config'.")
-        try:
-            config = FeatureConfig.from_dict(raw_config)
-        except (SettingsError, TypeError) as exc:
-            raise ModelError(f"PoseGAN model '{name}' was made for other audio features: {exc}") from None
+        config = _audio_config(data, "feature_config", FeatureConfig, name)
         dim = config.dim
-        if data.get("feature_dim", dim) != dim:
-            raise ModelError(
-                f"The metadata of PoseGAN model '{name}' is inconsistent: feature_dim {data.get('feature_dim')!r} "
-                f"but its feature_config gives {dim} values per frame."
-            )
         time_multiple = _integer(data, "time_multiple", name, 1, 1)
         window = _integer(data, "window_frames", name, 1, 256)
         window = -(-window // time_multiple) * time_multiple
@@ -205,19 +196,8 @@ class PoseGanMetadata:
 
     @classmethod
     def _from_dict_v2(cls, data: dict, name: str, fps: float) -> PoseGanMetadata:
-        raw_config = data.get("prosody_config")
-        if not isinstance(raw_config, dict):
-            raise ModelError(f"The metadata of PoseGAN model '{name}' lacks 'prosody_config'.")
-        try:
-            config = ProsodyConfig.from_dict(raw_config)
-        except (SettingsError, TypeError) as exc:
-            raise ModelError(f"PoseGAN model '{name}' was made for other audio features: {exc}") from None
+        config = _audio_config(data, "prosody_config", ProsodyConfig, name)
         dim = config.dim
-        if data.get("feature_dim", dim) != dim:
-            raise ModelError(
-                f"The metadata of PoseGAN model '{name}' is inconsistent: feature_dim {data.get('feature_dim')!r} "
-                f"but its prosody_config gives {dim} values per frame."
-            )
         style = data.get("style")
         if not isinstance(style, dict) or not isinstance(style.get("names"), list) or not style["names"]:
             raise ModelError(f"The metadata of PoseGAN model '{name}' lacks its 'style' description.")
@@ -246,6 +226,24 @@ class PoseGanMetadata:
             style_default=default,
             style_scale=scale,
         )
+
+
+def _audio_config(data: dict, key: str, kind: type[_Config], name: str) -> _Config:
+    """The audio-feature settings stored under ``key`` in model ``name``'s metadata (``kind``: the settings class
+    of that model version), checked against the metadata's ``feature_dim``; :class:`ModelError` otherwise."""
+    raw = data.get(key)
+    if not isinstance(raw, dict):
+        raise ModelError(f"The metadata of PoseGAN model '{name}' lacks '{key}'.")
+    try:
+        config = kind.from_dict(raw)
+    except (SettingsError, TypeError) as exc:
+        raise ModelError(f"PoseGAN model '{name}' was made for other audio features: {exc}") from None
+    if data.get("feature_dim", config.dim) != config.dim:
+        raise ModelError(
+            f"The metadata of PoseGAN model '{name}' is inconsistent: feature_dim {data.get('feature_dim')!r} "
+            f"but its {key} gives {config.dim} values per frame."
+        )
+    return config
 
 
 # -- the model ---------------------------------------------------------------------------------------------
