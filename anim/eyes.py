@@ -2,7 +2,7 @@
 
 :func:`bake_eyes` reads (the rig's eyes, lids and shape keys, the head's motion, the gaze target's position per
 frame), makes one call to :func:`core.eyes.generate_eyes` (plus the per-joint rotation maths of
-:func:`core.rig.chain.chain_rotations` and the shape-key values of :mod:`core.eyes.channels`), and only then
+:func:`core.rig.chain.chain_values` and the shape-key values of :mod:`core.eyes.channels`), and only then
 writes keys, so any error leaves the scene unchanged. The rules are the head bake's (docs/conventions.md): New
 Action keeps the original action (the eye channels go into the Head Motion action, or a copy is made), Replace
 rewrites the eye channels in the range; shape keys get their own Head Motion action on the mesh's shape-key
@@ -21,7 +21,7 @@ from ..core import keyreduce
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeTrack, GazeTarget, generate_eyes
 from ..core.eyes.channels import find_upper_lids, shape_key_values, upper_lid_angles
-from ..core.rig.chain import ChainJoint, chain_rotations
+from ..core.rig.chain import ChainJoint, chain_values
 from ..core.rig.matching import match_head_and_neck
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
@@ -126,7 +126,7 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
         keep = np.arange(len(frames)) if keyed else reduced  # a keyed channel is followed on every frame
         current = _current_values(obj, base, path, count, static, frames[keep])
         rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
-        (values, _), = chain_rotations(angles[keep], rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
+        values, = chain_values(angles[keep], rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
         out.append((path, frames[keep], values, bone))
     return out
 
@@ -149,7 +149,7 @@ def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
         rows = np.arange(len(frames)) if keyed else keep
         current = _current_values(eye, base, prop, count, static, frames[rows])
         angles = np.column_stack([eyes.yaw[rows, i], eyes.pitch[rows, i], np.zeros(len(rows))])
-        (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(eye_object_rest(eye)[0], mode, current)])
+        values, = chain_values(angles, rig.head.basis, [ChainJoint(eye_object_rest(eye)[0], mode, current)])
         out.append((eye, prop, frames[rows], values))
     return out
 

@@ -352,3 +352,37 @@ def test_eye_objects_parented_to_the_head_bone(ext, empty_scene):
     assert errors[~result.eyes.aversion].max() < 1.0, errors[~result.eyes.aversion].max()
     eyes_mod.clear_eyes(rig)
     assert all(e.animation_data.action is None for e in eyes)
+
+
+def test_still_gaze_targets_are_placed_as_the_depsgraph_places_them(ext, empty_scene):
+    """A gaze target nothing animates is placed from its own transform and its object parents' (delta transforms,
+    parent inverse), without evaluating the scene, where the depsgraph would put it; a target on a bone is left to
+    the depsgraph; a new object, whose matrix_world is stale, is placed where it is."""
+    from mathutils import Euler, Matrix
+
+    scene = empty_scene
+    rig = build_rig(RIGS["rigify_roll"], scene)
+    rig_mod = _mod(ext, "anim.eye_rig")
+    holder = bpy.data.objects.new("Holder", None)
+    scene.collection.objects.link(holder)
+    holder.location, holder.rotation_euler, holder.scale = (1.0, -0.5, 0.3), Euler((0.3, -0.2, 1.1)), (1.5, 1, 0.7)
+    child = bpy.data.objects.new("Child", None)
+    scene.collection.objects.link(child)
+    child.parent = holder
+    child.matrix_parent_inverse = Matrix.Translation((0.2, 0.1, -0.4)) @ Euler((0.1, 0.5, -0.3)).to_matrix().to_4x4()
+    child.location, child.delta_location, child.delta_rotation_euler = (0.3, -1.2, 0.5), (0.1, 0.0, 0.2), (0, 0, 0.4)
+    on_bone = bpy.data.objects.new("OnBone", None)
+    scene.collection.objects.link(on_bone)
+    on_bone.parent, on_bone.parent_type, on_bone.parent_bone = rig, "BONE", "head"
+    on_bone.location = (0.0, 0.3, -0.5)
+    fresh = bpy.data.objects.new("Fresh", None)
+    scene.collection.objects.link(fresh)
+    frames = np.arange(1.0, 4.0)
+    placed = {obj.name: rig_mod.target_points(obj, frames, scene) for obj in (child, on_bone, fresh)}
+    fresh.location = (0.7, -3.0, 1.2)
+    placed["Fresh"] = rig_mod.target_points(fresh, frames, scene)
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    for obj in (child, on_bone, fresh):
+        expected = np.array(obj.evaluated_get(depsgraph).matrix_world.translation)
+        np.testing.assert_allclose(placed[obj.name], np.tile(expected, (3, 1)), atol=1e-5)
+    assert np.linalg.norm(placed["Child"][0] - np.array(child.location)) > 0.5  # the parents really moved it
