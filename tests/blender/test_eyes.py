@@ -386,3 +386,65 @@ def test_still_gaze_targets_are_placed_as_the_depsgraph_places_them(ext, empty_s
         expected = np.array(obj.evaluated_get(depsgraph).matrix_world.translation)
         np.testing.assert_allclose(placed[obj.name], np.tile(expected, (3, 1)), atol=1e-5)
     assert np.linalg.norm(placed["Child"][0] - np.array(child.location)) > 0.5  # the parents really moved it
+
+
+def _eye_in_head(obj, eye: str, head: str) -> tuple[float, float]:
+    """(yaw, pitch) degrees of ``eye``'s evaluated gaze in the head's frame, for a character facing -Y, up +Z."""
+    def delta(bone):
+        posed = (obj.matrix_world @ obj.pose.bones[bone].matrix).to_quaternion()
+        return posed @ (obj.matrix_world @ obj.data.bones[bone].matrix_local).to_quaternion().inverted()
+
+    gaze = (delta(head).inverted() @ delta(eye)) @ Vector((0.0, -1.0, 0.0))
+    return math.degrees(math.atan2(gaze.x, -gaze.y)), math.degrees(math.asin(gaze.z))
+
+
+
+def _eye_keys(ext, obj) -> dict[tuple[str, int], np.ndarray]:
+    """Every eye and lid F-curve's keys (frame, value pairs) on ``obj``'s action."""
+    out = {}
+    for fc in ext.anim.fcurves.channels_for(obj, create=False).fcurves:
+        if any(f'"{bone}"' in fc.data_path for bone in ("eye.L", "eye.R", "lid.T.L", "lid.T.R")):
+            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+            fc.keyframe_points.foreach_get("co", co)
+            out[(fc.data_path, fc.array_index)] = co
+    return out
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_export_pose_file_writes_the_baked_eyes(ext, empty_scene, tmp_path, suffix):
+    """Eyes on, Generate & Bake, then Export Pose File: the file's eye columns are the baked eyes (the evaluated
+    eye-in-head angles), and Bake Pose File of that file (after Clear, which also gives the eye and lid bones their
+    pre-bake pose back) writes the same eye and lid keys."""
+    files = _mod(ext, "core.eyes.files")
+    scene = empty_scene
+    scene.frame_end = 150
+    obj = _mod(ext, "anim.sample_character").build_sample_character(scene=scene)
+    _camera(scene, (0.5, -2.0, 1.9))
+    bpy.context.view_layer.objects.active = obj
+    scene.head_motion.target = obj
+    scene.head_motion_eyes.enabled = True
+    scene.head_motion_eyes.blink_rate = 40.0
+    assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
+    baked = _eye_keys(ext, obj)
+    assert len(baked) == 16  # 2 eyes + 2 lids, 4 quaternion channels each
+    path = tmp_path / f"take.{suffix}"
+    assert bpy.ops.head_motion.export_track(filepath=str(path)) == {"FINISHED"}
+    track = ext.core.track.PoseTrack.load(path)
+    assert track.eye_groups() == ("gaze", "blink") and len(track) == 150
+    stored = files.load_eyes(path, track)
+    assert stored.blink_count > 0 and np.ptp(stored.yaw[:, 0]) > 5.0
+    for i in range(0, 150, 7):
+        scene.frame_set(int(track.frames[i]))
+        for side, bone in enumerate(("eye.L", "eye.R")):
+            yaw, pitch = _eye_in_head(obj, bone, "head")
+            assert yaw == pytest.approx(stored.yaw[i, side], abs=0.5), (i, bone)
+            assert pitch == pytest.approx(stored.pitch[i, side], abs=0.5), (i, bone)
+    assert bpy.ops.head_motion.clear() == {"FINISHED"}
+    assert obj.animation_data.action is None  # Clear gives back the eye bones' pose too (it was the last frame's)
+    for bone in ("eye.L", "eye.R", "lid.T.L", "lid.T.R"):
+        assert tuple(obj.pose.bones[bone].rotation_quaternion) == pytest.approx((1.0, 0.0, 0.0, 0.0)), bone
+    assert bpy.ops.head_motion.bake_file(filepath=str(path)) == {"FINISHED"}
+    again = _eye_keys(ext, obj)
+    assert again.keys() == baked.keys()
+    for channel, keys in baked.items():
+        np.testing.assert_allclose(again[channel], keys, atol=1e-5, err_msg=str(channel))
