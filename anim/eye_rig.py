@@ -245,12 +245,13 @@ def _still_world_matrix(obj: bpy.types.Object):
 
 
 def target_points(target: bpy.types.Object, frames: np.ndarray, scene: bpy.types.Scene) -> np.ndarray:
-    """World position of ``target`` per frame (evaluated frame by frame only when it moves)."""
+    """World position of ``target``: (N, 3) per frame when it moves (evaluated frame by frame), (3,) when nothing
+    animates it (the generator takes either)."""
     if not _is_animated(target):
         world = _still_world_matrix(target)
         if world is None:  # parented to a bone or vertices: let the depsgraph place it
             world = target.evaluated_get(bpy.context.evaluated_depsgraph_get()).matrix_world
-        return np.repeat(np.array(world.translation, dtype=np.float64)[None, :], len(frames), axis=0)
+        return np.array(world.translation, dtype=np.float64)
     current = scene.frame_current
     out = np.empty((len(frames), 3))
     for i, frame in enumerate(frames):
