@@ -145,7 +145,11 @@ def character_quaternion(angles: np.ndarray) -> np.ndarray:
     roll] degrees, from the half angles (``q = q_up(yaw) q_right(pitch) q_forward(roll)``, character coordinates
     x right, y forward, z up): the same rotations without building and converting 3x3 matrices."""
     half = np.radians(np.asarray(angles, dtype=np.float64)) * 0.5
-    (cz, cx, cy), (sz, sx, sy) = np.cos(half).T, np.sin(half).T
+    cos, sin = np.ones((3, len(half))), np.zeros((3, len(half)))
+    for axis in range(3):
+        if half[:, axis].any():  # an axis that never turns (an eye's roll) needs no trigonometry
+            cos[axis], sin[axis] = np.cos(half[:, axis]), np.sin(half[:, axis])
+    (cz, cx, cy), (sz, sx, sy) = cos, sin
     w1, x1, y1, z1 = cz * cx, cz * sx, sz * sx, sz * cx  # q_up(yaw) q_right(pitch)
     return np.stack([w1 * cy - y1 * sy, x1 * cy - z1 * sy, w1 * sy + y1 * cy, x1 * sy + z1 * cy], axis=1)
 
