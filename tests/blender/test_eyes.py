@@ -449,3 +449,26 @@ def test_export_pose_file_writes_the_baked_eyes(ext, empty_scene, tmp_path, suff
     assert again.keys() == baked.keys()
     for channel, keys in baked.items():
         np.testing.assert_allclose(again[channel], keys, atol=1e-5, err_msg=str(channel))
+
+
+def test_export_pose_file_eyes_without_a_character(ext, empty_scene, tmp_path):
+    """Eyes on: with no target the file gets eyes on a point straight ahead; with a target that has no eyes it gets
+    the head alone (the report says why); with the Eyes panel off, the head alone."""
+    scene = empty_scene
+    scene.frame_end = 60
+    scene.head_motion_eyes.enabled = True
+    bpy.context.view_layer.objects.active = None
+    path = tmp_path / "free.csv"
+    assert bpy.ops.head_motion.export_track(filepath=str(path)) == {"FINISHED"}
+    track = ext.core.track.PoseTrack.load(path)
+    assert track.eye_groups() == ("gaze", "blink") and len(track) == 60
+    plain = bpy.data.objects.new("Plain", None)
+    scene.collection.objects.link(plain)
+    scene.head_motion.target = plain
+    assert bpy.ops.head_motion.export_track(filepath=str(tmp_path / "plain.json")) == {"FINISHED"}
+    assert ext.core.track.PoseTrack.load(tmp_path / "plain.json").eye_groups() == ()
+    assert plain.animation_data is None  # exporting reads, never writes
+    scene.head_motion_eyes.enabled = False
+    scene.head_motion.target = None
+    assert bpy.ops.head_motion.export_track(filepath=str(tmp_path / "off.csv")) == {"FINISHED"}
+    assert ext.core.track.PoseTrack.load(tmp_path / "off.csv").eye_groups() == ()
