@@ -84,7 +84,7 @@ def scene_fps(scene: bpy.types.Scene) -> float:
 _REST_VALUES = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
 
 
-def _current_local(obj, base_channels, joint: Joint, frames: np.ndarray, state: dict | None) -> np.ndarray:
+def current_values(obj, base_channels, joint: Joint, frames: np.ndarray, state: dict | None) -> np.ndarray:
     """(N, k) rotation values the bake is added to, per frame.
 
     A channel keyed in the base action gives its keyed values. An unkeyed channel gives the static pose
@@ -114,7 +114,7 @@ def compute_keys(target: Target, track: PoseTrack, channels, neck_share: float =
     state of a New-Action bake (:func:`anim.restore.capture`)."""
     frames = track.frames.astype(np.float64)
     joints = [
-        ChainJoint(joint.rest_world, joint.rotation_mode, _current_local(target.obj, channels, joint, frames, state),
+        ChainJoint(joint.rest_world, joint.rotation_mode, current_values(target.obj, channels, joint, frames, state),
                    joint.inherits)
         for joint in target.joints
     ]

@@ -229,11 +229,29 @@ def _is_animated(obj: bpy.types.Object) -> bool:
     return False
 
 
+def _still_world_matrix(obj: bpy.types.Object):
+    """World matrix of an object that nothing animates, from its own transform (``matrix_basis``, deltas
+    included) and its object parents' (``parent × parent inverse × basis`` up the chain), or None when a parent
+    is a bone or vertices. Unlike ``matrix_world`` it is never stale (a new object's is until the depsgraph
+    runs), and it needs no depsgraph evaluation of the scene."""
+    matrix = obj.matrix_basis
+    walker = obj
+    while walker.parent is not None:
+        if walker.parent_type != "OBJECT":
+            return None
+        matrix = walker.parent.matrix_basis @ walker.matrix_parent_inverse @ matrix
+        walker = walker.parent
+    return matrix
+
+
 def target_points(target: bpy.types.Object, frames: np.ndarray, scene: bpy.types.Scene) -> np.ndarray:
-    """World position of ``target`` per frame (evaluated frame by frame only when it moves)."""
+    """World position of ``target``: (N, 3) per frame when it moves (evaluated frame by frame), (3,) when nothing
+    animates it (the generator takes either)."""
     if not _is_animated(target):
-        evaluated = target.evaluated_get(bpy.context.evaluated_depsgraph_get())  # a new object's matrix is stale
-        return np.repeat(np.array(evaluated.matrix_world.translation, dtype=np.float64)[None, :], len(frames), axis=0)
+        world = _still_world_matrix(target)
+        if world is None:  # parented to a bone or vertices: let the depsgraph place it
+            world = target.evaluated_get(bpy.context.evaluated_depsgraph_get()).matrix_world
+        return np.array(world.translation, dtype=np.float64)
     current = scene.frame_current
     out = np.empty((len(frames), 3))
     for i, frame in enumerate(frames):

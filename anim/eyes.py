@@ -2,7 +2,7 @@
 
 :func:`bake_eyes` reads (the rig's eyes, lids and shape keys, the head's motion, the gaze target's position per
 frame), makes one call to :func:`core.eyes.generate_eyes` (plus the per-joint rotation maths of
-:func:`core.rig.chain.chain_rotations` and the shape-key values of :mod:`core.eyes.channels`), and only then
+:func:`core.rig.chain.chain_values` and the shape-key values of :mod:`core.eyes.channels`), and only then
 writes keys, so any error leaves the scene unchanged. The rules are the head bake's (docs/conventions.md): New
 Action keeps the original action (the eye channels go into the Head Motion action, or a copy is made), Replace
 rewrites the eye channels in the range; shape keys get their own Head Motion action on the mesh's shape-key
@@ -21,12 +21,12 @@ from ..core import keyreduce
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeTrack, GazeTarget, generate_eyes
 from ..core.eyes.channels import find_upper_lids, shape_key_values, upper_lid_angles
-from ..core.rig.chain import ChainJoint, chain_rotations
+from ..core.rig.chain import ChainJoint, chain_values
 from ..core.rig.matching import match_head_and_neck
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
 from . import fcurves, restore
-from .bake import scene_fps
+from .bake import current_values, scene_fps
 from .eye_rig import (
     SHAPE_KEY_TOLERANCE,
     EyeBakeOptions,
@@ -39,15 +39,14 @@ from .eye_rig import (
     gaze_object,
     target_points,
 )
-from .target import bone_infos, resolve_target, rotation_channel
+from .target import Joint, bone_infos, resolve_target, rotation_channel
 
-__all__ = ["EyeBakeOptions", "EyeBakeResult", "EyeRig", "bake_eyes", "clear_eyes", "find_eye_rig"]
+__all__ = ["EyeBakeOptions", "EyeBakeResult", "EyeRig", "bake_eyes", "clear_eyes", "find_eye_rig", "plan_eyes"]
 
 #: Custom property on an action: this Head Motion action was made by an eye bake (Clear Eyes may drop it).
 EYES_ONLY_PROP = "head_motion_eyes_only"
 #: Key reduction of eye channels starts from segments of this many frames (see :func:`_keep`).
 KEY_SEED_FRAMES = 8
-_REST = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0, 0.0)}
 
 
 @dataclass
@@ -64,11 +63,6 @@ class EyeBakeResult:
     @property
     def blinks(self) -> int:
         return self.eyes.blink_count
-
-
-def _current_values(owner_id, base_channels, path: str, count: int, static, frames: np.ndarray) -> np.ndarray:
-    cols = [fcurves.evaluate(fcurves.find_fcurve(base_channels, path, i), frames, static[i]) for i in range(count)]
-    return np.stack(cols, axis=1)
 
 
 def _base_channels(id_data):
@@ -93,14 +87,31 @@ def _keep(values: np.ndarray, tolerance: float | None, seeded: bool = True) -> n
     return keyreduce.select_key_frames(values, tolerance, seed_every=KEY_SEED_FRAMES if seeded else 0)
 
 
+def _joint_keys(obj: bpy.types.Object, joint: Joint, angles: np.ndarray, reduced: np.ndarray, frames: np.ndarray,
+                basis: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+    """(data path, key frames (K,), values (K, k)) of one eye or lid joint (a pose bone of ``obj``, or ``obj``
+    itself): ``angles`` (N, 3) yaw/pitch/roll degrees in the head's character frame per frame, composed on the
+    joint's current rotation as the head bake does (:func:`anim.bake.current_values`), at the ``reduced`` frames,
+    or every frame when the source action keys the channel (its keys are followed)."""
+    base = _base_channels(obj)
+    prop, count = rotation_channel(joint.rotation_mode)
+    path = joint.data_path_prefix + prop
+    keyed = any(fcurves.find_fcurve(base, path, i) is not None for i in range(count))
+    rows = np.arange(len(frames)) if keyed else reduced
+    adt = obj.animation_data
+    action = adt.action if adt is not None else None
+    state = restore.state_of(action) if restore.is_head_motion_action(action) else None
+    current = current_values(obj, base, joint, frames[rows], state)
+    values, = chain_values(angles[rows], basis, [ChainJoint(joint.rest_world, joint.rotation_mode, current)])
+    return path, frames[rows], values
+
+
 def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
                frames: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
-    """(data path, key frames (K,), values (K, k), group) of every eye and lid bone channel."""
+    """(data path, key frames (K,), values (K, k), bone) of every eye and lid bone channel."""
     obj = rig.head.obj
     if obj.type != "ARMATURE":
         return []
-    base = _base_channels(obj)
-    active = fcurves.channels_for(obj, create=False)
     obj_rot = np.array(obj.matrix_world.to_quaternion().to_matrix())
     jobs = []
     zero = np.zeros(len(eyes))
@@ -116,18 +127,9 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
             jobs.append((bone, np.column_stack([zero, lids[:, i], zero]), keep))
     out = []
     for bone, angles, reduced in jobs:
-        pose_bone = obj.pose.bones[bone]
-        mode = pose_bone.rotation_mode
-        prop, count = rotation_channel(mode)
-        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
-        animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
-        static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(pose_bone, prop))
-        keyed = any(fcurves.find_fcurve(base, path, i) is not None for i in range(count))
-        keep = np.arange(len(frames)) if keyed else reduced  # a keyed channel is followed on every frame
-        current = _current_values(obj, base, path, count, static, frames[keep])
         rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
-        (values, _), = chain_rotations(angles[keep], rig.head.basis, [ChainJoint(rest, mode, current)], 0.0)
-        out.append((path, frames[keep], values, bone))
+        joint = Joint(bone, rest, obj.pose.bones[bone].rotation_mode)
+        out.append((*_joint_keys(obj, joint, angles, reduced, frames, rig.head.basis), bone))
     return out
 
 
@@ -139,18 +141,9 @@ def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
     keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
     out = []
     for i, eye in enumerate(rig.eye_objects):
-        mode = eye.rotation_mode
-        prop, count = rotation_channel(mode)
-        base = _base_channels(eye)
-        active = fcurves.channels_for(eye, create=False)
-        animated = any(fcurves.find_fcurve(active, prop, c) is not None for c in range(count))
-        static = _REST.get(mode, (0.0, 0.0, 0.0)) if animated else tuple(getattr(eye, prop))
-        keyed = any(fcurves.find_fcurve(base, prop, c) is not None for c in range(count))
-        rows = np.arange(len(frames)) if keyed else keep
-        current = _current_values(eye, base, prop, count, static, frames[rows])
-        angles = np.column_stack([eyes.yaw[rows, i], eyes.pitch[rows, i], np.zeros(len(rows))])
-        (values, _), = chain_rotations(angles, rig.head.basis, [ChainJoint(eye_object_rest(eye)[0], mode, current)])
-        out.append((eye, prop, frames[rows], values))
+        angles = np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], np.zeros(len(eyes))])
+        joint = Joint(None, eye_object_rest(eye)[0], eye.rotation_mode)
+        out.append((eye, *_joint_keys(eye, joint, angles, keep, frames, rig.head.basis)))
     return out
 
 
@@ -160,8 +153,9 @@ def _write(fcurve, key_frames: np.ndarray, values: np.ndarray, span: tuple[float
     fcurves.write_keys(fcurve, key_frames, values, span, "LINEAR" if linear else "BEZIER")
 
 
-def _prepare(id_data, mode: str, name: str) -> None:
-    """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed)."""
+def _prepare(id_data, mode: str, name: str, joints: list[str]) -> None:
+    """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed), with
+    the rotation ``joints`` (bone names, or :data:`anim.restore.OBJECT_KEY`) have now in its pre-bake state."""
     adt = id_data.animation_data
     current = adt.action if adt is not None else None
     baked = restore.is_head_motion_action(current)
@@ -169,9 +163,10 @@ def _prepare(id_data, mode: str, name: str) -> None:
         raise TargetError(f"The action '{current.name}' is linked and cannot be changed; use New Action.")
     if mode == "REPLACE" and current is not None:
         return
-    if restore.is_head_motion_action(current):
+    if baked:
+        restore.remember_joints(id_data, current, joints)  # the eyes join the head's action: Clear restores both
         return
-    state = restore.capture(id_data, [], None)  # read before anything changes: action, slot, fake user
+    state = restore.capture(id_data, joints, None)  # read before anything changes: action, slot, fake user
     slot = fcurves.current_slot_identifier(id_data)
     action = current.copy() if current is not None else bpy.data.actions.new(name)
     action.name = name
@@ -190,18 +185,12 @@ def _check_writable(rig: EyeRig, mode: str) -> None:
                               "use New Action.")
 
 
-def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
+def plan_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
               options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None,
               speech: np.ndarray | None = None, frame_range: tuple[int, int] | None = None,
-              eye_track: EyeTrack | None = None) -> EyeBakeResult:
-    """Generate eyes for ``obj`` and bake them (or bake ``eye_track``, e.g. measured in a reference video by
-    :mod:`core.video.eye_signals`, instead of generating one).
-
-    ``head_track``: the head motion just baked (its frames, fps and speech mask are used); None reads the head's
-    motion from the scene (whatever was baked or animated) over ``frame_range`` (default the scene's range).
-    ``speech``: per-frame speaking weight overriding the track's. Raises a HeadMotionError with nothing changed
-    for bad input (no eyes, linked shape keys, a gaze target on the character, bad settings).
-    """
+              eye_track: EyeTrack | None = None) -> tuple[EyeRig, EyeTrack, list[str]]:
+    """(rig, eyes, notes): everything :func:`bake_eyes` reads and generates (same arguments), nothing written. The
+    eyes are those the bake would key, on the head track's frames (Export Pose File writes them)."""
     options = options or EyeBakeOptions()
     options.validate()
     scene = scene or bpy.context.scene
@@ -235,6 +224,24 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
         eyes = generate_eyes(head_track, options.settings, gaze_target, speech)
     else:
         eyes = _fit_track(eye_track.validate(), fps, head_track)
+    return rig, eyes, notes
+
+
+def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
+              options: EyeBakeOptions | None = None, scene: bpy.types.Scene | None = None,
+              speech: np.ndarray | None = None, frame_range: tuple[int, int] | None = None,
+              eye_track: EyeTrack | None = None) -> EyeBakeResult:
+    """Generate eyes for ``obj`` and bake them (or bake ``eye_track``, e.g. measured in a reference video by
+    :mod:`core.video.eye_signals`, instead of generating one).
+
+    ``head_track``: the head motion just baked (its frames, fps and speech mask are used); None reads the head's
+    motion from the scene (whatever was baked or animated) over ``frame_range`` (default the scene's range).
+    ``speech``: per-frame speaking weight overriding the track's. Raises a HeadMotionError with nothing changed
+    for bad input (no eyes, linked shape keys, a gaze target on the character, bad settings).
+    """
+    options = options or EyeBakeOptions()
+    rig, eyes, notes = plan_eyes(obj, head_track, options, scene, speech, frame_range, eye_track)
+    frames = eyes.frames.astype(np.float64)
     bone_keys = _bone_keys(rig, options, eyes, frames)
     object_keys = _object_keys(rig, options, eyes, frames)
     key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
@@ -247,7 +254,7 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     written = 0
     linear = options.key_tolerance_deg is not None
     if bone_keys:
-        _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion")
+        _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion", [k[3] for k in bone_keys])
         channels = fcurves.channels_for(rig.head.obj, create=True)
         span = (float(frames[0]), float(frames[-1]))
         for path, key_frames, values, group in bone_keys:
@@ -255,14 +262,14 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
                 _write(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span, linear)
             written += values.shape[1] * len(key_frames)
     for eye, path, key_frames_, values in object_keys:
-        _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes")
+        _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes", [restore.OBJECT_KEY])
         channels = fcurves.channels_for(eye, create=True)
         for c in range(values.shape[1]):
             _write(fcurves.ensure_fcurve(channels, path, c, "Object Transforms"), key_frames_, values[:, c],
                    (float(frames[0]), float(frames[-1])), linear)
         written += values.shape[1] * len(key_frames_)
     for key, values in key_values:
-        _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes")
+        _prepare(key, options.mode, f"{key.user.name}_HeadMotionEyes", [])
         channels = fcurves.channels_for(key, create=True)
         for name, value in values.items():
             path = f'key_blocks["{bpy.utils.escape_identifier(name)}"].value'
@@ -332,6 +339,7 @@ def clear_eyes(obj: bpy.types.Object) -> int:
                     co = co.reshape(-1, 2)
                     fcurves.write_keys(mine, co[:, 0], co[:, 1], replace_range=(-1e9, 1e9))
                 restored += 1
+        restore.restore_joints(obj, restore.state_of(action) or {}, [*(rig.eye_bones or ()), *(rig.lid_bones or ())])
     if not restored:
         raise TargetError(f"'{obj.name}' has no baked eyes to clear.")
     return restored

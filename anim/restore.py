@@ -161,8 +161,26 @@ def _others_refer_to(source: bpy.types.Action, cleared: bpy.types.Action) -> boo
     )
 
 
-def _restore_joints(obj: bpy.types.Object, state: dict[str, Any]) -> None:
+def remember_joints(obj: bpy.types.Object, action: bpy.types.Action, joint_keys: list[str]) -> None:
+    """Add the rotation ``joint_keys`` have now to the pre-bake state of the Head Motion ``action`` when a later
+    bake keys them in the same action (the eyes after the head), so Clear gives them back too; joints the state
+    already holds keep their first values."""
+    state = state_of(action)
+    if state is None:
+        return
+    joints = state.setdefault("joints", {})
+    for key in joint_keys:
+        owner = _owner(obj, key)
+        if key not in joints and owner is not None:
+            joints[key] = _joint_state(owner)
+    action[STATE_PROP] = json.dumps(state, sort_keys=True)
+
+
+def restore_joints(obj: bpy.types.Object, state: dict[str, Any], keys: list[str] | None = None) -> None:
+    """Rotation modes and values of the joints in ``state`` (only ``keys`` when given) as before the first bake."""
     for key, joint in state.get("joints", {}).items():
+        if keys is not None and key not in keys:
+            continue
         owner = _owner(obj, key)
         if owner is None:
             continue
@@ -186,7 +204,7 @@ def restore(obj: bpy.types.Object, action: bpy.types.Action) -> bpy.types.Action
         fcurves.assign_action(obj, source, slot, handle, pick_slot=not had_no_slot)
     else:
         adt.action = None
-    _restore_joints(obj, state)
+    restore_joints(obj, state)
     if source is not None and state.get("source_fake_user") is not None and not _others_refer_to(source, action):
         source.use_fake_user = bool(state["source_fake_user"])
     if action.users == 0:

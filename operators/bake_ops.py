@@ -13,7 +13,7 @@ from ..core.motion.builder import build_motion
 from ..core.track import PoseTrack
 from ..properties.convert import bake_options, estimation_settings, frame_range, motion_spec, target_object
 from .base import TargetPoll, report_errors
-from .eye_ops import after_head_bake
+from .eye_ops import after_head_bake, with_panel_eyes
 
 
 def panel_motion(scene: bpy.types.Scene, start: int, n_frames: int, method: str = "synthetic") -> PoseTrack:
@@ -101,7 +101,8 @@ class HEADMOTION_OT_bake_file(TargetPoll, bpy.types.Operator, ImportHelper):
 
 
 class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
-    """Generate the motion the panel describes and save it as a pose track file instead of baking it"""
+    """Generate the motion the panel describes and save it as a pose track file instead of baking it (with the
+    eyes the Eyes panel would bake, when it is on)"""
 
     bl_idname = "head_motion.export_track"
     bl_label = "Export Pose File"
@@ -115,9 +116,9 @@ class HEADMOTION_OT_export_track(bpy.types.Operator, ExportHelper):
 
         def run() -> str:
             start, end = frame_range(scene)
-            track = panel_motion(scene, start, end - start + 1)
+            track, eyes = with_panel_eyes(scene, target_object(context), panel_motion(scene, start, end - start + 1))
             track.save(self.filepath)
-            return f"Head Motion: saved {len(track)} frames to {self.filepath}"
+            return f"Head Motion: saved {len(track)} frames to {self.filepath}{eyes}"
 
         return report_errors(self, run)
 

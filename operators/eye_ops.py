@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import bpy
 
-from ..anim.eyes import bake_eyes, clear_eyes, find_eye_rig
+from ..anim.eyes import bake_eyes, clear_eyes, find_eye_rig, plan_eyes
 from ..core.errors import HeadMotionError
-from ..core.eyes.files import load_eyes
+from ..core.eyes import generate_eyes
+from ..core.eyes.files import load_eyes, with_eyes
 from ..core.track import PoseTrack
 from ..properties.convert import frame_range, target_object
-from ..properties.eyes import eye_bake_options
+from ..properties.eyes import eye_bake_options, eye_settings
 from .base import TargetPoll, report_errors
 
 
@@ -30,6 +31,25 @@ def after_head_bake(scene: bpy.types.Scene, obj: bpy.types.Object, track: PoseTr
         return " " + _summary(bake_eyes(obj, track, eye_bake_options(obj, scene), scene=scene, eye_track=stored))
     except HeadMotionError as exc:
         return f" Eyes not baked: {exc}"
+
+
+def with_panel_eyes(scene: bpy.types.Scene, obj: bpy.types.Object | None, track: PoseTrack) -> tuple[PoseTrack, str]:
+    """For Export Pose File: ``track`` with, when the Eyes panel is on, the eyes a bake of it would give ``obj``
+    (:func:`anim.eyes.plan_eyes`: same rig, gaze target and settings, so they are the baked eyes), and text for the
+    report. Without a target the eyes hold a point far straight ahead; an eye problem exports the head alone and
+    says why."""
+    panel = getattr(scene, "head_motion_eyes", None)
+    if panel is None or not panel.enabled:
+        return track, ""
+    try:
+        if obj is None:
+            eyes, note = generate_eyes(track, eye_settings(scene)), " (no target: eyes on a point straight ahead)"
+        else:
+            _, eyes, _ = plan_eyes(obj, track, eye_bake_options(obj, scene), scene=scene)
+            note = f" (as baked on '{obj.name}')"
+        return with_eyes(track, eyes), f" with eyes, {eyes.blink_count} blinks{note}"
+    except HeadMotionError as exc:
+        return track, f" (head only; eyes not exported: {exc})"
 
 
 class HEADMOTION_OT_bake_eyes(TargetPoll, bpy.types.Operator):

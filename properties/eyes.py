@@ -7,7 +7,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from ..anim.eyes import EyeBakeOptions
-from ..core.eyes import EYE_PRESETS, eye_preset
+from ..core.eyes import EYE_PRESETS, EyeSettings, eye_preset
 
 _PRESET_ITEMS = [(name, name.title(), f"{name.title()} eyes") for name in EYE_PRESETS]
 _GAZE_ITEMS = [
@@ -49,14 +49,20 @@ class HEADMOTION_PG_eyes(bpy.types.PropertyGroup):
                              default=55.0, min=0.0, max=90.0)
 
 
+def eye_settings(scene: bpy.types.Scene) -> EyeSettings:
+    """The generator's EyeSettings from the Eyes panel (preset, rates, aversion, intensity, gaze mode, seed)."""
+    s = scene.head_motion_eyes
+    base = eye_preset(s.preset)
+    return eye_preset(s.preset, blink_rate=s.blink_rate,
+                      rest_blink_rate=s.blink_rate * base.rest_blink_rate / max(base.blink_rate, 1e-6),
+                      aversion=s.aversion, intensity=s.intensity, micro_saccades=bool(s.micro_saccades),
+                      gaze_mode=s.gaze_mode, seed=int(s.seed))
+
+
 def eye_bake_options(obj: bpy.types.Object, scene: bpy.types.Scene) -> EyeBakeOptions:
     """EyeBakeOptions from the Eyes panel, the bake mode and the object's rig settings."""
     s = scene.head_motion_eyes
-    base = eye_preset(s.preset)
-    settings = eye_preset(s.preset, blink_rate=s.blink_rate,
-                          rest_blink_rate=s.blink_rate * base.rest_blink_rate / max(base.blink_rate, 1e-6),
-                          aversion=s.aversion, intensity=s.intensity, micro_saccades=bool(s.micro_saccades),
-                          gaze_mode=s.gaze_mode, seed=int(s.seed))
+    settings = eye_settings(scene)
     rig = obj.head_motion
     return EyeBakeOptions(
         settings=settings, target=s.target, eye_bones=s.eye_bones, blink_key=s.blink_key, use_bones=s.use_bones,

@@ -1,27 +1,40 @@
-"""Eyes stored with the head in one pose-track file: the optional ``"eyes"`` object of a pose-track JSON file.
+"""Eyes stored with the head in one pose-track file: an :class:`EyeTrack` to and from the optional eye columns of
+:class:`~core.track.PoseTrack` (:data:`~core.track.GAZE_COLUMNS`, :data:`~core.track.BLINK_COLUMNS`).
 
-A Head Motion pose-track JSON file (:mod:`core.track`) may carry, next to ``yaw_deg``/``pitch_deg``/``roll_deg``,
-an optional ``"eyes"`` object with the same number of frames::
+In a CSV pose track they are the columns ``eye_yaw_l_deg,eye_yaw_r_deg,eye_pitch_l_deg,eye_pitch_r_deg`` and
+``blink_l,blink_r``; in a JSON pose track the optional ``"eyes"`` object with the same number of frames::
 
     "eyes": {"yaw_deg": [[left, right], ...], "pitch_deg": [[left, right], ...], "blink": [[left, right], ...]}
 
 (degrees in the head's character frame, yaw > 0 toward the character's left, pitch > 0 up; blink is lid closure
-0..1). The pose-track reader ignores keys it does not know, so such files stay readable as head tracks; CSV pose
-tracks have no eye columns (their reader accepts only the head columns and ``speech``).
+0..1). Readers that do not know them ignore the JSON ``"eyes"``; values are written exactly (shortest repr), so
+:func:`load_eyes` gives back the angles and closures :func:`with_eyes` stored.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import TrackError
-from ..track import PoseTrack
+from ..track import BLINK_COLUMNS, GAZE_COLUMNS, PoseTrack
 from .gaze import runs
 from .track import EyeTrack
+
+
+def with_eyes(head: PoseTrack, eyes: EyeTrack) -> PoseTrack:
+    """A copy of ``head`` carrying ``eyes`` (same number of frames) in its eye columns, both groups (gaze and
+    blinks); :meth:`PoseTrack.save` writes them to CSV or JSON."""
+    if len(eyes) != len(head):
+        raise TrackError(f"The eye track has {len(eyes)} frames, the head track {len(head)}.")
+    eyes.validate()
+    columns = (eyes.yaw[:, 0], eyes.yaw[:, 1], eyes.pitch[:, 0], eyes.pitch[:, 1], eyes.blink[:, 0], eyes.blink[:, 1])
+    out = head.copy()
+    out.eyes = {name: np.array(values, dtype=np.float64)
+                for name, values in zip(GAZE_COLUMNS + BLINK_COLUMNS, columns, strict=True)}
+    return out
 
 
 def save_with_eyes(path: str | os.PathLike, head: PoseTrack, eyes: EyeTrack) -> None:
@@ -29,13 +42,7 @@ def save_with_eyes(path: str | os.PathLike, head: PoseTrack, eyes: EyeTrack) -> 
     path = Path(path)
     if path.suffix.lower() != ".json":
         raise TrackError(f"Head and eyes are saved together in a .json pose track, got '{path}'.")
-    if len(eyes) != len(head):
-        raise TrackError(f"The eye track has {len(eyes)} frames, the head track {len(head)}.")
-    eyes.validate()
-    head.save(path)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["eyes"] = {"yaw_deg": eyes.yaw.tolist(), "pitch_deg": eyes.pitch.tolist(), "blink": eyes.blink.tolist()}
-    path.write_text(json.dumps(data, allow_nan=False) + "\n", encoding="utf-8")
+    with_eyes(head, eyes).save(path)
 
 
 def load_eyes(path: str | os.PathLike, head: PoseTrack | None = None) -> EyeTrack | None:

@@ -80,7 +80,8 @@ def aversion_steps(speech: np.ndarray, fps: float, aversion: float, size_deg: tu
     """(onsets_s (M,), offsets (M, 2) degrees) of the look-away and look-back steps, sorted, spaced."""
     draw = random.Random(int(rng.integers(2**62)))  # scalar draws in loops: Python's generator is much faster
     total = len(speech) / fps
-    starts, ends = phrases(speech, fps)
+    starts_s, ends_s = phrases(speech, fps)
+    starts, ends = starts_s.tolist(), ends_s.tolist()  # Python floats: the loops below run on scalars
     episodes: list[tuple[float, float]] = []
     for start, end in zip(starts, ends, strict=True):
         t = start + draw.uniform(-0.15, 0.25)
@@ -93,8 +94,8 @@ def aversion_steps(speech: np.ndarray, fps: float, aversion: float, size_deg: tu
                     t += hold
             t += draw.uniform(2.5, 4.5)
             first = False
-    silent_starts = np.concatenate([[0.0], ends])
-    silent_ends = np.concatenate([starts, [total]])
+    silent_starts = [0.0, *ends]
+    silent_ends = [*starts, total]
     for s0, s1 in zip(silent_starts, silent_ends, strict=True):
         t = s0 + draw.expovariate(1.0 / 20.0)
         while t < s1 - 1.2:

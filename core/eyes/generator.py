@@ -132,8 +132,11 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     far = GazeTarget(np.array([0.0, FAR, 0.0]))
     points, eyes_rest, necks = (target or far).arrays(n)
     share = (target or far).neck_share
-    pivot = pivot_positions(angles, necks, share)
-    middle = pivot + gaze.rotate(head_rot, eyes_rest.mean(axis=0))
+    # The head pivot moves only when neck joints carry part of the turn; otherwise it stays at the origin.
+    pivot = pivot_positions(angles, necks, share) if len(necks) and share > 0.0 else None
+    middle = gaze.rotate(head_rot, eyes_rest.mean(axis=0))
+    if pivot is not None:
+        middle += pivot
 
     scale = settings.intensity
     av_onsets, av_values = gaze.aversion_steps(speech, fps, settings.aversion, settings.aversion_deg, scale,
@@ -159,7 +162,7 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
     else:
         goal = middle + distance * gaze.turned(vectors, np.ascontiguousarray(offsets.T))
     # Each eye at pivot + R e looks at the goal: in the head that is R^T (goal - pivot) - e (the VOR).
-    in_head_goal = gaze.rotate(head_rot, goal - pivot, transpose=True)
+    in_head_goal = gaze.rotate(head_rot, goal if pivot is None else goal - pivot, transpose=True)
     in_head = np.stack([gaze.look_angles(in_head_goal - eye[:, None]) for eye in eyes_rest], axis=-1)  # (2, N, 2)
     h_range, down, up = settings.eye_range_deg
     yaw, pitch = np.clip(in_head[0], -h_range, h_range), np.clip(in_head[1], -down, up)

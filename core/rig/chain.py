@@ -140,6 +140,63 @@ class ChainJoint:
     inherits: float = 1.0
 
 
+def character_quaternion(angles: np.ndarray) -> np.ndarray:
+    """(N, 4) unit quaternions (w, x, y, z) of :func:`core.rotation.character_rotation` for (N, 3) [yaw, pitch,
+    roll] degrees, from the half angles (``q = q_up(yaw) q_right(pitch) q_forward(roll)``, character coordinates
+    x right, y forward, z up): the same rotations without building and converting 3x3 matrices."""
+    half = np.radians(np.asarray(angles, dtype=np.float64)) * 0.5
+    cos, sin = np.ones((3, len(half))), np.zeros((3, len(half)))
+    for axis in range(3):
+        if half[:, axis].any():  # an axis that never turns (an eye's roll) needs no trigonometry
+            cos[axis], sin[axis] = np.cos(half[:, axis]), np.sin(half[:, axis])
+    (cz, cx, cy), (sz, sx, sy) = cos, sin
+    w1, x1, y1, z1 = cz * cx, cz * sx, sz * sx, sz * cx  # q_up(yaw) q_right(pitch)
+    return np.stack([w1 * cy - y1 * sy, x1 * cy - z1 * sy, w1 * sy + y1 * cy, x1 * sy + z1 * cy], axis=1)
+
+
+def _quaternion_joint(angles: np.ndarray, share: float, inherited: float, k: np.ndarray,
+                      current: np.ndarray) -> np.ndarray:
+    """(N, 4) quaternion values of a QUATERNION joint (see :func:`chain_rotations`): the character-frame delta
+    ``q(inherited a)* q(share a)``, expressed in the joint's rest frame ``K`` (conjugating by ``K`` turns the
+    vector part by ``Kᵀ``), composed on ``current`` as :func:`compose` does."""
+    q = character_quaternion(angles * share)
+    if inherited != 0.0:
+        back = character_quaternion(angles * inherited)
+        back[:, 1:] *= -1.0
+        q = quat_multiply(back, q)
+    delta = np.empty_like(q)
+    delta[:, 0] = q[:, 0]
+    delta[:, 1:] = q[:, 1:] @ k  # (Kᵀ v) per row
+    delta = np.where(delta[:, :1] < 0.0, -delta, delta)
+    return quat_make_continuous(quat_multiply(delta, current))
+
+
+def _chain(angles: npt.ArrayLike, basis: np.ndarray, joints: Sequence[ChainJoint], neck_share: float,
+           matrices: bool) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    angles = np.asarray(angles, dtype=np.float64)
+    shares = joint_shares(len(joints), neck_share)
+    previous_share = 0.0
+    out: list[tuple[np.ndarray, np.ndarray | None]] = []
+    for joint, share in zip(joints, shares, strict=True):
+        inherited = previous_share * joint.inherits  # 0: nothing inherited (a lone head or eye), R(0) = identity
+        previous_share = share
+        k = basis.T @ joint.rest_world
+        if joint.rotation_mode == "QUATERNION":
+            values = _quaternion_joint(angles, share, inherited, k, joint.current)
+            composed = to_matrices(values, "QUATERNION") if matrices else None
+        else:
+            cumulative = character_rotation(*(angles * share).T)
+            if inherited == 0.0:
+                world_delta_c = cumulative
+            else:
+                world_delta_c = np.swapaxes(character_rotation(*(angles * inherited).T), 1, 2) @ cumulative
+            values, composed = compose(local_delta(k, world_delta_c), joint.current, joint.rotation_mode)
+        if not np.all(np.isfinite(values)):
+            raise SettingsError("The bake produced invalid rotations (NaN); nothing was changed.")
+        out.append((values, composed))
+    return out
+
+
 def chain_rotations(
     angles: npt.ArrayLike, basis: np.ndarray, joints: Sequence[ChainJoint], neck_share: float = 0.0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -147,23 +204,17 @@ def chain_rotations(
     character basis ``C`` (3, 3), ``joints`` ordered from the torso to the head.
 
     Returns per joint (values (N, k) in its rotation mode, matrices (N, 3, 3) of those values). Raises
-    :class:`~core.errors.SettingsError` when the result is not finite.
+    :class:`~core.errors.SettingsError` when the result is not finite. Quaternion joints are computed in
+    quaternions (:func:`character_quaternion`), the others through matrices (:func:`local_delta`,
+    :func:`compose`); both give the same rotation to float64 rounding.
     """
-    angles = np.asarray(angles, dtype=np.float64)
-    shares = joint_shares(len(joints), neck_share)
-    previous_share = 0.0
-    out = []
-    for joint, share in zip(joints, shares, strict=True):
-        cumulative = character_rotation(*(angles * share).T)
-        if previous_share * joint.inherits == 0.0:  # nothing inherited (a lone head or eye): R(0) is the identity
-            world_delta_c = cumulative
-        else:
-            inherited = character_rotation(*(angles * previous_share * joint.inherits).T)
-            world_delta_c = np.swapaxes(inherited, 1, 2) @ cumulative
-        previous_share = share
-        delta = local_delta(basis.T @ joint.rest_world, world_delta_c)
-        values, matrices = compose(delta, joint.current, joint.rotation_mode)
-        if not np.all(np.isfinite(values)):
-            raise SettingsError("The bake produced invalid rotations (NaN); nothing was changed.")
-        out.append((values, matrices))
-    return out
+    return [(values, composed) for values, composed in _chain(angles, basis, joints, neck_share, True)
+            if composed is not None]
+
+
+def chain_values(
+    angles: npt.ArrayLike, basis: np.ndarray, joints: Sequence[ChainJoint], neck_share: float = 0.0
+) -> list[np.ndarray]:
+    """The values of :func:`chain_rotations` alone (per joint (N, k)), without the matrices a quaternion joint
+    would need converting back (the eye bake keys values only)."""
+    return [values for values, _ in _chain(angles, basis, joints, neck_share, False)]

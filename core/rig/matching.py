@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .conventions import END_WORD, MAPPINGS, NOT_EYE_WORDS, NOT_HEAD_WORDS, NOT_NECK_WORDS, Mapping, Names
 from .names import DUPLICATE_SUFFIX, BoneInfo, NameParts, RigMatch, canonical, parse_name
@@ -389,7 +390,16 @@ def match_head_and_neck(bones: Sequence[BoneInfo]) -> RigMatch:
     Returns:
         A :class:`RigMatch`. ``head`` is ``None`` (``convention='none'``, ``score=0``) when no bone is
         plausible; ``eyes`` may still be set then.
+
+    The answer depends only on ``bones``; the last few are remembered (a bake and the eye bake that follows it
+    match the same armature), and each call returns its own copy.
     """
+    found = _match(tuple(bones))
+    return replace(found, necks=list(found.necks))
+
+
+@lru_cache(maxsize=16)
+def _match(bones: tuple[BoneInfo, ...]) -> RigMatch:
     rig = _Rig(bones)
     best = _best(_all_candidates(rig))
     if best is None:

@@ -352,3 +352,123 @@ def test_eye_objects_parented_to_the_head_bone(ext, empty_scene):
     assert errors[~result.eyes.aversion].max() < 1.0, errors[~result.eyes.aversion].max()
     eyes_mod.clear_eyes(rig)
     assert all(e.animation_data.action is None for e in eyes)
+
+
+def test_still_gaze_targets_are_placed_as_the_depsgraph_places_them(ext, empty_scene):
+    """A gaze target nothing animates is placed from its own transform and its object parents' (delta transforms,
+    parent inverse), without evaluating the scene, where the depsgraph would put it; a target on a bone is left to
+    the depsgraph; a new object, whose matrix_world is stale, is placed where it is."""
+    from mathutils import Euler, Matrix
+
+    scene = empty_scene
+    rig = build_rig(RIGS["rigify_roll"], scene)
+    rig_mod = _mod(ext, "anim.eye_rig")
+    holder = bpy.data.objects.new("Holder", None)
+    scene.collection.objects.link(holder)
+    holder.location, holder.rotation_euler, holder.scale = (1.0, -0.5, 0.3), Euler((0.3, -0.2, 1.1)), (1.5, 1, 0.7)
+    child = bpy.data.objects.new("Child", None)
+    scene.collection.objects.link(child)
+    child.parent = holder
+    child.matrix_parent_inverse = Matrix.Translation((0.2, 0.1, -0.4)) @ Euler((0.1, 0.5, -0.3)).to_matrix().to_4x4()
+    child.location, child.delta_location, child.delta_rotation_euler = (0.3, -1.2, 0.5), (0.1, 0.0, 0.2), (0, 0, 0.4)
+    on_bone = bpy.data.objects.new("OnBone", None)
+    scene.collection.objects.link(on_bone)
+    on_bone.parent, on_bone.parent_type, on_bone.parent_bone = rig, "BONE", "head"
+    on_bone.location = (0.0, 0.3, -0.5)
+    fresh = bpy.data.objects.new("Fresh", None)
+    scene.collection.objects.link(fresh)
+    frames = np.arange(1.0, 4.0)
+    placed = {obj.name: rig_mod.target_points(obj, frames, scene) for obj in (child, on_bone, fresh)}
+    fresh.location = (0.7, -3.0, 1.2)
+    placed["Fresh"] = rig_mod.target_points(fresh, frames, scene)
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    for obj in (child, on_bone, fresh):
+        expected = np.array(obj.evaluated_get(depsgraph).matrix_world.translation)
+        assert placed[obj.name].shape == (3,)  # one position: nothing animates them
+        np.testing.assert_allclose(placed[obj.name], expected, atol=1e-5)
+    assert np.linalg.norm(placed["Child"] - np.array(child.location)) > 0.5  # the parents really moved it
+
+
+def _eye_in_head(obj, eye: str, head: str) -> tuple[float, float]:
+    """(yaw, pitch) degrees of ``eye``'s evaluated gaze in the head's frame, for a character facing -Y, up +Z."""
+    def delta(bone):
+        posed = (obj.matrix_world @ obj.pose.bones[bone].matrix).to_quaternion()
+        return posed @ (obj.matrix_world @ obj.data.bones[bone].matrix_local).to_quaternion().inverted()
+
+    gaze = (delta(head).inverted() @ delta(eye)) @ Vector((0.0, -1.0, 0.0))
+    return math.degrees(math.atan2(gaze.x, -gaze.y)), math.degrees(math.asin(gaze.z))
+
+
+
+def _eye_keys(ext, obj) -> dict[tuple[str, int], np.ndarray]:
+    """Every eye and lid F-curve's keys (frame, value pairs) on ``obj``'s action."""
+    out = {}
+    for fc in ext.anim.fcurves.channels_for(obj, create=False).fcurves:
+        if any(f'"{bone}"' in fc.data_path for bone in ("eye.L", "eye.R", "lid.T.L", "lid.T.R")):
+            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+            fc.keyframe_points.foreach_get("co", co)
+            out[(fc.data_path, fc.array_index)] = co
+    return out
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_export_pose_file_writes_the_baked_eyes(ext, empty_scene, tmp_path, suffix):
+    """Eyes on, Generate & Bake, then Export Pose File: the file's eye columns are the baked eyes (the evaluated
+    eye-in-head angles), and Bake Pose File of that file (after Clear, which also gives the eye and lid bones their
+    pre-bake pose back) writes the same eye and lid keys."""
+    files = _mod(ext, "core.eyes.files")
+    scene = empty_scene
+    scene.frame_end = 150
+    obj = _mod(ext, "anim.sample_character").build_sample_character(scene=scene)
+    _camera(scene, (0.5, -2.0, 1.9))
+    bpy.context.view_layer.objects.active = obj
+    scene.head_motion.target = obj
+    scene.head_motion_eyes.enabled = True
+    scene.head_motion_eyes.blink_rate = 40.0
+    assert bpy.ops.head_motion.generate_bake() == {"FINISHED"}
+    baked = _eye_keys(ext, obj)
+    assert len(baked) == 16  # 2 eyes + 2 lids, 4 quaternion channels each
+    path = tmp_path / f"take.{suffix}"
+    assert bpy.ops.head_motion.export_track(filepath=str(path)) == {"FINISHED"}
+    track = ext.core.track.PoseTrack.load(path)
+    assert track.eye_groups() == ("gaze", "blink") and len(track) == 150
+    stored = files.load_eyes(path, track)
+    assert stored.blink_count > 0 and np.ptp(stored.yaw[:, 0]) > 5.0
+    for i in range(0, 150, 7):
+        scene.frame_set(int(track.frames[i]))
+        for side, bone in enumerate(("eye.L", "eye.R")):
+            yaw, pitch = _eye_in_head(obj, bone, "head")
+            assert yaw == pytest.approx(stored.yaw[i, side], abs=0.5), (i, bone)
+            assert pitch == pytest.approx(stored.pitch[i, side], abs=0.5), (i, bone)
+    assert bpy.ops.head_motion.clear() == {"FINISHED"}
+    assert obj.animation_data.action is None  # Clear gives back the eye bones' pose too (it was the last frame's)
+    for bone in ("eye.L", "eye.R", "lid.T.L", "lid.T.R"):
+        assert tuple(obj.pose.bones[bone].rotation_quaternion) == pytest.approx((1.0, 0.0, 0.0, 0.0)), bone
+    assert bpy.ops.head_motion.bake_file(filepath=str(path)) == {"FINISHED"}
+    again = _eye_keys(ext, obj)
+    assert again.keys() == baked.keys()
+    for channel, keys in baked.items():
+        np.testing.assert_allclose(again[channel], keys, atol=1e-5, err_msg=str(channel))
+
+
+def test_export_pose_file_eyes_without_a_character(ext, empty_scene, tmp_path):
+    """Eyes on: with no target the file gets eyes on a point straight ahead; with a target that has no eyes it gets
+    the head alone (the report says why); with the Eyes panel off, the head alone."""
+    scene = empty_scene
+    scene.frame_end = 60
+    scene.head_motion_eyes.enabled = True
+    bpy.context.view_layer.objects.active = None
+    path = tmp_path / "free.csv"
+    assert bpy.ops.head_motion.export_track(filepath=str(path)) == {"FINISHED"}
+    track = ext.core.track.PoseTrack.load(path)
+    assert track.eye_groups() == ("gaze", "blink") and len(track) == 60
+    plain = bpy.data.objects.new("Plain", None)
+    scene.collection.objects.link(plain)
+    scene.head_motion.target = plain
+    assert bpy.ops.head_motion.export_track(filepath=str(tmp_path / "plain.json")) == {"FINISHED"}
+    assert ext.core.track.PoseTrack.load(tmp_path / "plain.json").eye_groups() == ()
+    assert plain.animation_data is None  # exporting reads, never writes
+    scene.head_motion_eyes.enabled = False
+    scene.head_motion.target = None
+    assert bpy.ops.head_motion.export_track(filepath=str(tmp_path / "off.csv")) == {"FINISHED"}
+    assert ext.core.track.PoseTrack.load(tmp_path / "off.csv").eye_groups() == ()

@@ -246,3 +246,24 @@ def test_fast_gaze_angles_match_the_arc_tangent_forms():
         assert np.allclose(turned(vectors.T, offsets.T).T, wanted, atol=1e-6)
     straight_up = np.array([[0.0], [0.0], [1.0]])
     assert np.allclose(turned(straight_up, np.zeros((2, 1))).ravel(), [0.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json"])
+def test_with_eyes_round_trips_exactly_through_csv_and_json(tmp_path, suffix):
+    """with_eyes puts an EyeTrack into a head track's eye columns; saved as CSV or JSON and loaded back, the eyes
+    are the same numbers (shortest exact repr), and the head is unchanged."""
+    from core.eyes.files import load_eyes, with_eyes
+
+    head = PoseTrack(np.linspace(-5, 10, 90), np.linspace(2, -3, 90), np.zeros(90), 30.0, start_frame=7)
+    eyes = generate_eyes(head, EyeSettings(seed=4))
+    track = with_eyes(head, eyes)
+    assert track.eye_groups() == ("gaze", "blink") and not head.eyes  # a copy; the input is left as it was
+    path = tmp_path / f"take.{suffix}"
+    track.save(path)
+    again = PoseTrack.load(path)
+    assert np.array_equal(again.yaw, head.yaw) and again.start_frame == 7
+    back = load_eyes(path, again)
+    assert back is not None and back.start_frame == 7
+    for name in ("yaw", "pitch", "blink"):
+        assert np.array_equal(getattr(back, name), getattr(eyes, name)), name
+    assert back.blink_count == eyes.blink_count

@@ -1038,3 +1038,15 @@ def test_performance_on_a_large_rig():
     elapsed = time.perf_counter() - start
     assert match.head == "head"
     assert elapsed < 1.0
+
+
+def test_remembered_matches_are_copies():
+    """A repeated match (the eye bake after the head bake) gives the same answer, and changing one answer's neck
+    list does not change the next one's."""
+    bones = [BoneInfo("spine"), BoneInfo("neck", "spine"), BoneInfo("head", "neck"), BoneInfo("eye.L", "head"),
+             BoneInfo("eye.R", "head")]
+    first = match_head_and_neck(bones)
+    first.necks.append("spine")
+    again = match_head_and_neck(list(bones))
+    assert again.necks == ["neck"] and again.head == "head" and again.eyes == ("eye.L", "eye.R")
+    assert again is not first
