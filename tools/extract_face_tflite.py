@@ -15,10 +15,12 @@ mediapipe 0.10.21 wheel (Apache-2.0, (c) The MediaPipe Authors):
     mesh scaled to feature-map units that each region's crop is computed from, and the 48x48 feature map
     the regions are cropped from;
   - ``face_landmark_attention_heads.tflite``: the three 16x16 feature crops (lips, left eye, right eye)
-    and their crop matrices to each region's landmarks in crop units and the matrices that map them
-    back (iris heads left out: the estimator uses the 468 mesh points only);
+    and their crop matrices to each region's landmarks in crop units (each eye crop also gives its iris's
+    5 points) and the matrices that map them back;
   - ``face_landmark_attention.json``: the custom operators' options (read from the model's flexbuffers)
-    per region and the mesh indices each region's points replace, verified here against FaceMesh itself.
+    per region, the mesh indices each region's points replace and the indices (468-477) of the iris
+    points, verified here against FaceMesh itself, and the eye contour whose mean depth is each iris's
+    (the wheel's ``face_mesh_connections``).
 
   Same weights and operators as the original, cut at tensors; nothing is retrained or changed.
 
@@ -154,6 +156,8 @@ def attention_config(data: bytes) -> dict:
     for (region, points), matrix in zip(REGIONS, matrices, strict=False):
         crop = next(c for c in crops if c["inputs"][1] == matrix["outputs"][0])
         back = next(t for t in transforms if t["inputs"][0] == points)
+        # Other points mapped back by the same matrix: the iris predicted from the same eye crop.
+        extra = [t["inputs"][0] for t in transforms if t["inputs"][1] == back["inputs"][1] and t is not back]
         options = matrix["options"]
         regions.append(
             {
@@ -170,6 +174,7 @@ def attention_config(data: bytes) -> dict:
                 "scale": [float(options["scale_x"]), float(options["scale_y"])],
                 "crop_size": [int(crop["options"]["output_width"]), int(crop["options"]["output_height"])],
                 "features": crop["inputs"][0],
+                **({"iris_points": extra[0]} if extra else {}),
             }
         )
     return {"mesh": "output_mesh_identity", "face_flag": "conv_faceflag", "features": FEATURES, "regions": regions}
@@ -185,15 +190,33 @@ def split_attention_model(data: bytes) -> tuple[bytes, bytes, dict]:
     heads = extract_subgraph(
         data,
         [r["crop"] for r in regions] + [r["matrix"] for r in regions],
-        [r["points"] for r in regions] + [r["back_matrix"] for r in regions],
+        [r["points"] for r in regions] + [r["iris_points"] for r in regions if "iris_points" in r]
+        + [r["back_matrix"] for r in regions],
     )
     return mesh, heads, config
 
 
+#: The keys :func:`refinement_indices` adds to a region (not part of the model's operators).
+FOUND_KEYS = ("mesh_indices", "iris_indices", "iris_depth_indices")
+
+
+def _match(points: np.ndarray, reference: np.ndarray, first: int, width: int, name: str) -> list[int]:
+    """The index (from ``first``) of the one ``reference`` point each of ``points`` equals (normalised)."""
+    distance = np.linalg.norm(points[:, None, :] - reference[None, :, :], axis=2)
+    nearest = distance.argmin(axis=1)
+    worst = float(distance[np.arange(len(points)), nearest].max() * width)
+    if worst > 0.5 or len(set(nearest.tolist())) != len(points):
+        raise SystemExit(f"error: {name}: refined points do not match FaceMesh (off by {worst:.2f} px)")
+    print(f"{name}: {len(points)} points are FaceMesh landmarks {first}+ (within {worst:.3f} px)")
+    return [int(i) + first for i in nearest]
+
+
 def refinement_indices(config: dict, model_dir: Path) -> dict:
-    """The mesh index each region's point replaces, found by running FaceMesh(refine_landmarks=True) and the
-    split models on the same crops: each refined point must equal exactly one of FaceMesh's outputs."""
-    from mediapipe.python.solutions import face_mesh
+    """The mesh index each region's point replaces and the index (468-477) of each iris point, found by running
+    FaceMesh(refine_landmarks=True) and the split models on the same crops: each refined point must equal
+    exactly one of FaceMesh's outputs. An iris's depth is the mean depth of its eye's contour (the eye in
+    ``face_mesh_connections`` holding the region's corner points)."""
+    from mediapipe.python.solutions import face_mesh, face_mesh_connections
     from skimage import data as images
 
     from core.video.litert_face import LiteRtFaceMesh
@@ -201,18 +224,21 @@ def refinement_indices(config: dict, model_dir: Path) -> dict:
     image = np.ascontiguousarray(images.astronaut()[:, :, :3])
     with face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True) as mesh:
         reference = mesh.process(image).multi_face_landmarks[0]
-    reference = np.array([(p.x, p.y) for p in reference.landmark])[:468]
+    reference = np.array([(p.x, p.y) for p in reference.landmark])
     with LiteRtFaceMesh(static_image_mode=True, model_dir=model_dir, attention_config=config) as ours:
         regions = ours.region_points(image)
+    contours = [
+        sorted({i for edge in getattr(face_mesh_connections, name) for i in edge})
+        for name in ("FACEMESH_LEFT_EYE", "FACEMESH_RIGHT_EYE")
+    ]
+    width = image.shape[1]
     for region in config["regions"]:
-        points = regions[region["name"]]
-        distance = np.linalg.norm(points[:, None, :] - reference[None, :, :], axis=2)
-        nearest = distance.argmin(axis=1)
-        worst = float(distance[np.arange(len(points)), nearest].max() * image.shape[1])
-        if worst > 0.5 or len(set(nearest.tolist())) != len(points):
-            raise SystemExit(f"error: {region['name']}: refined points do not match FaceMesh (off by {worst:.2f} px)")
-        region["mesh_indices"] = [int(i) for i in nearest]
-        print(f"{region['name']}: {len(points)} points replace mesh landmarks (within {worst:.3f} px)")
+        region["mesh_indices"] = _match(regions[region["name"]], reference[:468], 0, width, region["name"])
+        if "iris_points" in region:
+            iris = regions[region["name"] + "_iris"]
+            region["iris_indices"] = _match(iris, reference[468:], 468, width, region["name"] + " iris")
+            corner = region["left_rotation_idx"]
+            region["iris_depth_indices"] = next(c for c in contours if corner in c)
     return config
 
 
@@ -258,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         # The operators' options (the mesh indices are checked against FaceMesh when written).
         written = json.loads((DEST / CONFIG_TARGET).read_text()) if (DEST / CONFIG_TARGET).exists() else {}
         for region in written.get("regions", []):
-            region.pop("mesh_indices", None)
+            for key in FOUND_KEYS:
+                region.pop(key, None)
         same = {k: v for k, v in written.items() if k != "source"} == config
         print(f"{'ok' if same else 'DIFFERS'}  {CONFIG_TARGET}")
         return status | (0 if same else 1)

@@ -36,10 +36,12 @@ Constants come from MediaPipe's graphs and calculator options (mediapipe v0.10.x
    The model does the cropping with three MediaPipe custom operators LiteRT does not have, so
    ``tools/extract_face_tflite.py`` cuts it around them into ``face_landmark_attention_mesh.tflite``
    (image -> mesh, face flag, feature map) and ``face_landmark_attention_heads.tflite`` (crops -> region
-   points), with the operators' options in ``face_landmark_attention.json``; :func:`~core.video.litert_ops.crop_matrix`,
-   :func:`crop_features` and :func:`transform_points` are those operators in numpy (MediaPipe's
-   ``landmarks_to_transform_matrix.cc`` v2, ``transform_tensor_bilinear.cc`` v2,
-   ``transform_landmarks.cc`` v2). The iris points (10 after the 468) are not computed.
+   and iris points), with the operators' options in ``face_landmark_attention.json``;
+   :func:`~core.video.litert_ops.crop_matrix`, :func:`crop_features` and :func:`transform_points` are those
+   operators in numpy (MediaPipe's ``landmarks_to_transform_matrix.cc`` v2, ``transform_tensor_bilinear.cc`` v2,
+   ``transform_landmarks.cc`` v2). Each eye crop also gives that eye's iris (centre, then 4 points on its
+   rim): they become landmarks 468-472 (the person's right eye) and 473-477 (left), at the mean depth of their
+   eye's contour, as in ``FaceMesh(refine_landmarks=True)``'s 478 points.
 
 With ``landmark_model`` set to the mediapipe wheel's plain ``face_landmark.tflite`` (no refinement) this
 reproduces ``FaceMesh(refine_landmarks=False)``.
@@ -108,6 +110,7 @@ ASSOCIATION_IOU = 0.5
 # --- face_landmark_cpu.pbtxt ---------------------------------------------------------------------
 LANDMARK_SIZE = 192  # ImageToTensorCalculator 192x192, output_tensor_float_range [0, 1]
 NUM_LANDMARKS = 468  # TensorsToLandmarksCalculatorOptions num_landmarks 468, input_image_width/height 192
+NUM_REFINED = 478  # the mesh and the two irises (refine_landmarks=True)
 
 
 @dataclass
@@ -232,7 +235,8 @@ def _axis_box(rect: _Rect) -> np.ndarray:
 
 
 class LiteRtFaceMesh:
-    """FaceMesh-like face landmarks on LiteRT: ``process(rgb)`` -> list of (468, 3) arrays per face.
+    """FaceMesh-like face landmarks on LiteRT: ``process(rgb)`` -> list of (478, 3) arrays per face ((468, 3)
+    without refinement).
 
     Landmarks are in MediaPipe's normalised coordinates: x / image width, y / image height (both in
     [0, 1] inside the image), z depth at the scale of x (negative toward the camera). Tracking across
@@ -289,13 +293,17 @@ class LiteRtFaceMesh:
         self._lm_presence = named.get("conv_faceflag", sized[1])
         self._heads = None
         self._config: dict[str, Any] | None = None
-        self._region_indices: dict[str, np.ndarray] = {}  # region -> the mesh landmarks its points replace
+        self._region_indices: dict[str, np.ndarray] = {}  # region -> the landmarks its points replace or are
+        self._iris_depth: dict[str, np.ndarray] = {}  # iris -> the eye contour landmarks whose mean depth it takes
         if refine:
             if attention_config is None:
                 attention_config = json.loads((folder / ATTENTION_CONFIG).read_text())
             self._config = attention_config
             regions = [r for r in attention_config["regions"] if "mesh_indices" in r]
             self._region_indices = {r["name"]: np.asarray(r["mesh_indices"], dtype=np.int64) for r in regions}
+            irises = [r for r in regions if "iris_indices" in r]
+            self._region_indices.update({r["name"] + "_iris": np.asarray(r["iris_indices"]) for r in irises})
+            self._iris_depth = {r["name"] + "_iris": np.asarray(r["iris_depth_indices"]) for r in irises}
             self._heads = interpreter(models[2])
             self._lm_named = named
             self._heads_in = {d["name"]: d["index"] for d in self._heads.get_input_details()}
@@ -374,8 +382,8 @@ class LiteRtFaceMesh:
         return rects
 
     def _landmarks(self, rgb: np.ndarray, rect: _Rect) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
-        """(468, 3) normalised landmarks of the face in ``rect``, its presence score in [0, 1] and the
-        refined regions' points (name -> (n, 2) normalised; empty without refinement)."""
+        """(478, 3) normalised landmarks of the face in ``rect`` ((468, 3) without the iris heads), its presence
+        score in [0, 1] and the refined regions' points (name -> (n, 2) normalised; empty without refinement)."""
         crop = self._warp(rgb, rect, LANDMARK_SIZE, self._cv2.BORDER_REPLICATE)
         tensor = (crop.astype(np.float32) * (1.0 / 255.0))[None]
         self._landmarker.set_tensor(self._lm_input, tensor)
@@ -384,10 +392,14 @@ class LiteRtFaceMesh:
         logit = float(self._landmarker.get_tensor(self._lm_presence).reshape(-1)[0])
         presence = 1.0 / (1.0 + math.exp(-max(-SCORE_CLIP, min(SCORE_CLIP, logit))))
         regions = self._refined_regions() if self._heads is not None else {}
+        if self._iris_depth:
+            raw = np.concatenate([raw, np.zeros((NUM_REFINED - NUM_LANDMARKS, 3))])
         for name, points in regions.items():
             indices = self._region_indices.get(name)
-            if indices is not None:  # LandmarksRefinementCalculator: x, y replaced, z kept
+            if indices is not None:  # LandmarksRefinementCalculator: x, y replaced (or added), z kept
                 raw[indices, :2] = points
+        for name, depth in self._iris_depth.items():  # an iris: at the mean depth of its eye's contour
+            raw[self._region_indices[name], 2] = raw[depth, 2].mean()
         # TensorsToLandmarks (/ 192) then LandmarkProjection: rotate about the crop centre, scale, shift.
         out = self._project(raw, rect)
         return out, presence, {name: self._project(points, rect)[:, :2] for name, points in regions.items()}
@@ -405,9 +417,11 @@ class LiteRtFaceMesh:
             self._heads.set_tensor(self._heads_in[region["matrix"]], matrix[None].astype(np.float32))
         self._heads.invoke()
         for region in self._config["regions"]:
-            points = self._heads.get_tensor(self._heads_out[region["points"]]).reshape(-1, 2).astype(np.float64)
             matrix = self._heads.get_tensor(self._heads_out[region["back_matrix"]])[0]
-            back[region["name"]] = transform_points(points, matrix)
+            for name, key in ((region["name"], "points"), (region["name"] + "_iris", "iris_points")):
+                if key in region:
+                    points = self._heads.get_tensor(self._heads_out[region[key]]).reshape(-1, 2)
+                    back[name] = transform_points(points.astype(np.float64), matrix)
         return back
 
     @staticmethod
@@ -424,8 +438,9 @@ class LiteRtFaceMesh:
         return out
 
     def process(self, rgb: np.ndarray) -> list[np.ndarray]:
-        """Face landmarks of one RGB frame (H, W, 3) uint8: a list of (468, 3) float64 arrays in normalised
-        image coordinates (see the class), one per face found; empty when there is none."""
+        """Face landmarks of one RGB frame (H, W, 3) uint8: a list of (478, 3) float64 arrays ((468, 3) without
+        refinement) in normalised image coordinates (see the class), one per face found; empty when there is
+        none."""
         if self._detector is None:
             raise RuntimeError("LiteRtFaceMesh is closed.")
         image = np.ascontiguousarray(rgb)
