@@ -6,7 +6,7 @@ import bpy
 
 from ..anim.eyes import bake_eyes, clear_eyes, find_eye_rig, plan_eyes
 from ..core.errors import HeadMotionError
-from ..core.eyes import generate_eyes
+from ..core.eyes import EyeTrack, generate_eyes
 from ..core.eyes.files import load_eyes, with_eyes
 from ..core.track import PoseTrack
 from ..properties.convert import frame_range, target_object
@@ -19,15 +19,17 @@ def _summary(result) -> str:
             f"{result.rig.describe()} ({result.keys_written} keys)")
 
 
-def after_head_bake(scene: bpy.types.Scene, obj: bpy.types.Object, track: PoseTrack, source: str = "") -> str:
-    """When the Eyes panel is on, bake eyes for the head ``track`` just baked (the eyes stored in the pose-track
-    file ``source``, if it has any; generated ones otherwise); returns text for the report (empty when off). An eye
-    problem does not undo the head bake: it is reported, with no eye change."""
+def after_head_bake(scene: bpy.types.Scene, obj: bpy.types.Object, track: PoseTrack, source: str = "",
+                    eye_track: EyeTrack | None = None) -> str:
+    """When the Eyes panel is on, bake eyes for the head ``track`` just baked: ``eye_track`` when given (e.g. the
+    eyes measured in a reference video), else the eyes stored in the pose-track file ``source``, if it has any,
+    else generated ones; returns text for the report (empty when off). An eye problem does not undo the head
+    bake: it is reported, with no eye change."""
     eyes = getattr(scene, "head_motion_eyes", None)
     if eyes is None or not eyes.enabled:
         return ""
     try:
-        stored = load_eyes(source, track) if source else None
+        stored = eye_track if eye_track is not None else load_eyes(source, track) if source else None
         return " " + _summary(bake_eyes(obj, track, eye_bake_options(obj, scene), scene=scene, eye_track=stored))
     except HeadMotionError as exc:
         return f" Eyes not baked: {exc}"

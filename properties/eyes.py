@@ -15,6 +15,12 @@ _GAZE_ITEMS = [
                                "looking away now and then")),
     ("FREE", "Free", "The gaze follows the head, leading its turns, and looks away now and then"),
 ]
+_VIDEO_EYES_ITEMS = [
+    ("VIDEO", "Video", ("Bake From Video bakes the person's own blinks and gaze, measured in the video (relative "
+                        "to their neutral); generated eyes when the video's eyes could not be measured")),
+    ("GENERATED", "Generated", ("Bake From Video generates blinks and gaze for the video's head motion, as for a "
+                                "voice (preset, gaze mode, blink rate...)")),
+]
 
 
 class HEADMOTION_PG_eyes(bpy.types.PropertyGroup):
@@ -24,6 +30,8 @@ class HEADMOTION_PG_eyes(bpy.types.PropertyGroup):
                           default=False)
     preset: EnumProperty(name="Preset", description="Eye behaviour", items=_PRESET_ITEMS, default="CONVERSATIONAL")
     gaze_mode: EnumProperty(name="Gaze", description="Where the eyes look", items=_GAZE_ITEMS, default="TARGET")
+    video_eyes: EnumProperty(name="Eyes From", description="Where Bake From Video takes the eyes from",
+                             items=_VIDEO_EYES_ITEMS, default="VIDEO")
     target: PointerProperty(name="Look At", description="Object the eyes keep contact with. Empty: the scene camera",
                             type=bpy.types.Object)
     blink_rate: FloatProperty(name="Blink Rate", description="Blinks per minute while speaking (about 26 in "

@@ -1,5 +1,5 @@
-"""The "Eyes" sub-panel of the Head Motion tab: enable, gaze target, blink rate, aversion, intensity, what to
-drive (eye bones, lid bones, shape keys), detect, bake and clear."""
+"""The "Eyes" sub-panel of the Head Motion tab: enable, eyes from the video or generated (Bake From Video), gaze
+target, blink rate, aversion, intensity, what to drive (eye bones, lid bones, shape keys), detect, bake and clear."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class HEADMOTION_PT_eyes(_HeadMotionPanel, bpy.types.Panel):
         layout = self.layout
         layout.use_property_split = True
         s = context.scene.head_motion_eyes
+        layout.prop(s, "video_eyes")
         layout.prop(s, "preset")
         layout.prop(s, "gaze_mode")
         row = layout.row()

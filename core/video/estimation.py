@@ -16,6 +16,9 @@ Pipeline (:func:`estimate_video`)
     6. Hampel outlier rejection on the angles; missing and rejected frames are interpolated (``found`` keeps
        them marked; gaps longer than ``max_gap_frames`` are reported in ``warnings``).
     7. Stabiliser: zero-phase Gaussian (default), 1€, or none (:mod:`core.video.stabilize`).
+    8. The eyes on the frames kept for the head (``found``): lid closure, blinks and gaze relative to the
+       person's neutral (:func:`core.video.eye_signals.eye_signals`; the gaze is median-filtered there, not
+       smoothed like the angles, so saccades stay sharp).
 
 Settings are :class:`~core.video.settings.EstimationSettings`, the result an
 :class:`~core.video.result.EstimationResult`; :mod:`core.video.cache` keeps results between runs. The
@@ -32,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MediaError, NoFaceError
+from .eye_signals import eye_signals
 from .head_pose import turn_corrected
 from .landmarks import FaceTracker, Landmarker, open_video
 from .measure import Raw
@@ -200,5 +204,6 @@ def estimate_video(
         warnings=warnings,
         settings=settings,
         source=str(path),
+        eyes=eye_signals(np.array(raw.eye_points), found, fps, settings.mirror),
     )
 

@@ -3,8 +3,10 @@ refined iris points (478 per frame), relative to the person's own neutral.
 
 What the estimator passes (:func:`eye_signals`): ``landmarks`` (N, 478, 2) pixel coordinates of the followed face
 per video frame (rows of frames without a face are ignored), ``found`` (N,) True where the face was found, the
-video's ``fps`` and whether it is ``mirror``-ed (a selfie video). 468-point landmarks (no iris: e.g. a landmark
-backend without the iris heads) give closure and blinks, and no gaze (zeros, with a warning).
+video's ``fps`` and whether it is ``mirror``-ed (a selfie video). 468-point landmarks (no iris: e.g. the landmarks
+unrefined) give closure and blinks, and no gaze (zeros, with a warning). The landmarks may also be just the eye
+points (N, len(:data:`EYE_POINTS`), 2) as :func:`eye_points` picks them (what the video estimator keeps per frame;
+NaN irises: none).
 
 Signals (column 0 the person's LEFT eye, column 1 the RIGHT; FaceMesh indices):
 
@@ -36,6 +38,7 @@ import numpy as np
 from ..checks import positive_number
 from ..errors import SettingsError
 from ..eyes.track import EyeTrack
+from .timestamps import grid_times
 
 #: (upper, lower) lid landmark pairs and (inner, outer) corners, person's left eye then right eye.
 LID_PAIRS = (((385, 380), (386, 374), (387, 373)), ((160, 144), (159, 145), (158, 153)))
@@ -50,6 +53,24 @@ MAX_BLINK_S = 0.6
 LOCAL_WINDOW_S = 0.5
 #: Eye fissure width over eyeball radius (about 30 mm / 12 mm): iris offset in widths -> sine of the angle.
 WIDTH_OVER_RADIUS = 2.5
+#: The landmarks the signals are made of (lids, corners, iris centres), in the order :func:`eye_points` keeps them.
+EYE_POINTS: tuple[int, ...] = tuple(sorted(
+    {i for eye in LID_PAIRS for pair in eye for i in pair} | {i for pair in CORNERS for i in pair} | set(IRIS_CENTRES)
+))
+_AT = {index: k for k, index in enumerate(EYE_POINTS)}  # landmark index -> column of eye_points()
+_IRIS_COLUMNS = [_AT[i] for i in IRIS_CENTRES]
+
+
+def eye_points(landmarks: np.ndarray) -> np.ndarray:
+    """The :data:`EYE_POINTS` of FaceMesh landmarks (..., 468 or 478, >=2): (..., len(EYE_POINTS), 2), same units;
+    the iris centres NaN when the landmarks have no iris points."""
+    pts = np.asarray(landmarks, dtype=np.float64)[..., :2]
+    if pts.shape[-2] >= 478:
+        return pts[..., list(EYE_POINTS), :]
+    out = np.full((*pts.shape[:-2], len(EYE_POINTS), 2), np.nan)
+    mesh = [k for k, i in enumerate(EYE_POINTS) if i < pts.shape[-2]]
+    out[..., mesh, :] = pts[..., [EYE_POINTS[k] for k in mesh], :]
+    return out
 
 
 @dataclass(eq=False)
@@ -67,19 +88,36 @@ class EyeSignals:
     fps: float
     warnings: list[str] = field(default_factory=list)
 
-    def to_eye_track(self, start_frame: int = 1, fps: float | None = None) -> EyeTrack:
-        """The signals as an :class:`~core.eyes.track.EyeTrack` (resampled to ``fps`` when given, linear)."""
+    def lids(self) -> np.ndarray:
+        """(N, 2) lid closure for a bake, 0 open .. 1 shut: ``closure`` with each detected blink reaching a shut lid
+        (FaceMesh reports a shut lid as about 0.5-0.65 closure): within a blink, per eye, ``c + (1 - m) (c / m)^2``
+        with ``m`` the blink's most closed value, so its peak becomes 1 and its edges barely change."""
+        lids = self.closure.copy()
+        for onset, duration in zip(self.onsets, self.durations_s, strict=True):
+            span = slice(int(onset), int(onset) + max(1, round(float(duration) * self.fps)))
+            c = lids[span]
+            peak = np.maximum(c.max(axis=0), 1e-6)
+            lids[span] = c + np.clip(1.0 - peak, 0.0, None) * (c / peak) ** 2
+        return lids
+
+    def to_eye_track(self, start_frame: int = 1, fps: float | None = None, times: np.ndarray | None = None) -> EyeTrack:
+        """The signals as an :class:`~core.eyes.track.EyeTrack` (resampled to ``fps`` when given, linear). ``times``:
+        each video frame's presentation time (s): the track is then on the grid ``k / fps`` from the start of the
+        file like :meth:`core.video.result.EstimationResult.to_pose_track` (frames placed by their times). The lids
+        (``blink``) are :meth:`lids`."""
         n = len(self.closure)
-        src_t = np.arange(n) / self.fps
         target_fps = float(self.fps if fps is None else positive_number(fps, "fps"))
-        m = max(1, round(n * target_fps / self.fps))
-        t = np.arange(m) / target_fps
+        src_t = np.arange(n) / self.fps if times is None else np.asarray(times, dtype=np.float64)
+        if times is None:
+            t = np.arange(max(1, round(n * target_fps / self.fps))) / target_fps
+        else:
+            t = grid_times(src_t, target_fps)
 
         def resample(values: np.ndarray) -> np.ndarray:
             return np.column_stack([np.interp(t, src_t, values[:, i]) for i in range(values.shape[1])])
 
-        return EyeTrack(resample(self.yaw), resample(self.pitch), np.clip(resample(self.closure), 0.0, 1.0),
-                        target_fps, start_frame, blink_onsets_s=self.onsets / self.fps,
+        return EyeTrack(resample(self.yaw), resample(self.pitch), np.clip(resample(self.lids()), 0.0, 1.0),
+                        target_fps, start_frame, blink_onsets_s=src_t[self.onsets],
                         blink_durations_s=self.durations_s, blink_kinds=("video",) * len(self.onsets),
                         meta={"source": "video"})
 
@@ -123,20 +161,21 @@ def eye_signals(landmarks: np.ndarray, found: np.ndarray, fps: float, mirror: bo
     fps = positive_number(fps, "fps")
     pts = np.asarray(landmarks, dtype=np.float64)
     found = np.asarray(found, dtype=bool)
-    if pts.ndim != 3 or pts.shape[1] not in (468, 478) or pts.shape[2] < 2 or len(pts) != len(found):
-        raise SettingsError(f"Eye signals need (N, 468 or 478, 2) landmarks and N found flags, got {pts.shape} "
-                            f"and {found.shape}.")
-    pts = pts[:, :, :2]
+    if pts.ndim != 3 or pts.shape[1] not in (468, 478, len(EYE_POINTS)) or pts.shape[2] < 2 or len(pts) != len(found):
+        raise SettingsError(f"Eye signals need (N, 468 or 478, 2) landmarks (or their eye points) and N found flags, "
+                            f"got {pts.shape} and {found.shape}.")
+    pts = pts[:, :, :2] if pts.shape[1] == len(EYE_POINTS) else eye_points(pts)
     n = len(pts)
     warnings: list[str] = []
-    found = found & np.isfinite(pts).all(axis=(1, 2))
+    lids = [k for k in range(len(EYE_POINTS)) if k not in _IRIS_COLUMNS]
+    found = found & np.isfinite(pts[:, lids]).all(axis=(1, 2))
     eyes = (1, 0) if mirror else (0, 1)  # a mirrored image shows the person's left eye where the right one is
     aperture = np.zeros((n, 2))
     width = np.ones((n, 2))
     for column, eye in enumerate(eyes):
-        inner, outer = CORNERS[eye]
+        inner, outer = _AT[CORNERS[eye][0]], _AT[CORNERS[eye][1]]
         width[:, column] = np.maximum(np.linalg.norm(pts[:, outer] - pts[:, inner], axis=1), 1e-6)
-        gaps = [np.linalg.norm(pts[:, up] - pts[:, lo], axis=1) for up, lo in LID_PAIRS[eye]]
+        gaps = [np.linalg.norm(pts[:, _AT[up]] - pts[:, _AT[lo]], axis=1) for up, lo in LID_PAIRS[eye]]
         aperture[:, column] = np.mean(gaps, axis=0) / width[:, column]
     if not found.any():
         warnings.append("No face was found, so the eyes could not be measured.")
@@ -159,11 +198,11 @@ def eye_signals(landmarks: np.ndarray, found: np.ndarray, fps: float, mirror: bo
 
     yaw = np.zeros((n, 2))
     pitch = np.zeros((n, 2))
-    if pts.shape[1] < 478:
+    if not np.isfinite(pts[found][:, _IRIS_COLUMNS]).all():
         warnings.append("The landmarks have no iris points: gaze is not measured (blinks are).")
     else:
         for column, eye in enumerate(eyes):
-            inner, outer = CORNERS[eye]
+            inner, outer = _AT[CORNERS[eye][0]], _AT[CORNERS[eye][1]]
             mid = 0.5 * (pts[:, inner] + pts[:, outer])
             # Unit axis toward the person's left: outer -> inner for the right eye, inner -> outer for the left.
             axis = (pts[:, outer] - pts[:, inner]) if eye == 0 else (pts[:, inner] - pts[:, outer])
@@ -173,7 +212,7 @@ def eye_signals(landmarks: np.ndarray, found: np.ndarray, fps: float, mirror: bo
             up = np.column_stack([axis[:, 1], -axis[:, 0]])  # image y points down
             if mirror:
                 up = -up
-            rel = (pts[:, IRIS_CENTRES[eye]] - mid) / width[:, column:column + 1]
+            rel = (pts[:, _AT[IRIS_CENTRES[eye]]] - mid) / width[:, column:column + 1]
             yaw[:, column] = np.einsum("ij,ij->i", rel, axis)
             pitch[:, column] = np.einsum("ij,ij->i", rel, up)
         usable = found & ~in_blink & (relative < BLINK_OFF)

@@ -4,8 +4,9 @@
 :mod:`core.video.frames`), follows one face with one FaceMesh (:class:`core.video.landmarks.FaceTracker`) and
 appends to a :class:`Raw` per frame: the camera-from-face rotation (3, 3) and translation (3,, centimetres) of
 :func:`core.video.head_pose.fit_pose` (started from the previous frame's fit), the RMS reprojection error
-(pixels), the lip gap and keypoints (:func:`core.video.head_pose.lip_signals`) and the container's presentation
-time (milliseconds). :mod:`core.video.segments` runs several of them on consecutive parts of one video.
+(pixels), the lip gap and keypoints (:func:`core.video.head_pose.lip_signals`), the eye landmarks
+(:func:`core.video.eye_signals.eye_points`) and the container's presentation time (milliseconds).
+:mod:`core.video.segments` runs several of them on consecutive parts of one video.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import NoFaceError
+from .eye_signals import EYE_POINTS, eye_points
 from .face_model import LIP_KEYPOINTS
 from .frames import FrameReader
 from .head_pose import PoseFit, PoseFitSettings, fit_pose, lip_signals
@@ -36,6 +38,7 @@ class Raw:
     error: list[float] = field(default_factory=list)
     lip_gap: list[float] = field(default_factory=list)
     lip_keypoints: list[np.ndarray] = field(default_factory=list)
+    eye_points: list[np.ndarray] = field(default_factory=list)  # (len(EYE_POINTS), 2) pixels, NaN: none
     detected: list[bool] = field(default_factory=list)
     msec: list[float] = field(default_factory=list)  # the container's presentation time of each frame
     size: tuple[int, int] = (0, 0)  # (width, height) in pixels
@@ -54,11 +57,13 @@ class Raw:
         self.error.append(np.nan)
         self.lip_gap.append(np.nan)
         self.lip_keypoints.append(np.full((len(LIP_KEYPOINTS), 2), np.nan))
+        self.eye_points.append(np.full((len(EYE_POINTS), 2), np.nan))
         self.detected.append(detected)
 
     def extend(self, other: Raw) -> None:
         """Append the frames of ``other``, a run that follows this one in the file."""
-        for name in ("rotation", "translation", "error", "lip_gap", "lip_keypoints", "detected", "msec"):
+        for name in ("rotation", "translation", "error", "lip_gap", "lip_keypoints", "eye_points", "detected",
+                     "msec"):
             getattr(self, name).extend(getattr(other, name))
         if len(other):
             self.size = other.size
@@ -124,5 +129,6 @@ def _measure_face(
     raw.error.append(fit.error_px)
     raw.lip_gap.append(lips.gap)
     raw.lip_keypoints.append(lips.keypoints)
+    raw.eye_points.append(eye_points(face))
     raw.detected.append(True)
     return fit

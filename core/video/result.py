@@ -1,5 +1,6 @@
-"""The result of a video estimation (:class:`EstimationResult`): per-frame angles, lips, found flags and
-warnings, its conversion to a :class:`~core.track.PoseTrack`, and its ``.npz`` storage (no pickles)."""
+"""The result of a video estimation (:class:`EstimationResult`): per-frame angles, lips, eyes, found flags and
+warnings, its conversion to a :class:`~core.track.PoseTrack` (and the eyes to an :class:`~core.eyes.track.EyeTrack`
+on the same frames), and its ``.npz`` storage (no pickles)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ from typing import Any
 
 import numpy as np
 
+from ..eyes.track import EyeTrack
 from ..track import PoseTrack
+from .eye_signals import EyeSignals
 from .settings import EstimationSettings
 from .timestamps import grid_times, resample_by_time
 
 #: Bumped whenever the estimator's results change, so older cache files are recomputed.
 #: 3: per-frame presentation times (``times``), one face by default, rigid-point fit with robust weights.
-CACHE_VERSION = 3
+#: 4: the eyes (``eyes``: closure, blinks, gaze per frame).
+CACHE_VERSION = 4
+#: The :class:`~core.video.eye_signals.EyeSignals` arrays kept in cache files (as ``eyes_<name>``).
+_EYE_ARRAYS = ("closure", "yaw", "pitch", "found", "onsets", "peaks", "durations_s")
 
 
 @dataclass(eq=False)
@@ -36,7 +42,9 @@ class EstimationResult:
     seconds from the start of the file (:mod:`core.video.timestamps`);
     ``image_size``: (width, height) pixels; ``neutral_rotation``: camera-from-face rotation of the
     neutral pose (turn-corrected, :func:`core.video.head_pose.turn_corrected`); ``warnings``: messages for the
-    user.
+    user. ``eyes``: the person's eyelid closure, blinks and gaze per video frame
+    (:func:`core.video.eye_signals.eye_signals` on the followed face's landmarks, relative to the person's
+    neutral, on the frames ``found`` marks; its own ``warnings``), ``None`` when not measured.
     """
 
     yaw: np.ndarray
@@ -56,6 +64,7 @@ class EstimationResult:
     warnings: list[str] = field(default_factory=list)
     settings: EstimationSettings = field(default_factory=EstimationSettings)
     source: str = ""
+    eyes: EyeSignals | None = None
 
     @property
     def n_frames(self) -> int:
@@ -112,6 +121,14 @@ class EstimationResult:
         angles = self.on_grid(self.angles, rate)
         return PoseTrack(angles[:, 0], angles[:, 1], angles[:, 2], rate, start_frame, mask, meta).validate()
 
+    def to_eye_track(self, start_frame: int = 1, fps: float | None = None) -> EyeTrack | None:
+        """The eyes as an :class:`~core.eyes.track.EyeTrack` on the same frames as :meth:`to_pose_track` with the
+        same arguments (``fps`` default: the video's); ``None`` when the eyes were not measured."""
+        if self.eyes is None:
+            return None
+        rate = self.fps if fps is None else float(fps)
+        return self.eyes.to_eye_track(start_frame, rate, times=self.times)
+
     def grid_times(self, fps: float | None = None) -> np.ndarray:
         """Times in seconds of the samples of :meth:`on_grid` / :meth:`to_pose_track`."""
         return grid_times(self.times, self.fps if fps is None else float(fps))
@@ -133,10 +150,14 @@ class EstimationResult:
             "settings": self.settings.to_dict(),
             "source": self.source,
         }
+        arrays = {k: getattr(self, k) for k in self._ARRAYS}
+        if self.eyes is not None:
+            meta["eyes"] = {"fps": self.eyes.fps, "warnings": list(self.eyes.warnings)}
+            arrays.update({f"eyes_{k}": getattr(self.eyes, k) for k in _EYE_ARRAYS})
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as handle:
-            np.savez(handle, meta=np.array(json.dumps(meta)), **{k: getattr(self, k) for k in self._ARRAYS})
+            np.savez(handle, meta=np.array(json.dumps(meta)), **arrays)
         os.replace(tmp, path)
 
     @classmethod
@@ -147,6 +168,10 @@ class EstimationResult:
             if meta.get("version") != CACHE_VERSION:
                 raise ValueError(f"cache version {meta.get('version')} != {CACHE_VERSION}")
             arrays = {k: data[k] for k in cls._ARRAYS}
+            eyes = None
+            if "eyes" in meta:
+                eyes = EyeSignals(**{k: data[f"eyes_{k}"] for k in _EYE_ARRAYS}, fps=float(meta["eyes"]["fps"]),
+                                  warnings=list(meta["eyes"]["warnings"]))
         return cls(
             **arrays,
             fps=float(meta["fps"]),
@@ -154,5 +179,6 @@ class EstimationResult:
             warnings=list(meta["warnings"]),
             settings=EstimationSettings.from_dict(meta["settings"]),
             source=str(meta["source"]),
+            eyes=eyes,
         )
 

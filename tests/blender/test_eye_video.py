@@ -8,6 +8,7 @@ within 2 frames, with at most one false blink per minute."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -103,3 +104,77 @@ def test_rendered_blinks_are_found(ext, renders, backend):
     assert np.mean(found) > 0.95
     assert hit >= 0.9
     assert false / (SECONDS / 60.0) <= 1.0
+
+
+def _write_video(path: Path, renders, seconds: float, seed: int):
+    """An mp4 of the rendered face (``_sequence``'s turns and blinks, first ``seconds``); the frames where the lids
+    are shut."""
+    import cv2
+
+    yaw, closure, shut_frames = _sequence(seed)
+    n = int(seconds * FPS)
+    rng = np.random.default_rng(2)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (256, 256))
+    for y, c in zip(yaw[:n], closure[:n], strict=True):
+        image = renders[(YAWS[y], CLOSURES[c])].astype(np.int16) + rng.integers(-2, 3, (256, 256, 3))
+        writer.write(cv2.cvtColor(np.clip(image, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+    writer.release()
+    return shut_frames[shut_frames < n - 3]
+
+
+def _blink_values(ext, key, frames: np.ndarray) -> np.ndarray:
+    channels = ext.anim.fcurves.channels_for(key, create=False)
+    curve = channels.fcurves.find('key_blocks["Shut"].value', index=0)
+    return np.array([curve.evaluate(float(f)) for f in frames])
+
+
+def test_bake_from_video_bakes_the_video_blinks(ext, renders, empty_scene, tmp_path):
+    """Bake From Video with the Eyes panel on ("Eyes From" Video, the default) bakes the person's blinks: the blink
+    shape key shuts (> 0.9) within 2 frames of every frame the rendered lids are shut, and nowhere else; with
+    "Generated" the blinks are the generator's, not the video's. The head keys are the same either way."""
+    pytest.importorskip("cv2")
+    if not any(importlib.util.find_spec(name.split(".")[0]) for name in BACKENDS.values()):
+        pytest.skip("no face-landmark backend")
+    from rigs import RIGS, build_rig
+
+    scene = empty_scene
+    scene.render.fps = int(FPS)
+    shut_frames = _write_video(tmp_path / "blinks.mp4", renders, 30.0, seed=11)
+    obj = build_rig(RIGS["unreal_axis_angle"], scene)  # no eye bones: the blink key carries the eyes
+    mesh = bpy.data.objects.new("Face", bpy.data.meshes.new("Face"))
+    mesh.data.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    scene.collection.objects.link(mesh)
+    mesh.parent = obj
+    mesh.shape_key_add(name="Basis")
+    mesh.shape_key_add(name="Shut")
+    bpy.context.view_layer.objects.active = obj
+    s = scene.head_motion
+    s.video_path, s.video_start_frame = str(tmp_path / "blinks.mp4"), 1
+    s.video_show_reference, s.video_use_sound = False, False
+    eyes = scene.head_motion_eyes
+    eyes.enabled, eyes.blink_key = True, "Shut"
+    assert eyes.video_eyes == "VIDEO"
+    assert bpy.ops.head_motion.bake_video() == {"FINISHED"}
+    frames = np.arange(1, int(30.0 * FPS) + 1)  # the video's frames (no sound: the scene range is left alone)
+    values = _blink_values(ext, mesh.data.shape_keys, frames)
+    head = obj.animation_data.action
+    head_curve = ext.anim.fcurves.channels_for(obj, create=False).fcurves[0]
+    head_values = [head_curve.evaluate(float(f)) for f in frames[::7]]
+    shut = frames[0] + shut_frames  # scene frame of each shut video frame (video frame 0 at frame 1)
+    hits = [values[max(0, f - 2 - frames[0]):f + 3 - frames[0]].max() > 0.9 for f in shut]
+    peaks = frames[1:-1][(values[1:-1] > 0.9) & (values[1:-1] >= values[:-2]) & (values[1:-1] > values[2:])]
+    false = [p for p in peaks if np.abs(shut - p).min() > 2]
+    print(f"\nvideo eyes: {len(shut)} blinks, {np.mean(hits):.0%} shut within 2 frames, {len(false)} false, "
+          f"median open value {np.median(values):.3f}")
+    assert np.mean(hits) >= 0.9 and len(false) <= 1
+    assert np.median(values) < 0.2  # open between blinks
+
+    eyes.video_eyes = "GENERATED"
+    assert bpy.ops.head_motion.bake_video() == {"FINISHED"}
+    generated = _blink_values(ext, mesh.data.shape_keys, frames)
+    assert generated.max() > 0.9 and not np.allclose(generated, values)
+    gen_hits = [generated[max(0, f - 2 - frames[0]):f + 3 - frames[0]].max() > 0.9 for f in shut]
+    assert np.mean(gen_hits) < 0.6  # the generator's own blinks
+    head_curve = ext.anim.fcurves.channels_for(obj, create=False).fcurves[0]
+    assert [head_curve.evaluate(float(f)) for f in frames[::7]] == head_values
+    assert head is not None

@@ -111,3 +111,28 @@ def test_bad_landmarks_are_reported_and_missing_iris_warns():
     assert signals.warnings and len(signals.peaks) > 3 and not signals.yaw.any()
     nothing = eye_signals(landmarks, np.zeros(len(landmarks), dtype=bool), FPS)
     assert nothing.warnings and len(nothing.peaks) == 0
+
+
+def test_bake_lids_shut_at_blinks_and_the_eye_points_give_the_same_signals():
+    """``lids()``: each detected blink reaches a shut lid (1) at its most closed frame, the closure is unchanged
+    outside blinks; the estimator's compact eye points (``eye_points``) give exactly the full landmarks' signals."""
+    from core.video.eye_signals import EYE_POINTS, eye_points
+
+    landmarks, _closure, _blinks, _gaze = _scene(60.0, seed=3)
+    found = np.ones(len(landmarks), dtype=bool)
+    signals = eye_signals(landmarks, found, FPS)
+    lids = signals.lids()
+    assert len(signals.peaks) > 5
+    np.testing.assert_allclose(lids[signals.peaks].max(axis=1), 1.0)
+    inside = np.zeros(len(lids), dtype=bool)
+    for onset, duration in zip(signals.onsets, signals.durations_s, strict=True):
+        inside[onset:onset + round(duration * FPS)] = True
+    np.testing.assert_array_equal(lids[~inside], signals.closure[~inside])
+    compact = eye_points(landmarks)
+    assert compact.shape == (len(landmarks), len(EYE_POINTS), 2)
+    again = eye_signals(compact, found, FPS)
+    for name in ("closure", "yaw", "pitch", "onsets", "durations_s"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(signals, name))
+    no_iris = eye_signals(eye_points(landmarks[:, :468]), found, FPS)
+    assert no_iris.warnings and not no_iris.yaw.any()
+    np.testing.assert_array_equal(no_iris.closure, signals.closure)

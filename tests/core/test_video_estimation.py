@@ -98,6 +98,28 @@ def test_speech_mask_and_pose_track(dev_results):
     assert explicit.speech.sum() == result.n_frames
 
 
+@needs_clips
+def test_eyes_are_measured_on_the_head_track_frames(dev_results):
+    """The estimate keeps the eyes (core.video.eye_signals) per video frame, on the frames kept for the head; its
+    eye track lies on the same frames as its pose track, blinks placed by the frames' times."""
+    for clip in (SMALL_CLIP, LONG_CLIP):
+        result = dev_results[clip.name][0]
+        eyes = result.eyes
+        assert eyes is not None and not eyes.warnings, clip.name  # refined landmarks: gaze measured
+        n = result.n_frames
+        assert eyes.closure.shape == eyes.yaw.shape == eyes.pitch.shape == (n, 2)
+        np.testing.assert_array_equal(eyes.found, result.found)
+        gaze = np.abs(np.concatenate([eyes.yaw, eyes.pitch]))
+        assert np.isfinite(gaze).all() and np.median(gaze) < 10.0  # relative to the person's neutral
+        assert np.abs(eyes.yaw).max() > 0.5  # the person's eyes move
+        for fps in (None, 24.0):
+            head = result.to_pose_track(start_frame=10, fps=fps)
+            track = result.to_eye_track(start_frame=10, fps=fps)
+            assert track is not None and len(track) == len(head) and track.start_frame == 10
+            assert track.fps == head.fps
+            np.testing.assert_allclose(track.blink_onsets_s, result.times[eyes.onsets])
+
+
 # -- behaviour on prepared videos -----------------------------------------------------------------------------
 
 
@@ -185,6 +207,8 @@ def test_cache_reuses_results_and_notices_changes(tmp_path):
     assert time.perf_counter() - start < 0.5
     for name in EstimationResult._ARRAYS:
         np.testing.assert_array_equal(getattr(again, name), getattr(first, name))
+    assert first.eyes is not None and again.eyes is not None
+    _same_result(first.eyes, again.eyes)  # the eyes come back from the cache too
     assert again.fps == first.fps and again.image_size == first.image_size and again.warnings == first.warnings
     assert again.settings == first.settings
     estimate_video_cached(clip, EstimationSettings(fov_deg=30.0), cache)  # other settings: another entry
@@ -392,12 +416,14 @@ def test_missing_landmark_runtimes_are_reported(monkeypatch):
         estimate_video(SMALL_CLIP)
 
 
-def _same_result(a: EstimationResult, b: EstimationResult) -> None:
-    """Every field of two results equal, arrays bit for bit."""
-    for name in (f.name for f in dataclasses.fields(EstimationResult)):
+def _same_result(a: object, b: object) -> None:
+    """Every field of two results (or of their eyes) equal, arrays bit for bit."""
+    for name in (f.name for f in dataclasses.fields(a)):  # type: ignore[arg-type]
         x, y = getattr(a, name), getattr(b, name)
         if isinstance(x, np.ndarray):
             np.testing.assert_array_equal(y, x, err_msg=name)
+        elif name == "eyes" and x is not None:
+            _same_result(x, y)
         else:
             assert y == x, name
 
