@@ -89,7 +89,14 @@ def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace
 
     settings = EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks)
     result = estimate_video_cached(path, settings, cache_dir())
-    return result.to_pose_track(start_frame=scene.frame_start, fps=scene_fps(scene))
+    track = result.to_pose_track(start_frame=scene.frame_start, fps=scene_fps(scene))
+    measured = args.eyes and args.eyes_from == "video"
+    eyes = result.to_eye_track(start_frame=scene.frame_start, fps=scene_fps(scene)) if measured else None
+    if eyes is None:
+        return track
+    from .core.eyes.files import with_eyes
+
+    return with_eyes(track, eyes)  # the person's blinks and gaze ride along in the track's eye columns
 
 
 METHODS: dict[str, Method] = {
@@ -140,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eyes", action="store_true",
                         help="also bake blinks and gaze (eye bones, lid bones, blink/gaze shape keys)")
     parser.add_argument("--eye-target", help="object in --rig the eyes keep contact with (default: the scene camera)")
+    parser.add_argument("--eyes-from", choices=("video", "generated"), default="video",
+                        help="video method with --eyes: the person's blinks and gaze measured in the video (default; "
+                             "generated when the video's eyes were not measured) or generated eyes")
     parser.add_argument("--summary", type=Path, help="JSON summary path (default: <output>/summary.json)")
     parser.add_argument("--export-flame", action="store_true",
                         help="also write <output>/<input stem>.flame.npz (FLAME pose parameters of the baked motion)")
@@ -260,8 +270,9 @@ def _up_to_date(path: Path, blend: Path, args: argparse.Namespace) -> bool:
 
 def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, scene: bpy.types.Scene,
                args: argparse.Namespace, notes: list[str], path: Path) -> int:
-    """``--eyes``: bake eyes for the head ``track`` (a pose-track file's own eyes when it has them); returns the
-    number of blinks (0 with a note when the rig has no eyes)."""
+    """``--eyes``: bake eyes for the head ``track``: the eyes it carries when it has them (a pose-track file's eye
+    columns, a video's measured eyes with ``--eyes-from video``), else generated ones; returns the number of blinks
+    (0 with a note when the rig has no eyes)."""
     from .anim.eyes import EyeBakeOptions, bake_eyes
     from .core.eyes import EyeSettings
     from .core.eyes.files import load_eyes
@@ -273,7 +284,10 @@ def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, sc
             raise TargetError(f"--eye-target: there is no object named '{args.eye_target}'.")
     eye_options = EyeBakeOptions(settings=EyeSettings(seed=args.seed), target=target, mode=options.mode,
                                  neck_share=options.neck_share, facing=options.facing)
-    stored = load_eyes(path, track) if args.method == "track" else None
+    stored = load_eyes(path, track) if track.eyes else None
+    if args.method == "video":
+        notes.append("eyes from the video" if stored is not None else "generated eyes"
+                     + (" (the video's eyes were not measured)" if args.eyes_from == "video" else ""))
     try:
         baked = bake_eyes(obj, track, eye_options, scene=scene, eye_track=stored)
     except TargetError as exc:

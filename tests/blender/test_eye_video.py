@@ -178,3 +178,54 @@ def test_bake_from_video_bakes_the_video_blinks(ext, renders, empty_scene, tmp_p
     head_curve = ext.anim.fcurves.channels_for(obj, create=False).fcurves[0]
     assert [head_curve.evaluate(float(f)) for f in frames[::7]] == head_values
     assert head is not None
+
+
+def test_batch_video_eyes_are_the_video_blinks(ext, renders, empty_scene, tmp_path):
+    """``blender -c head_motion --method video --eyes`` bakes the person's blinks (default ``--eyes-from video``)
+    onto a rig file's ARKit blink keys, and says so in summary.json; ``--eyes-from generated`` bakes the
+    generator's."""
+    import json
+    import os
+    import subprocess
+
+    pytest.importorskip("cv2")
+    if not any(importlib.util.find_spec(name.split(".")[0]) for name in BACKENDS.values()):
+        pytest.skip("no face-landmark backend")
+    from rigs import RIGS, build_rig
+
+    scene = empty_scene
+    scene.render.fps = int(FPS)
+    shut_frames = _write_video(tmp_path / "blinks.mp4", renders, 20.0, seed=11)
+    obj = build_rig(RIGS["unreal_axis_angle"], scene)
+    mesh = bpy.data.objects.new("Face", bpy.data.meshes.new("Face"))
+    mesh.data.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
+    scene.collection.objects.link(mesh)
+    mesh.parent = obj
+    for name in ("Basis", "eyeBlinkLeft", "eyeBlinkRight"):
+        mesh.shape_key_add(name=name)
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "rig.blend"))
+    rig_name = obj.name
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ)
+    env.pop("BLENDER_USER_RESOURCES", None)
+    frames = np.arange(1, int(20.0 * FPS) + 1)
+    shut = frames[0] + shut_frames
+    values = {}
+    for source in ("video", "generated"):
+        out = tmp_path / source
+        done = subprocess.run(
+            [sys.executable, "-m", "tools.cli", "--method", "video", "--eyes", "--eyes-from", source, "--no-sound",
+             "--rig", str(tmp_path / "rig.blend"), "--target", rig_name, "--output", str(out),
+             str(tmp_path / "blinks.mp4")], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        entry = json.loads((out / "summary.json").read_text())["results"][0]
+        assert ("eyes from the video" if source == "video" else "generated eyes") in entry["notes"], entry
+        bpy.ops.wm.open_mainfile(filepath=entry["blend"])
+        keys = bpy.data.objects["Face"].data.shape_keys
+        curve = ext.anim.fcurves.channels_for(keys, create=False).fcurves.find(
+            'key_blocks["eyeBlinkLeft"].value', index=0)
+        values[source] = np.array([curve.evaluate(float(f)) for f in frames])
+    hits = [values["video"][max(0, f - 2 - frames[0]):f + 3 - frames[0]].max() > 0.9 for f in shut]
+    assert np.mean(hits) >= 0.9, hits
+    gen_hits = [values["generated"][max(0, f - 2 - frames[0]):f + 3 - frames[0]].max() > 0.9 for f in shut]
+    assert np.mean(gen_hits) < 0.6, gen_hits
