@@ -128,25 +128,32 @@ def _blink_values(ext, key, frames: np.ndarray) -> np.ndarray:
     return np.array([curve.evaluate(float(f)) for f in frames])
 
 
-def test_bake_from_video_bakes_the_video_blinks(ext, renders, empty_scene, tmp_path):
-    """Bake From Video with the Eyes panel on ("Eyes From" Video, the default) bakes the person's blinks: the blink
-    shape key shuts (> 0.9) within 2 frames of every frame the rendered lids are shut, and nowhere else; with
-    "Generated" the blinks are the generator's, not the video's. The head keys are the same either way."""
+def _blink_rig(scene: bpy.types.Scene, keys: tuple[str, ...]):
+    """A head rig without eye bones and a "Face" mesh under it with blink shape ``keys`` (the only eye controls),
+    in ``scene`` at the video's frame rate; skips without OpenCV or a landmark backend. Returns (rig, mesh)."""
     pytest.importorskip("cv2")
     if not any(importlib.util.find_spec(name.split(".")[0]) for name in BACKENDS.values()):
         pytest.skip("no face-landmark backend")
     from rigs import RIGS, build_rig
 
-    scene = empty_scene
     scene.render.fps = int(FPS)
-    shut_frames = _write_video(tmp_path / "blinks.mp4", renders, 30.0, seed=11)
-    obj = build_rig(RIGS["unreal_axis_angle"], scene)  # no eye bones: the blink key carries the eyes
+    obj = build_rig(RIGS["unreal_axis_angle"], scene)
     mesh = bpy.data.objects.new("Face", bpy.data.meshes.new("Face"))
     mesh.data.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
     scene.collection.objects.link(mesh)
     mesh.parent = obj
-    mesh.shape_key_add(name="Basis")
-    mesh.shape_key_add(name="Shut")
+    for name in ("Basis", *keys):
+        mesh.shape_key_add(name=name)
+    return obj, mesh
+
+
+def test_bake_from_video_bakes_the_video_blinks(ext, renders, empty_scene, tmp_path):
+    """Bake From Video with the Eyes panel on ("Eyes From" Video, the default) bakes the person's blinks: the blink
+    shape key shuts (> 0.9) within 2 frames of every frame the rendered lids are shut, and nowhere else; with
+    "Generated" the blinks are the generator's, not the video's. The head keys are the same either way."""
+    scene = empty_scene
+    obj, mesh = _blink_rig(scene, ("Shut",))
+    shut_frames = _write_video(tmp_path / "blinks.mp4", renders, 30.0, seed=11)
     bpy.context.view_layer.objects.active = obj
     s = scene.head_motion
     s.video_path, s.video_start_frame = str(tmp_path / "blinks.mp4"), 1
@@ -188,21 +195,9 @@ def test_batch_video_eyes_are_the_video_blinks(ext, renders, empty_scene, tmp_pa
     import os
     import subprocess
 
-    pytest.importorskip("cv2")
-    if not any(importlib.util.find_spec(name.split(".")[0]) for name in BACKENDS.values()):
-        pytest.skip("no face-landmark backend")
-    from rigs import RIGS, build_rig
-
     scene = empty_scene
-    scene.render.fps = int(FPS)
+    obj, _mesh = _blink_rig(scene, ("eyeBlinkLeft", "eyeBlinkRight"))
     shut_frames = _write_video(tmp_path / "blinks.mp4", renders, 20.0, seed=11)
-    obj = build_rig(RIGS["unreal_axis_angle"], scene)
-    mesh = bpy.data.objects.new("Face", bpy.data.meshes.new("Face"))
-    mesh.data.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
-    scene.collection.objects.link(mesh)
-    mesh.parent = obj
-    for name in ("Basis", "eyeBlinkLeft", "eyeBlinkRight"):
-        mesh.shape_key_add(name=name)
     bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "rig.blend"))
     rig_name = obj.name
     root = Path(__file__).resolve().parents[2]
