@@ -154,18 +154,23 @@ def test_same_pipeline_as_facemesh_without_refinement() -> None:
     assert np.median(np.concatenate(errors)) < 0.5  # pixels
 
 
+def _both_backends(clip: str):
+    """``clip``'s frame size (width, height) and its faces per frame, tracked by FaceMesh(refine_landmarks=True)
+    and by :class:`LiteRtFaceMesh` (``None`` where one found none)."""
+    frames = _frames(clip)
+    height, width = frames[0].shape[:2]
+    return (width, height), _mediapipe_faces(frames, refine=True), _litert_faces(frames)
+
+
 def test_landmarks_and_pose_match_mediapipe() -> None:
     """Against the estimator's FaceMesh(refine_landmarks=True), frame by frame in tracking mode: the 468
     landmarks (the refined lips and eyes included) within a fraction of a pixel, the per-frame head pose
     within half a degree on average (0.28 on the hardest clip, below 0.1 on the others)."""
     pytest.importorskip("mediapipe")
     for clip in CLIPS:
-        frames = _frames(clip)
-        height, width = frames[0].shape[:2]
-        reference = _mediapipe_faces(frames, refine=True)
-        ours = _litert_faces(frames)
+        (width, height), reference, ours = _both_backends(clip)
         both = [(a[:468], b[:468]) for a, b in zip(reference, ours, strict=True) if a is not None and b is not None]
-        assert len(both) >= 0.9 * len(frames), clip
+        assert len(both) >= 0.9 * len(reference), clip
         scale = np.array([width, height])
         errors = np.stack([np.linalg.norm((a - b) * scale, axis=1) for a, b in both])
         assert np.median(errors) < 0.25, clip  # pixels
@@ -185,10 +190,7 @@ def test_iris_points_and_gaze_match_mediapipe() -> None:
     from core.video.eye_signals import eye_signals
 
     for clip in CLIPS:
-        frames = _frames(clip)
-        height, width = frames[0].shape[:2]
-        reference = _mediapipe_faces(frames, refine=True)
-        ours = _litert_faces(frames)
+        (width, height), reference, ours = _both_backends(clip)
         found = np.array([a is not None and b is not None for a, b in zip(reference, ours, strict=True)])
         assert found.mean() >= 0.9, clip
         scale = np.array([width, height])
