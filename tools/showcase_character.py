@@ -4,11 +4,14 @@ Used by `make demo` (tools/demo.py); the batch CLI and the tests keep the small 
 (anim/sample_character.py). The mesh and joint positions are in samples/character/ (made by
 tools/extract_showcase_character.py; source and licence in samples/README.md).
 
-Bones (Rigify-style names the extension recognises): root → chest → neck → head, eye.L / eye.R under the head,
-placed at MakeHuman's own joint positions. The skin is weighted to chest, neck and head by smooth blends across
-two slanted planes (the chin and jaw go with the head, the throat with the neck), the eyeballs to their eye
-bones. Materials: skin with a shirt below a smooth collar line (a shader blend over a position attribute, so
-the edge does not follow the coarse mesh's faces), eyes with iris and pupil.
+Bones (Rigify-style names the extension recognises): root → chest → neck → head, eye.L / eye.R and lid.T.L /
+lid.T.R under the head, placed at MakeHuman's own joint positions (the lids at the eye centres). The skin is
+weighted to chest, neck and head by smooth blends across two slanted planes (the chin and jaw go with the head,
+the throat with the neck), the eyeballs to their eye bones. Blinks: a skin-coloured cap just outside each
+eyeball, hidden behind the upper lid's skin at rest, turns down with its lid bone over the eye's opening
+(the eye bake's default lid close angle shuts it). Materials: skin with a shirt below a smooth collar line (a
+shader blend over a position attribute, so the edge does not follow the coarse mesh's faces), eyes with iris
+and pupil.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import bmesh
 import bpy
 import numpy as np
-from mathutils import Vector
+from mathutils import Matrix, Vector
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "character"
 MESH = SAMPLES / "human_bust.obj"
@@ -121,6 +124,8 @@ def build_human_character(name: str = "HeadMotionHuman", scene: bpy.types.Scene 
         ("head", "neck", head, top),
         ("eye.L", "head", joints["l-eye"], joints["l-eye"] + Vector((0, -0.03, 0))),
         ("eye.R", "head", joints["r-eye"], joints["r-eye"] + Vector((0, -0.03, 0))),
+        ("lid.T.L", "head", joints["l-eye"], joints["l-eye"] + Vector((0, -0.012, 0.008))),
+        ("lid.T.R", "head", joints["r-eye"], joints["r-eye"] + Vector((0, -0.012, 0.008))),
     )
     for bone_name, parent, h, t in bones:
         eb = arm_data.edit_bones.new(bone_name)
@@ -146,7 +151,8 @@ def build_human_character(name: str = "HeadMotionHuman", scene: bpy.types.Scene 
     mesh.from_pydata(verts.tolist(), [], faces)
     body = bpy.data.objects.new(f"{name}_Body", mesh)
     scene.collection.objects.link(body)
-    vgroups = {g: body.vertex_groups.new(name=g) for g in ("chest", "neck", "head", "eye.L", "eye.R")}
+    vgroups = {g: body.vertex_groups.new(name=g) for g in ("chest", "neck", "head", "eye.L", "eye.R", "lid.T.L",
+                                                           "lid.T.R")}
     eye_verts = {g: sorted({i for f in groups[g] for i in f}) for g in ("eye.L", "eye.R")}
     in_eye = np.zeros(len(verts), bool)
     for g, idx in eye_verts.items():
@@ -187,6 +193,8 @@ def build_human_character(name: str = "HeadMotionHuman", scene: bpy.types.Scene 
         centre = joints["l-eye"] if c.x > 0 else joints["r-eye"]
         angle = math.degrees((c - centre).angle(Vector((0, -1, 0)), 0.0))
         f.material_index = PUPIL if angle < 11 else IRIS if angle < 25 else SCLERA
+    _add_lids(bm, {side: joints[f"{side.lower()}-eye"] for side in ("L", "R")}, eye_verts,
+              {side: vgroups[f"lid.T.{side}"].index for side in ("L", "R")})
     bm.to_mesh(mesh)
     bm.free()
     for poly in mesh.polygons:
@@ -196,6 +204,38 @@ def build_human_character(name: str = "HeadMotionHuman", scene: bpy.types.Scene 
     subsurf = body.modifiers.new("Subdivision", "SUBSURF")
     subsurf.levels, subsurf.render_levels = 0, 1
     return rig
+
+
+#: Upper-lid shells: this much (m) outside the eyeball, covering polar angles 0..LID_POLAR_DEG from the top at rest
+#: (behind the skin of the upper lid); the lid bone turning down by the default lid close angle (55 degrees)
+#: brings the shell's edge over the eye's opening.
+LID_GAP, LID_POLAR_DEG = 0.0006, 60.0
+
+
+def _add_lids(bm: bmesh.types.BMesh, centres: dict[str, Vector], eye_verts: dict[str, list[int]],
+              groups: dict[str, int]) -> None:
+    """A skin-coloured spherical cap over the top of each eyeball (``centres``: the eye joints by side "L"/"R";
+    ``eye_verts``: the eyeball vertex indices by "eye.L"/"eye.R"), weighted fully to its lid bone (``groups``:
+    vertex group index by side), with the collar attribute set to skin."""
+    bm.verts.ensure_lookup_table()
+    deform = bm.verts.layers.deform.verify()
+    collar = bm.verts.layers.float.get(COLLAR_ATTRIBUTE)
+    top = Vector((0.0, 0.0, 1.0))
+    limit = math.radians(LID_POLAR_DEG)
+    radii = {side: max((bm.verts[i].co - centre).length for i in eye_verts[f"eye.{side}"]) + LID_GAP
+             for side, centre in centres.items()}
+    for side, centre in centres.items():
+        radius = radii[side]
+        made = bmesh.ops.create_uvsphere(bm, u_segments=24, v_segments=16, radius=radius,
+                                         matrix=Matrix.Translation(centre))
+        cap = set(made["verts"])
+        bmesh.ops.delete(bm, geom=[v for v in cap if (v.co - centre).angle(top, 0.0) > limit], context="VERTS")
+        for v in (v for v in cap if v.is_valid):
+            v[deform][groups[side]] = 1.0
+            if collar is not None:
+                v[collar] = 1.0  # skin
+            for f in v.link_faces:
+                f.material_index = SKIN
 
 
 #: Skin tones of the characters side by side (linear RGBA).

@@ -47,6 +47,24 @@ def test_the_character_is_found_and_baked_like_any_rig(ext, showcase_scene):
     assert math.degrees(chest.rotation_difference(rig.data.bones["chest"].matrix_local.to_quaternion()).angle) < 1e-3
 
 
+def test_the_lids_blink(ext, showcase_scene):
+    """The eye bake finds the lid bones; at the frame a blink is most shut the lids have turned down over the
+    eyes (the skin-coloured cap covers the opening from about 50 degrees; the default close angle is 55)."""
+    _scene, rigs, _camera = showcase_scene
+    rig = rigs[0]
+    track = ext.api.generate_synthetic(240, 24.0, ext.api.preset_settings("CONVERSATIONAL"))
+    result = ext.api.bake_eyes(rig, track)
+    assert tuple(result.rig.lid_bones) == ("lid.T.L", "lid.T.R") and result.blinks >= 1
+    shut = int(np.argmax(result.eyes.blink.mean(axis=1)))
+    bpy.context.scene.frame_set(result.frame_start + shut)
+    for side in ("L", "R"):
+        lid = rig.pose.bones[f"lid.T.{side}"]
+        turned = lid.matrix.to_quaternion().rotation_difference(rig.data.bones[lid.name].matrix_local.to_quaternion())
+        assert math.degrees(turned.angle) > 45.0, (side, math.degrees(turned.angle))
+        down = rig.matrix_world @ lid.tail - rig.matrix_world @ lid.head
+        assert down.z < 0.0, down  # turned down over the eye, not up
+
+
 def test_shirt_edge_is_the_collar_attribute_not_the_faces(showcase_scene):
     _scene, rigs, _camera = showcase_scene
     mesh = _body(rigs[0]).data
