@@ -38,7 +38,7 @@ import numpy as np
 from ..checks import positive_number
 from ..errors import SettingsError
 from ..eyes.track import EyeTrack
-from .timestamps import grid_times
+from .timestamps import resample_by_time
 
 #: (upper, lower) lid landmark pairs and (inner, outer) corners, person's left eye then right eye.
 LID_PAIRS = (((385, 380), (386, 374), (387, 373)), ((160, 144), (159, 145), (158, 153)))
@@ -107,14 +107,17 @@ class EyeSignals:
         (``blink``) are :meth:`lids`."""
         n = len(self.closure)
         target_fps = float(self.fps if fps is None else positive_number(fps, "fps"))
-        src_t = np.arange(n) / self.fps if times is None else np.asarray(times, dtype=np.float64)
         if times is None:
+            src_t = np.arange(n) / self.fps
             t = np.arange(max(1, round(n * target_fps / self.fps))) / target_fps
-        else:
-            t = grid_times(src_t, target_fps)
 
-        def resample(values: np.ndarray) -> np.ndarray:
-            return np.column_stack([np.interp(t, src_t, values[:, i]) for i in range(values.shape[1])])
+            def resample(values: np.ndarray) -> np.ndarray:
+                return np.column_stack([np.interp(t, src_t, values[:, i]) for i in range(values.shape[1])])
+        else:  # the head track's own resampling (EstimationResult.on_grid), so both land on the same frames
+            src_t = np.asarray(times, dtype=np.float64)
+
+            def resample(values: np.ndarray) -> np.ndarray:
+                return resample_by_time(values, src_t, target_fps)
 
         return EyeTrack(resample(self.yaw), resample(self.pitch), np.clip(resample(self.lids()), 0.0, 1.0),
                         target_fps, start_frame, blink_onsets_s=src_t[self.onsets],
