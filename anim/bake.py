@@ -85,20 +85,28 @@ _REST_VALUES = {"QUATERNION": (1.0, 0.0, 0.0, 0.0), "AXIS_ANGLE": (0.0, 0.0, 1.0
 
 
 def current_values(obj, base_channels, joint: Joint, frames: np.ndarray, state: dict | None) -> np.ndarray:
-    """(N, k) rotation values the bake is added to, per frame.
+    """(N, k) rotation values the bake is added to, per frame (:func:`channel_values` of the joint's rotation)."""
+    prop, _ = rotation_channel(joint.rotation_mode)
+    rest = _REST_VALUES.get(joint.rotation_mode, (0.0, 0.0, 0.0))
+    return channel_values(obj, base_channels, joint.bone, prop, rest, frames, state)
+
+
+def channel_values(obj, base_channels, bone: str | None, prop: str, rest: tuple[float, ...], frames: np.ndarray,
+                   state: dict | None) -> np.ndarray:
+    """(N, k) values of the pose bone ``bone``'s (the object's, for None) property ``prop`` (k = ``len(rest)``
+    channels) that a bake adds to, per frame.
 
     A channel keyed in the base action gives its keyed values. An unkeyed channel gives the static pose
     value from before the first bake (``state``, see :mod:`anim.restore`) or else the property's value,
     unless the object's active action animates it (then the property only holds that animation's evaluated
-    value, and the rest value is used).
+    value, and the ``rest`` value is used).
     """
-    prop, count = rotation_channel(joint.rotation_mode)
-    owner = obj.pose.bones[joint.bone] if joint.bone else obj
-    path = joint.data_path_prefix + prop
-    stored = restore.static_value(state, joint.bone or restore.OBJECT_KEY, prop) if state else None
+    owner = obj.pose.bones[bone] if bone else obj
+    path = (f'pose.bones["{bpy.utils.escape_identifier(bone)}"].' if bone else "") + prop
+    count = len(rest)
+    stored = restore.static_value(state, bone or restore.OBJECT_KEY, prop) if state else None
     active = fcurves.channels_for(obj, create=False)
     animated = any(fcurves.find_fcurve(active, path, i) is not None for i in range(count))
-    rest = _REST_VALUES.get(joint.rotation_mode, (0.0, 0.0, 0.0))
     if stored is not None:
         static = np.array(stored, dtype=np.float64)
     else:

@@ -17,6 +17,7 @@ from ..core.rig.names import parse_name
 from ..core.rotation import character_angles
 from ..core.track import PoseTrack
 from .bake import BAKE_MODES
+from .eye_controls import AimControl, LidSlide, find_eye_aims, find_lid_slides
 from .target import Target, resolve_target
 
 #: Default key reduction of eye and lid angles (degrees) and of shape-key values (0..1): eyes hold still between
@@ -72,11 +73,27 @@ class EyeRig:
     lid_bones: tuple[str, str] | None = None
     eye_objects: tuple[bpy.types.Object, bpy.types.Object] | None = None
     shape_keys: list[tuple[bpy.types.Object, ShapeKeyMatch]] = field(default_factory=list)
+    #: The controls the eye bones aim at (:mod:`anim.eye_controls`): then they, not the eye bones, get keys.
+    eye_aims: list[AimControl] | None = None
+    #: Upper-lid controls moved by location (a generated Rigify face), used instead of ``lid_bones``.
+    lid_slides: tuple[LidSlide, LidSlide] | None = None
+
+    def eye_pivots(self) -> tuple[str, str] | None:
+        """(left, right) bones the eyeballs turn with: the eye bones, or the bones that aim at the controls."""
+        if not self.eye_aims:
+            return self.eye_bones
+        pivots = {eye: pivot for aim in self.eye_aims for pivot, eye in zip(aim.pivots, aim.eyes, strict=True)}
+        return pivots[0], pivots[1]
 
     def describe(self) -> str:
         parts = []
-        if self.eye_bones:
+        if self.eye_aims:
+            controls = "/".join(aim.control for aim in self.eye_aims)
+            parts.append(f"eye controls {controls} (aimed at by {'/'.join(self.eye_pivots() or ())})")
+        elif self.eye_bones:
             parts.append(f"eye bones {self.eye_bones[0]}/{self.eye_bones[1]}")
+        if self.lid_slides:
+            parts.append(f"lid controls {self.lid_slides[0].upper}/{self.lid_slides[1].upper}")
         if self.lid_bones:
             parts.append(f"lid bones {self.lid_bones[0]}/{self.lid_bones[1]}")
         if self.eye_objects:
@@ -115,8 +132,11 @@ def find_eye_rig(obj: bpy.types.Object | None, options: EyeBakeOptions) -> EyeRi
             rig.eye_bones = (pair[0], pair[1])
         elif options.use_bones:
             rig.eye_bones = head.eyes  # the bone matcher's eyes, found with the head
+        if rig.eye_bones is not None:
+            rig.eye_aims = find_eye_aims(obj, rig.eye_bones)
         if options.use_lids:
-            rig.lid_bones = find_upper_lids(names)
+            rig.lid_slides = find_lid_slides(obj)
+            rig.lid_bones = None if rig.lid_slides else find_upper_lids(names)
     if options.use_bones and rig.eye_bones is None:
         rig.eye_objects = find_eye_objects(obj, rig.head.head.bone)
     if options.use_shape_keys or options.blink_key:
@@ -133,7 +153,7 @@ def find_eye_rig(obj: bpy.types.Object | None, options: EyeBakeOptions) -> EyeRi
             rig.shape_keys.append((mesh, match))
         if options.blink_key and not rig.shape_keys:
             raise TargetError(f"No mesh of '{obj.name}' has a shape key named '{options.blink_key}'.")
-    if not (rig.eye_bones or rig.lid_bones or rig.eye_objects or rig.shape_keys):
+    if not (rig.eye_bones or rig.lid_bones or rig.lid_slides or rig.eye_objects or rig.shape_keys):
         raise TargetError(
             f"No eyes found on '{obj.name}': no eye bones (e.g. eye.L/eye.R, LeftEye/RightEye), no eyelid bones and "
             "no blink or gaze shape keys (e.g. eyeBlinkLeft, Eye_Blink_L, blink). Name the eye bones in the Eyes "
@@ -188,8 +208,9 @@ def character_geometry(rig: EyeRig) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         bones = obj.data.bones
         head = bones[rig.head.head.bone]
         origin = _world_point(obj, head.head_local)
-        if rig.eye_bones:
-            eyes = np.array([_world_point(obj, bones[n].head_local) for n in rig.eye_bones])
+        pivots = rig.eye_pivots()
+        if pivots:
+            eyes = np.array([_world_point(obj, bones[n].head_local) for n in pivots])
         elif rig.eye_objects:
             eyes = np.array([eye_object_rest(eye)[1] for eye in rig.eye_objects])
         else:

@@ -21,12 +21,14 @@ from ..core import keyreduce
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeTrack, GazeTarget, generate_eyes
 from ..core.eyes.channels import find_upper_lids, shape_key_values, upper_lid_angles
+from ..core.eyes.controls import aim_offsets, fixation_offsets, slide_offsets, to_bone_space
 from ..core.rig.chain import ChainJoint, chain_values
 from ..core.rig.matching import match_head_and_neck
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
 from . import fcurves, restore
-from .bake import current_values, scene_fps
+from .bake import channel_values, current_values, scene_fps
+from .eye_controls import find_eye_aims, find_lid_slides
 from .eye_rig import (
     SHAPE_KEY_TOLERANCE,
     EyeBakeOptions,
@@ -116,7 +118,7 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
     jobs = []
     zero = np.zeros(len(eyes))
     tolerance = options.key_tolerance_deg
-    if rig.eye_bones:
+    if rig.eye_bones and not rig.eye_aims:
         keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), tolerance)  # one set of key frames for both eyes
         for i, bone in enumerate(rig.eye_bones):
             jobs.append((bone, np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], zero]), keep))
@@ -130,6 +132,45 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
         rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
         joint = Joint(bone, rest, obj.pose.bones[bone].rotation_mode)
         out.append((*_joint_keys(obj, joint, angles, reduced, frames, rig.head.basis), bone))
+    return out + _control_keys(rig, options, eyes, frames, obj_rot)
+
+
+def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: np.ndarray,
+                  obj_rot: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """(data path, key frames (K,), locations (K, 3), bone) of the eye and lid controls moved by location
+    (:mod:`anim.eye_controls`): aim controls placed so the eyes turn by the track's angles, sliding upper lids
+    closed by its blinks, each added to the control's current location."""
+    obj = rig.head.obj
+    basis = obj_rot.T @ rig.head.basis  # the character's axes in armature space
+    jobs = []
+    if rig.eye_aims:
+        keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
+        for aim in rig.eye_aims:
+            if len(aim.pivots) == 2:  # one control for both eyes: put it where they converge
+                pivots = np.array([obj.data.bones[p].head_local for p in aim.pivots])
+                offsets = fixation_offsets(eyes.yaw, eyes.pitch, pivots, aim.point(obj), basis)
+            else:
+                eye = aim.eyes[0]
+                offsets = aim_offsets(eyes.yaw[:, eye], eyes.pitch[:, eye], aim.pivot(obj), aim.point(obj), basis)
+            jobs.append((aim.control, offsets, keep))
+    if rig.lid_slides:
+        closure = np.clip(eyes.blink, 0.0, 1.0)
+        tolerance = None if options.key_tolerance_deg is None else SHAPE_KEY_TOLERANCE
+        keep = _keep(closure, tolerance, seeded=False)
+        for i, slide in enumerate(rig.lid_slides):
+            upper, lower = (np.array(obj.data.bones[n].head_local) for n in (slide.upper, slide.lower))
+            jobs.append((slide.upper, slide_offsets(closure[:, i], upper, lower), keep))
+    out = []
+    base = _base_channels(obj)
+    adt = obj.animation_data
+    state = restore.state_of(adt.action) if adt is not None and restore.is_head_motion_action(adt.action) else None
+    for bone, offsets, reduced in jobs:
+        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].location'
+        keyed = any(fcurves.find_fcurve(base, path, i) is not None for i in range(3))
+        rows = np.arange(len(frames)) if keyed else reduced
+        local = to_bone_space(offsets[rows], np.array(obj.data.bones[bone].matrix_local.to_3x3()))
+        current = channel_values(obj, base, bone, "location", (0.0, 0.0, 0.0), frames[rows], state)
+        out.append((path, frames[rows], current + local, bone))
     return out
 
 
@@ -153,9 +194,10 @@ def _write(fcurve, key_frames: np.ndarray, values: np.ndarray, span: tuple[float
     fcurves.write_keys(fcurve, key_frames, values, span, "LINEAR" if linear else "BEZIER")
 
 
-def _prepare(id_data, mode: str, name: str, joints: list[str]) -> None:
+def _prepare(id_data, mode: str, name: str, joints: list[str], located: frozenset[str] = frozenset()) -> None:
     """Give ``id_data`` the action the eye keys go into (New Action: a Head Motion action, copied if needed), with
-    the rotation ``joints`` (bone names, or :data:`anim.restore.OBJECT_KEY`) have now in its pre-bake state."""
+    the rotation ``joints`` (bone names, or :data:`anim.restore.OBJECT_KEY`) have now (and the location of the
+    ``located`` ones) in its pre-bake state."""
     adt = id_data.animation_data
     current = adt.action if adt is not None else None
     baked = restore.is_head_motion_action(current)
@@ -164,9 +206,9 @@ def _prepare(id_data, mode: str, name: str, joints: list[str]) -> None:
     if mode == "REPLACE" and current is not None:
         return
     if baked:
-        restore.remember_joints(id_data, current, joints)  # the eyes join the head's action: Clear restores both
+        restore.remember_joints(id_data, current, joints, located)  # the eyes join the head action: Clear restores both
         return
-    state = restore.capture(id_data, joints, None)  # read before anything changes: action, slot, fake user
+    state = restore.capture(id_data, joints, None, located)  # read before anything changes: action, slot, fake user
     slot = fcurves.current_slot_identifier(id_data)
     action = current.copy() if current is not None else bpy.data.actions.new(name)
     action.name = name
@@ -254,7 +296,8 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     written = 0
     linear = options.key_tolerance_deg is not None
     if bone_keys:
-        _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion", [k[3] for k in bone_keys])
+        located = frozenset(k[3] for k in bone_keys if k[0].endswith(".location"))
+        _prepare(rig.head.obj, options.mode, f"{rig.head.obj.name}_HeadMotion", [k[3] for k in bone_keys], located)
         channels = fcurves.channels_for(rig.head.obj, create=True)
         span = (float(frames[0]), float(frames[-1]))
         for path, key_frames, values, group in bone_keys:
@@ -318,13 +361,11 @@ def clear_eyes(obj: bpy.types.Object) -> int:
         clear_bake(obj)
         restored += 1
     elif action is not None and restore.is_head_motion_action(action) and obj.type == "ARMATURE":
-        rig = EyeRig(resolve_target(obj))
-        rig.eye_bones = match_head_and_neck(bone_infos(obj.data)).eyes
-        rig.lid_bones = find_upper_lids([b.name for b in obj.data.bones])
         base = _base_channels(obj)
         channels = fcurves.channels_for(obj, create=False)
-        for bone in (*(rig.eye_bones or ()), *(rig.lid_bones or ())):
-            prop, count = rotation_channel(obj.pose.bones[bone].rotation_mode)
+        bones = []
+        for bone, prop, count in _eye_channels(obj):
+            bones.append(bone)
             path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
             for i in range(count):
                 mine = fcurves.find_fcurve(channels, path, i)
@@ -339,7 +380,28 @@ def clear_eyes(obj: bpy.types.Object) -> int:
                     co = co.reshape(-1, 2)
                     fcurves.write_keys(mine, co[:, 0], co[:, 1], replace_range=(-1e9, 1e9))
                 restored += 1
-        restore.restore_joints(obj, restore.state_of(action) or {}, [*(rig.eye_bones or ()), *(rig.lid_bones or ())])
+        restore.restore_joints(obj, restore.state_of(action) or {}, bones)
     if not restored:
         raise TargetError(f"'{obj.name}' has no baked eyes to clear.")
     return restored
+
+
+def _eye_channels(obj: bpy.types.Object) -> list[tuple[str, str, int]]:
+    """(bone, property, channel count) of every eye and lid channel an eye bake keys on the armature ``obj``: the
+    eye bones' rotation or their aim controls' location, the lid bones' rotation or the sliding lids' location."""
+    resolve_target(obj)  # the same checks as a bake (an armature that can be edited)
+    pair = match_head_and_neck(bone_infos(obj.data)).eyes
+    try:
+        aims = find_eye_aims(obj, pair) if pair else None
+    except TargetError:  # an eye aiming at another object: its rotation is what a bake would have keyed
+        aims = None
+    out = []
+    if aims:
+        out += [(aim.control, "location", 3) for aim in aims]
+    elif pair:
+        out += [(bone, *rotation_channel(obj.pose.bones[bone].rotation_mode)) for bone in pair]
+    slides = find_lid_slides(obj)
+    lids = None if slides else find_upper_lids([b.name for b in obj.data.bones])
+    out += [(slide.upper, "location", 3) for slide in slides or ()]
+    out += [(bone, *rotation_channel(obj.pose.bones[bone].rotation_mode)) for bone in lids or ()]
+    return out

@@ -8,7 +8,7 @@ survive renames and save/reload:
 * :data:`STATE_PROP`: a JSON string with the pre-bake state: whether the object had an action, the slot it
   used (identifier and handle, Blender 4.4+), the original's fake-user flag, and for every baked joint its
   rotation mode and the static values of all three rotation properties (quaternion, Euler, axis-angle;
-  radians).
+  radians), and for a control keyed by location (an eye or lid control, :mod:`anim.eye_controls`) its location.
 
 While a bake refers to it, the original gets a fake user, so it survives a save even when nothing else uses
 it. Several bakes in a row keep the state of the first (the user's), adding joints baked for the first time.
@@ -52,9 +52,9 @@ def _owner(obj: bpy.types.Object, key: str) -> Any:
     return obj.pose.bones.get(key) if obj.pose is not None else None
 
 
-def _joint_state(owner: Any) -> dict[str, Any]:
+def _joint_state(owner: Any, located: bool = False) -> dict[str, Any]:
     state: dict[str, Any] = {"mode": owner.rotation_mode}
-    for prop in _ROTATION_PROPS:
+    for prop in (*_ROTATION_PROPS, *(("location",) if located else ())):
         state[prop] = [float(v) for v in getattr(owner, prop)]
     return state
 
@@ -103,10 +103,12 @@ def _fake_user(action: bpy.types.Action | None) -> bool | None:
     return bool(action.use_fake_user) if action is not None and action.library is None else None
 
 
-def capture(obj: bpy.types.Object, joint_keys: list[str], earlier: bpy.types.Action | None) -> dict[str, Any]:
+def capture(obj: bpy.types.Object, joint_keys: list[str], earlier: bpy.types.Action | None,
+            located: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The pre-bake state to store, read before anything changes.
 
-    ``joint_keys``: bone names of the joints about to be baked (:data:`OBJECT_KEY` for the object).
+    ``joint_keys``: bone names of the joints about to be baked (:data:`OBJECT_KEY` for the object); those in
+    ``located`` are keyed by location (their location is stored too).
     ``earlier``: the object's current action when it is a Head Motion action (a bake over a bake): its state
     is kept, since the current values are the earlier bake's, and only joints it did not bake are read now.
     """
@@ -130,12 +132,12 @@ def capture(obj: bpy.types.Object, joint_keys: list[str], earlier: bpy.types.Act
     for key in joint_keys:
         owner = _owner(obj, key)
         if key not in state["joints"] and owner is not None:
-            state["joints"][key] = _joint_state(owner)
+            state["joints"][key] = _joint_state(owner, key in located)
     return state
 
 
 def static_value(state: dict[str, Any], key: str, prop: str) -> list[float] | None:
-    """The pre-bake static value of a joint's rotation property (None when not stored)."""
+    """The pre-bake static value of a joint's rotation (or stored location) property (None when not stored)."""
     joint = state.get("joints", {}).get(key)
     return joint.get(prop) if joint is not None else None
 
@@ -161,23 +163,29 @@ def _others_refer_to(source: bpy.types.Action, cleared: bpy.types.Action) -> boo
     )
 
 
-def remember_joints(obj: bpy.types.Object, action: bpy.types.Action, joint_keys: list[str]) -> None:
-    """Add the rotation ``joint_keys`` have now to the pre-bake state of the Head Motion ``action`` when a later
-    bake keys them in the same action (the eyes after the head), so Clear gives them back too; joints the state
-    already holds keep their first values."""
+def remember_joints(obj: bpy.types.Object, action: bpy.types.Action, joint_keys: list[str],
+                    located: frozenset[str] = frozenset()) -> None:
+    """Add the rotation ``joint_keys`` have now (and the location of those in ``located``) to the pre-bake state of
+    the Head Motion ``action`` when a later bake keys them in the same action (the eyes after the head), so Clear
+    gives them back too; joints the state already holds keep their first values."""
     state = state_of(action)
     if state is None:
         return
     joints = state.setdefault("joints", {})
     for key in joint_keys:
         owner = _owner(obj, key)
-        if key not in joints and owner is not None:
-            joints[key] = _joint_state(owner)
+        if owner is None:
+            continue
+        if key not in joints:
+            joints[key] = _joint_state(owner, key in located)
+        elif key in located and "location" not in joints[key]:
+            joints[key]["location"] = [float(v) for v in owner.location]
     action[STATE_PROP] = json.dumps(state, sort_keys=True)
 
 
 def restore_joints(obj: bpy.types.Object, state: dict[str, Any], keys: list[str] | None = None) -> None:
-    """Rotation modes and values of the joints in ``state`` (only ``keys`` when given) as before the first bake."""
+    """Rotation modes and values (and stored locations) of the joints in ``state`` (only ``keys`` when given) as
+    before the first bake."""
     for key, joint in state.get("joints", {}).items():
         if keys is not None and key not in keys:
             continue
@@ -185,7 +193,7 @@ def restore_joints(obj: bpy.types.Object, state: dict[str, Any], keys: list[str]
         if owner is None:
             continue
         owner.rotation_mode = joint["mode"]
-        for prop in _ROTATION_PROPS:
+        for prop in (*_ROTATION_PROPS, "location"):
             if prop in joint:
                 setattr(owner, prop, joint[prop])
 
