@@ -12,32 +12,20 @@ import math
 
 import addon_utils
 import bpy
+import eye_scenes
 import numpy as np
 import pytest
 from mathutils import Vector
 from rigs import RIGS, build_rig
-
-FPS = 24
 
 
 def _mod(ext, name):
     return importlib.import_module(f"{ext.__name__}.{name}")
 
 
-def _head_track(ext, n=240):
-    t = np.arange(n) / FPS
-    angles = np.column_stack([20.0 * np.sin(2 * np.pi * t / 2.0), 5.0 * np.sin(2 * np.pi * t / 1.7),
-                              3.0 * np.sin(2 * np.pi * t / 3.1)])
-    speech = (np.sin(2 * np.pi * t / 2.5) > -0.3).astype(float)
-    return ext.core.track.PoseTrack.from_angles(angles, FPS, 1, speech)
-
-
-def _camera(scene, location=(0.5, -2.5, 1.9)):
-    cam = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
-    scene.collection.objects.link(cam)
-    cam.location = location
-    scene.camera = cam
-    return cam
+#: Frames of the head track (10 s at 24 fps: several blinks) and where the camera is.
+FRAMES = 240
+CAMERA = (0.5, -2.5, 1.9)
 
 
 def _aim_errors(obj, pivots, frames, target: Vector, scene) -> np.ndarray:
@@ -53,7 +41,7 @@ def _aim_errors(obj, pivots, frames, target: Vector, scene) -> np.ndarray:
 
 
 def _bake(ext, obj, scene, seed=3):
-    track = _head_track(ext)
+    track = eye_scenes.head_track(ext, FRAMES)
     ext.anim.bake.bake_track(obj, track, scene=scene)
     eyes_mod = _mod(ext, "anim.eyes")
     options = eyes_mod.EyeBakeOptions(settings=_mod(ext, "core.eyes").EyeSettings(seed=seed, blink_rate=40.0))
@@ -76,7 +64,7 @@ def rigify_rig(empty_scene):
 
 def test_generated_rigify_eyes_look_and_blink_through_their_controls(ext, empty_scene, rigify_rig):
     scene, rig = empty_scene, rigify_rig
-    cam = _camera(scene)
+    cam = eye_scenes.camera(scene, CAMERA)
     track, result = _bake(ext, rig, scene)
     assert [aim.control for aim in result.rig.eye_aims] == ["eye.L", "eye.R"]
     assert result.rig.eye_pivots() == ("MCH-eye.L", "MCH-eye.R")
@@ -128,7 +116,7 @@ def _aim_rig(scene, shared: bool):
 def test_hand_made_eye_targets(ext, empty_scene, shared):
     scene = empty_scene
     obj = _aim_rig(scene, shared)
-    cam = _camera(scene)
+    cam = eye_scenes.camera(scene, CAMERA)
     control = "eyes_target" if shared else "eye_target.L"
     obj.pose.bones[control].location = (0.01, 0.0, 0.0)  # the animator's own static offset, kept under the bake
     track, result = _bake(ext, obj, scene)
@@ -149,7 +137,7 @@ def test_hand_made_eye_targets(ext, empty_scene, shared):
 def test_user_keys_on_an_eye_control_survive_bake_save_and_clear(ext, empty_scene, tmp_path):
     scene = empty_scene
     obj = _aim_rig(scene, shared=False)
-    _camera(scene)
+    eye_scenes.camera(scene, CAMERA)
     pb = obj.pose.bones["eye_target.L"]
     for frame, x in ((1, 0.0), (60, 0.05), (120, -0.02)):
         pb.location = (x, 0.0, 0.0)
@@ -172,12 +160,12 @@ def test_user_keys_on_an_eye_control_survive_bake_save_and_clear(ext, empty_scen
 def test_an_eye_aiming_at_another_object_is_reported_and_nothing_changes(ext, empty_scene):
     scene = empty_scene
     obj = build_rig(RIGS["rigify_roll"], scene)
-    _camera(scene)
+    eye_scenes.camera(scene, CAMERA)
     empty = bpy.data.objects.new("EyeTarget", None)
     scene.collection.objects.link(empty)
     for eye in ("eye.L", "eye.R"):
         obj.pose.bones[eye].constraints.new("DAMPED_TRACK").target = empty
     errors = ext.core.errors
     with pytest.raises(errors.TargetError, match="aims at 'EyeTarget'"):
-        _mod(ext, "anim.eyes").bake_eyes(obj, _head_track(ext), scene=scene)
+        _mod(ext, "anim.eyes").bake_eyes(obj, eye_scenes.head_track(ext, FRAMES), scene=scene)
     assert obj.animation_data is None

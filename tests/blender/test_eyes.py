@@ -8,12 +8,13 @@ import importlib
 import math
 
 import bpy
+import eye_scenes
 import numpy as np
 import pytest
 from mathutils import Vector
 from rigs import RIGS, build_rig
 
-FPS = 24
+FPS = eye_scenes.FPS
 
 
 def _mod(ext, name):
@@ -21,19 +22,11 @@ def _mod(ext, name):
 
 
 def _head_track(ext, n=96):
-    t = np.arange(n) / FPS
-    angles = np.column_stack([20.0 * np.sin(2 * np.pi * t / 2.0), 5.0 * np.sin(2 * np.pi * t / 1.7),
-                              3.0 * np.sin(2 * np.pi * t / 3.1)])
-    speech = (np.sin(2 * np.pi * t / 2.5) > -0.3).astype(float)
-    return ext.core.track.PoseTrack.from_angles(angles, FPS, 1, speech)
+    return eye_scenes.head_track(ext, n)
 
 
 def _camera(scene, location=(0.4, -2.2, 1.75)):
-    cam = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
-    scene.collection.objects.link(cam)
-    cam.location = location
-    scene.camera = cam
-    return cam
+    return eye_scenes.camera(scene, location)
 
 
 def _gaze_errors(obj, bones, frames, target: Vector, scene):
