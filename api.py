@@ -257,7 +257,8 @@ def generate_eyes(head: PoseTrack, settings: EyeSettings | None = None, target: 
 
 def bake_eyes(obj: bpy.types.Object, head_track: PoseTrack | None = None, options: EyeBakeOptions | None = None,
               scene: bpy.types.Scene | None = None, speech=None) -> EyeBakeResult:
-    """Generate and bake eyes on ``obj``: eye bones, upper-lid bones and blink/gaze shape keys found by name.
+    """Generate and bake eyes on ``obj``: eye bones (or the controls they aim at), upper-lid bones (or Rigify's lid
+    controls), eye objects and blink/gaze shape keys found by name (docs/eyes.md).
 
     ``head_track``: the head motion just baked (e.g. :func:`bake_track`'s input); None reads the head's motion from
     the scene over its frame range. ``options.target``: object to keep eye contact with (default the scene
