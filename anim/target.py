@@ -173,13 +173,17 @@ def _head_mesh_points(obj: bpy.types.Object, head: str) -> np.ndarray | None:
     return np.concatenate(points) if points else None
 
 
-def character_frame_of(obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None) -> CharacterFrame:
+def character_frame_of(obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None,
+                       infos: list[BoneInfo] | None = None) -> CharacterFrame:
     """Up and forward of the armature ``obj`` in its own space, from its bones' rest positions (and, when the
-    skeleton gives no forward evidence, a mesh moving with the head): :func:`core.rig.frame.character_frame`."""
-    rest = [
-        RestBone(b.name, b.parent.name if b.parent else None, tuple(b.head_local), tuple(b.tail_local))
-        for b in obj.data.bones
-    ]
+    skeleton gives no forward evidence, a mesh moving with the head): :func:`core.rig.frame.character_frame`.
+    ``infos``: the armature's :func:`bone_infos` when the caller has them (names and parents are not read again)."""
+    if infos is None:
+        names, parents = _names_and_parents(obj.data)
+    else:
+        names, parents = [b.name for b in infos], [b.parent for b in infos]
+    heads, tails = (_floats(obj.data.bones, prop, 3).tolist() for prop in ("head_local", "tail_local"))
+    rest = [RestBone(n, p, tuple(h), tuple(t)) for n, p, h, t in zip(names, parents, heads, tails, strict=True)]
     frame = character_frame(rest, head, eyes)
     if frame.forward_kind == "assumed":
         points = _head_mesh_points(obj, head)
@@ -201,12 +205,31 @@ def describe_frame(basis: np.ndarray, source: str) -> str:
     return f"facing {axis_label(basis[:, 1])}, up {axis_label(basis[:, 2])} (world; {source})"
 
 
+def _floats(bones, prop: str, width: int = 1) -> np.ndarray:
+    """(N,) or (N, width) float64 values of a property of every bone, read in one call."""
+    out = np.empty(len(bones) * width, dtype=np.float64)
+    bones.foreach_get(prop, out)
+    return out.reshape(-1, width) if width > 1 else out
+
+
+def _names_and_parents(armature: bpy.types.Armature) -> tuple[list[str], list[str | None]]:
+    """Every bone's name and its parent's name (None for a root), in the armature's bone order."""
+    names = [b.name for b in armature.bones]
+    parents: dict[str, str] = {}
+    for bone in armature.bones:
+        for child in bone.children:
+            parents[child.name] = bone.name
+    return names, [parents.get(n) for n in names]
+
+
 def bone_infos(armature: bpy.types.Armature) -> list[BoneInfo]:
     """Bone facts for :func:`core.rig.matching.match_head_and_neck`."""
-    return [
-        BoneInfo(name=b.name, parent=b.parent.name if b.parent else None, deform=b.use_deform, length=b.length)
-        for b in armature.bones
-    ]
+    names, parents = _names_and_parents(armature)
+    deform = np.zeros(len(names), dtype=bool)
+    armature.bones.foreach_get("use_deform", deform)
+    lengths = _floats(armature.bones, "length").tolist()
+    return [BoneInfo(name=n, parent=p, deform=bool(d), length=length)
+            for n, p, d, length in zip(names, parents, deform.tolist(), lengths, strict=True)]
 
 
 def resolve_target(
@@ -238,7 +261,8 @@ def resolve_target(
     bones = obj.data.bones
     if len(bones) == 0:
         raise TargetError(f"The armature '{obj.name}' has no bones.")
-    match = match_head_and_neck(bone_infos(obj.data))
+    infos = bone_infos(obj.data)
+    match = match_head_and_neck(infos)
     head = head_bone.strip() or match.head
     if not head:
         raise TargetError(
@@ -257,7 +281,7 @@ def resolve_target(
         raise TargetError(f"The armature '{obj.name}' has no bone named '{missing[0]}'.")
     if not use_necks:
         neck_names = []
-    frame = character_frame_of(obj, head, match.eyes)
+    frame = character_frame_of(obj, head, match.eyes, infos)
     linear = np.array(obj.matrix_world.to_3x3(), dtype=np.float64)
     basis = _world_basis(linear, frame.forward, frame.up, facing)
     auto = f"up from {frame.up_from}, forward from {frame.forward_from}"

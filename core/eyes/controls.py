@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rotation import character_rotation
-
-__all__ = ["aim_offsets", "fixation_offsets", "slide_offsets", "to_bone_space"]
+__all__ = ["aim_offsets", "fixation_offsets", "slide_offsets", "to_bone_space", "turn"]
 
 #: A shared control is kept between these multiples of its rest distance from the eyes (near: crossed eyes; far:
 #: parallel gaze, as when the eyes hold a point far ahead).
@@ -31,9 +29,21 @@ def aim_offsets(yaw: np.ndarray, pitch: np.ndarray, pivot: np.ndarray, point: np
     ``pitch`` (N,) degrees: the control's tracked ``point`` turned about the pivot by the same rotation a directly
     rotated eye would get (yaw about the character's up, then pitch about its right). The control keeps its
     distance from the eye, so a Damped Track aims exactly along the new direction."""
-    rest = np.asarray(basis, dtype=np.float64).T @ (np.asarray(point, dtype=np.float64) - pivot)  # character coords
-    turned = character_rotation(yaw, pitch, np.zeros(np.shape(yaw))) @ rest  # (N, 3)
-    return turned @ np.asarray(basis, dtype=np.float64).T + (np.asarray(pivot, dtype=np.float64) - point)
+    basis = np.asarray(basis, dtype=np.float64)
+    pivot, point = np.asarray(pivot, dtype=np.float64), np.asarray(point, dtype=np.float64)
+    return turn(yaw, pitch, basis.T @ (point - pivot)) @ basis.T + (pivot - point)  # turned in character coords
+
+
+def turn(yaw: np.ndarray, pitch: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """(N, 3) character-frame ``vector`` (3,) turned by ``Rz(yaw) @ Rx(pitch)`` for (N,) degrees: what
+    :func:`core.rotation.character_rotation` with no roll does to it, without building the matrices."""
+    y, p = np.radians(yaw), np.radians(pitch)
+    cos_p, sin_p = np.cos(p), np.sin(p)
+    x = vector[0]
+    fwd = vector[1] * cos_p - vector[2] * sin_p  # Rx(pitch): forward and up mix
+    up = vector[1] * sin_p + vector[2] * cos_p
+    cos_y, sin_y = np.cos(y), np.sin(y)
+    return np.column_stack([x * cos_y - fwd * sin_y, x * sin_y + fwd * cos_y, up])
 
 
 def slide_offsets(closure: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
@@ -61,8 +71,7 @@ def fixation_offsets(yaw: np.ndarray, pitch: np.ndarray, pivots: np.ndarray, poi
     basis = np.asarray(basis, dtype=np.float64)
     pivots = np.asarray(pivots, dtype=np.float64)
     forward = basis[:, 1]
-    left = character_rotation(yaw[:, 0], pitch[:, 0], np.zeros(len(yaw))) @ (basis.T @ forward)
-    right = character_rotation(yaw[:, 1], pitch[:, 1], np.zeros(len(yaw))) @ (basis.T @ forward)
+    left, right = (turn(yaw[:, e], pitch[:, e], basis.T @ forward) for e in range(2))
     d_l, d_r = left @ basis.T, right @ basis.T  # unit gaze directions, armature space
     w0 = pivots[0] - pivots[1]
     b = np.einsum("ij,ij->i", d_l, d_r)

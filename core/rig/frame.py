@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -221,8 +222,25 @@ def character_frame(
     """Up and forward of the character whose skeleton is ``bones`` (see the module docstring).
 
     ``head``: the head bone's name (it must be in ``bones``). ``eyes``: (left, right) eye bones, character's
-    left first. ``face_points``: (N, 3) positions of a face/head mesh in the same space, or None.
+    left first. ``face_points``: (N, 3) positions of a face/head mesh in the same space, or None. Without face
+    points the answer is remembered for the last few skeletons (a bake and the eye bake after it ask for the same
+    one); its vectors are read-only.
     """
+    if face_points is None:
+        return _cached_frame(tuple(bones), head, eyes)
+    return _character_frame(bones, head, eyes, face_points)
+
+
+@lru_cache(maxsize=8)
+def _cached_frame(bones: tuple[RestBone, ...], head: str, eyes: tuple[str, str] | None) -> CharacterFrame:
+    frame = _character_frame(bones, head, eyes, None)
+    frame.up.flags.writeable = False
+    frame.forward.flags.writeable = False
+    return frame
+
+
+def _character_frame(bones: Sequence[RestBone], head: str, eyes: tuple[str, str] | None,
+                     face_points: npt.ArrayLike | None) -> CharacterFrame:
     sk = _Skeleton(bones)
     if head not in sk.bones:
         raise KeyError(f"no bone named '{head}'")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # --------------------------------------------------------------------------------------------------
 # Data
@@ -128,6 +129,7 @@ def _take_glued_side(words: list[str]) -> tuple[list[str], str | None]:
     return words, None
 
 
+@lru_cache(maxsize=16384)
 def parse_name(name: str) -> NameParts:
     """Split a bone name into namespace, lower-case words and L/R side.
 
@@ -135,7 +137,8 @@ def parse_name(name: str) -> NameParts:
     ``"Armature|Head"``), or a leading ``mixamorig`` word written without a colon
     (``"mixamorigHead"``). Words are split at separators (space ``_ - . : |``), camelCase and digit
     boundaries. One side word (``L``, ``R``, ``Left``, ``Right``, anywhere, case-insensitive) becomes
-    the side; so does a ``left``/``right`` prefix glued to a word (``"LEFTEYE"``).
+    the side; so does a ``left``/``right`` prefix glued to a word (``"LEFTEYE"``). Results are remembered (a
+    pure function of the name; :class:`NameParts` is immutable): a 700-bone rig is parsed once per session.
     """
     namespace, local = _split_namespace(name)
     words = _words(local)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.eyes.controls import FAR_FACTOR, aim_offsets, fixation_offsets, slide_offsets, to_bone_space
+from core.eyes.controls import FAR_FACTOR, aim_offsets, fixation_offsets, slide_offsets, to_bone_space, turn
 from core.rotation import character_rotation
 
 #: A Blender character frame in armature space: right = -X, forward = -Y, up = +Z (columns).
@@ -62,3 +62,10 @@ def test_sliding_lids_and_bone_space():
     rest = character_rotation(30.0, 10.0, -5.0)  # any bone rest orientation (columns: the bone's axes)
     local = to_bone_space(offsets, rest)
     assert np.allclose(local @ rest.T, offsets)  # back to armature space
+
+
+def test_turn_is_the_character_rotation_without_roll():
+    rng = np.random.default_rng(4)
+    yaw, pitch, vector = rng.uniform(-60, 60, 50), rng.uniform(-40, 40, 50), rng.normal(size=3)
+    expected = character_rotation(yaw, pitch, np.zeros(50)) @ vector
+    assert np.allclose(turn(yaw, pitch, vector), expected, atol=1e-12)
