@@ -5,12 +5,13 @@ linear expression-leak compensation could remove (issue #16; docs/decisions.md, 
         [--landmarks mediapipe|litert]
 
 Faces: the four dev-clip photos of ``tools/calibrate_turn_gains.py`` (key poses of seed 1) and the astronaut of
-``tests/blender/test_expression_ground_truth.py`` (that test's seed and poses, so its numbers are the test's). Each is
-rendered with Cycles like that test (256 px, 40-degree camera), every key pose held with a neutral face for two
-frames, then with each of ``face_scene.EXPRESSIONS`` for two frames; the lossless video and the landmarks of the
-pipeline's tracker are kept in ``--cache`` (default /tmp/head_motion_expression_leak; about a minute a face on 2
-cores the first time). Every frame is fitted as the pipeline fits it (``fit_pose`` told the true field of view,
-default turn gains, angles relative to the frontal key pose's second neutral frame, no smoothing).
+``tests/blender/test_expression_ground_truth.py`` (that test's seed and poses; within 0.05 degrees of the test,
+which measures the video in two parts). Each is rendered with Cycles like that test (256 px, 40-degree camera),
+every key pose held with a neutral face for two frames, then with each of ``face_scene.EXPRESSIONS`` for two
+frames; the lossless video and the landmarks of the pipeline's tracker are kept in ``--cache`` (default
+/tmp/head_motion_expression_leak; about a minute a face on 2 cores the first time). Every frame is fitted as the
+pipeline fits it (``fit_pose`` told the true field of view, default turn gains, angles relative to the frontal key
+pose's second neutral frame, no smoothing).
 
 Printed per face (degrees, yaw / pitch / roll):
 
