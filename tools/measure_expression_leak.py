@@ -24,7 +24,8 @@ Printed per face (degrees, yaw / pitch / roll):
   rotation-vector change of the geometric fit between a key pose's neutral and expression frames, fitted by ridge
   least squares (optionally with each signal times the frame's fitted pitch and yaw), applied as
   ``R @ exp(-C @ (s - median(s)))`` before the turn gains. Leave-one-dev-face-out, then the astronaut with the
-  model of the four dev faces, then fitted on the astronaut itself (what the model could do at best on it).
+  model of the four dev faces, then fitted on the astronaut itself (what the model could do at best on it);
+* with ``--subsets``: the fits without whole groups of the rigid landmarks (:data:`RIGID_GROUPS`).
 """
 
 from __future__ import annotations
@@ -166,11 +167,13 @@ def rotation_vectors(rotations: np.ndarray) -> np.ndarray:
 class Video:
     """One face's geometric fits (gains 1), expression signals and expression-only samples."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, rigid: tuple[int, ...] | None = None) -> None:
         from core.video import head_pose
 
         self.data = data
         settings = head_pose.PoseFitSettings(fov_deg=FOV_DEG, yaw_gain=1.0, pitch_gain=1.0)
+        if rigid is not None:
+            settings.rigid_landmarks = rigid
         k = head_pose.camera_matrix((SIZE, SIZE), FOV_DEG)
         rotations, translations, signals, fit = [], [], [], None
         for face in data["landmarks"]:
@@ -272,13 +275,55 @@ def report(videos: dict[str, Video]) -> None:
                 print(f"  astronaut (model of {origin}): MAE {text(mae)}, change {text(change.mean(axis=0))} ({per})")
 
 
+#: The estimator's rigid landmarks by place on the face (``--subsets`` fits without whole groups).
+RIGID_GROUPS = {
+    "nose": (4, 6, 129, 358, 198, 420, 121, 350),
+    "forehead": (10, 67, 297, 54, 284),
+    "eye corners": (33, 133, 263, 362),
+    "under the eyes": (117, 119, 346, 348, 143, 372),
+    "temples": (127, 356),
+}
+
+
+def rigid_subsets(data: dict[str, dict]) -> None:
+    """Every union of at least two :data:`RIGID_GROUPS`: mean MAE and change over the dev faces, the astronaut's."""
+    import itertools
+
+    rows = []
+    for size in range(2, len(RIGID_GROUPS) + 1):
+        for groups in itertools.combinations(RIGID_GROUPS, size):
+            rigid = tuple(i for g in groups for i in RIGID_GROUPS[g])
+            scores = {name: Video(d, rigid).scores() for name, d in data.items()}
+            dev = [s for name, s in scores.items() if name != "astronaut"]
+            mae, change = np.mean([s[0] for s in dev], axis=0), np.mean([s[2].mean(axis=0) for s in dev], axis=0)
+            astronaut = scores.get("astronaut")
+            tail = (
+                ""
+                if astronaut is None
+                else (f" | astronaut MAE {text(astronaut[0])}, change {text(astronaut[2].mean(axis=0))}")
+            )
+            rows.append(
+                (
+                    float(change.sum() + 0.5 * mae.sum()),
+                    f"{' + '.join(groups)}: dev faces MAE {text(mae)}, change {text(change)}{tail}",
+                )
+            )
+    print("rigid landmark groups, best first by the dev faces' change + MAE / 2 (deg yaw / pitch / roll):")
+    for _, row in sorted(rows):
+        print("  " + row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/head_motion_expression_leak"))
     parser.add_argument("--landmarks", choices=("mediapipe", "litert"), default="mediapipe")
+    parser.add_argument("--subsets", action="store_true", help="also fit without groups of the rigid landmarks")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    report({name: Video(data) for name, data in load(args.cache, args.landmarks).items()})
+    data = load(args.cache, args.landmarks)
+    report({name: Video(d) for name, d in data.items()})
+    if args.subsets:
+        rigid_subsets(data)
 
 
 if __name__ == "__main__":
