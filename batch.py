@@ -39,6 +39,7 @@ from .core.motion.synthetic import PRESETS
 from .core.rig.matching import match_head_and_neck
 from .core.timing import blender_frame_rate
 from .core.track import PoseTrack
+from .core.video.eye_choice import VideoEyes, video_eyes
 
 TRACK_SUFFIXES = set(TRACK_EXTENSIONS)
 AUDIO_SUFFIXES = set(MEDIA_EXTENSIONS)
@@ -46,16 +47,25 @@ VIDEO_SUFFIXES = set(VIDEO_EXTENSIONS)
 
 
 @dataclass
+class Motion:
+    """What a method made of one input: the head ``track``, and for a video with ``--eyes`` the eyes to bake
+    (:func:`core.video.eye_choice.video_eyes`: the measured ones or generated, with the notes saying which)."""
+
+    track: PoseTrack
+    video_eyes: VideoEyes | None = None
+
+
+@dataclass
 class Method:
-    """A way to turn one input file into a pose track for ``scene``."""
+    """A way to turn one input file into a pose track (and maybe eyes) for ``scene``."""
 
     suffixes: set[str]
-    make_track: Callable[[Path, bpy.types.Scene, argparse.Namespace], PoseTrack]
+    make_track: Callable[[Path, bpy.types.Scene, argparse.Namespace], Motion]
     help: str
 
 
-def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
-    return load_motion_file(path, fps=scene_fps(scene))  # track CSV/JSON, Live Link Face CSV, FLAME npz/JSON
+def _track_from_file(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> Motion:
+    return Motion(load_motion_file(path, fps=scene_fps(scene)))  # track CSV/JSON, Live Link Face CSV, FLAME npz/JSON
 
 
 def motion_spec(args: argparse.Namespace, method: str) -> MotionSpec:
@@ -73,30 +83,25 @@ def motion_spec(args: argparse.Namespace, method: str) -> MotionSpec:
     ).validate()
 
 
-def _motion_for_audio(method: str) -> Callable[[Path, bpy.types.Scene, argparse.Namespace], PoseTrack]:
-    def make(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+def _motion_for_audio(method: str) -> Callable[[Path, bpy.types.Scene, argparse.Namespace], Motion]:
+    def make(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> Motion:
         from .anim import audio
 
         spec = motion_spec(args, method)
-        return build_motion(spec, scene_fps(scene), scene.frame_start, None, audio.load_voice(path))
+        return Motion(build_motion(spec, scene_fps(scene), scene.frame_start, None, audio.load_voice(path)))
 
     return make
 
 
-def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> PoseTrack:
+def _video_estimate(path: Path, scene: bpy.types.Scene, args: argparse.Namespace) -> Motion:
     from .anim.video import cache_dir
     from .core.video import EstimationSettings, estimate_video_cached
 
     settings = EstimationSettings(fov_deg=args.fov, mirror=args.mirror, landmarks=args.landmarks)
     result = estimate_video_cached(path, settings, cache_dir())
-    track = result.to_pose_track(start_frame=scene.frame_start, fps=scene_fps(scene))
-    measured = args.eyes and args.eyes_from == "video"
-    eyes = result.to_eye_track(start_frame=scene.frame_start, fps=scene_fps(scene)) if measured else None
-    if eyes is None:
-        return track
-    from .core.eyes.files import with_eyes
-
-    return with_eyes(track, eyes)  # the person's blinks and gaze ride along in the track's eye columns
+    start, fps = scene.frame_start, scene_fps(scene)
+    eyes = video_eyes(result, args.eyes_from.upper(), start, fps) if args.eyes else None  # as the panel's Eyes From
+    return Motion(result.to_pose_track(start_frame=start, fps=fps), eyes)
 
 
 METHODS: dict[str, Method] = {
@@ -207,13 +212,14 @@ def process_one(path: Path, args: argparse.Namespace, blend: Path | None = None)
         raise SettingsError(f"Input not found: {path}")
     obj = _open_rig(args)
     scene = bpy.context.scene
-    track = METHODS[args.method].make_track(path, scene, args)
+    motion = METHODS[args.method].make_track(path, scene, args)
+    track = motion.track
     options = BakeOptions(mode=args.mode, neck_share=args.neck_share, facing=obj.head_motion.facing
                           if hasattr(obj, "head_motion") else "AUTO")
     result = bake_track(obj, track, options, scene=scene)
     scene.frame_start, scene.frame_end = result.frame_start, result.frame_end
     notes: list[str] = []
-    blinks = _bake_eyes(obj, track, options, scene, args, notes, path) if args.eyes else None
+    blinks = _bake_eyes(obj, motion, options, scene, args, notes, path) if args.eyes else None
     if args.method != "track" and not args.no_sound:
         from .anim.audio import place_audio
 
@@ -268,11 +274,11 @@ def _up_to_date(path: Path, blend: Path, args: argparse.Namespace) -> bool:
     return all(p.is_file() and p.stat().st_mtime >= newest for p in outputs)
 
 
-def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, scene: bpy.types.Scene,
+def _bake_eyes(obj: bpy.types.Object, motion: Motion, options: BakeOptions, scene: bpy.types.Scene,
                args: argparse.Namespace, notes: list[str], path: Path) -> int:
-    """``--eyes``: bake eyes for the head ``track``: the eyes it carries when it has them (a pose-track file's eye
-    columns, a video's measured eyes with ``--eyes-from video``), else generated ones; returns the number of blinks
-    (0 with a note when the rig has no eyes)."""
+    """``--eyes``: bake eyes for the head track of ``motion``: a video's eyes as chosen by ``--eyes-from`` (the
+    measured :class:`~core.eyes.track.EyeTrack` itself, so its blinks are the ones counted), a pose-track file's eye
+    columns, else generated ones; returns the number of blinks (0 with a note when the rig has no eyes)."""
     from .anim.eyes import EyeBakeOptions, bake_eyes
     from .core.eyes import EyeSettings
     from .core.eyes.files import load_eyes
@@ -284,10 +290,12 @@ def _bake_eyes(obj: bpy.types.Object, track: PoseTrack, options: BakeOptions, sc
             raise TargetError(f"--eye-target: there is no object named '{args.eye_target}'.")
     eye_options = EyeBakeOptions(settings=EyeSettings(seed=args.seed), target=target, mode=options.mode,
                                  neck_share=options.neck_share, facing=options.facing)
-    stored = load_eyes(path, track) if track.eyes else None
-    if args.method == "video":
-        notes.append("eyes from the video" if stored is not None else "generated eyes"
-                     + (" (the video's eyes were not measured)" if args.eyes_from == "video" else ""))
+    track = motion.track
+    if motion.video_eyes is not None:
+        stored = motion.video_eyes.track
+        notes.extend(motion.video_eyes.notes)
+    else:
+        stored = load_eyes(path, track) if track.eyes else None
     try:
         baked = bake_eyes(obj, track, eye_options, scene=scene, eye_track=stored)
     except TargetError as exc:

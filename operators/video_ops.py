@@ -18,25 +18,11 @@ from bpy_extras.io_utils import ImportHelper
 from ..anim import audio, video
 from ..anim.bake import bake_track, scene_fps
 from ..core.errors import Cancelled, HeadMotionError, MediaError
-from ..core.eyes import EyeTrack
 from ..core.video import EstimationResult, EstimationSettings, estimate_video_cached
+from ..core.video.eye_choice import video_eyes
 from ..properties.convert import bake_options, estimation_settings, target_object
 from .base import TargetPoll, report_errors
 from .eye_ops import after_head_bake
-
-
-def video_eyes(scene: bpy.types.Scene, result: EstimationResult, start_frame: int) -> tuple[EyeTrack | None, str]:
-    """The eyes Bake From Video bakes when the Eyes panel is on (docs/eyes.md, "Eyes from"): the person's blinks
-    and gaze measured in the video, on the head track's frames, when "Eyes From" is Video and the estimate has
-    them; ``None`` (generated eyes) otherwise. Returns them and a note for the report."""
-    panel = getattr(scene, "head_motion_eyes", None)
-    if panel is None or not panel.enabled or panel.video_eyes != "VIDEO":
-        return None, ""
-    eyes = result.to_eye_track(start_frame=start_frame, fps=scene_fps(scene))
-    if eyes is None:
-        return None, "(the video's eyes were not measured: generated eyes)"
-    warnings = result.eyes.warnings if result.eyes is not None else []
-    return eyes, " ".join(["(eyes from the video)", *warnings])
 
 
 def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> str:
@@ -47,10 +33,11 @@ def finish_video_bake(context: bpy.types.Context, result: EstimationResult) -> s
     track = result.to_pose_track(start_frame=s.video_start_frame, fps=scene_fps(scene))
     baked = bake_track(obj, track, bake_options(obj, scene), scene=scene)  # raises before any change
     notes = list(result.warnings[:2])
-    eye_track, eye_note = video_eyes(scene, result, s.video_start_frame)
-    eyes = after_head_bake(scene, obj, track, eye_track=eye_track).strip()  # Eyes panel on: the video's or generated
-    if eyes:
-        notes.append(f"{eyes} {eye_note}".strip())
+    panel = getattr(scene, "head_motion_eyes", None)
+    if panel is not None and panel.enabled:  # the video's eyes or generated ones, by the one rule (docs/eyes.md)
+        chosen = video_eyes(result, panel.video_eyes, s.video_start_frame, scene_fps(scene))
+        eyes = after_head_bake(scene, obj, track, eye_track=chosen.track).strip()
+        notes.append("; ".join([eyes, *chosen.notes]))
     if s.video_use_sound:
         try:
             clip = audio.load_audio(s.video_path)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import bpy
@@ -16,15 +13,12 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The CLI's persistent user folder, private to this test session (removed when the session ends).
-CLI_USER = Path(tempfile.mkdtemp(prefix="head_motion_cli_test_"))
-atexit.register(shutil.rmtree, CLI_USER, True)
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("BLENDER_USER_RESOURCES", None)
-    env["HEAD_MOTION_CLI_USER"] = str(CLI_USER)
+    assert "head_motion_tests_" in env["HEAD_MOTION_CLI_USER"]  # conftest: a temporary CLI user folder
     return subprocess.run([sys.executable, "-m", "tools.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 

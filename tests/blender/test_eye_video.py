@@ -182,6 +182,9 @@ def test_bake_from_video_bakes_the_video_blinks(ext, renders, empty_scene, tmp_p
     assert generated.max() > 0.9 and not np.allclose(generated, values)
     gen_hits = [generated[max(0, f - 2 - frames[0]):f + 3 - frames[0]].max() > 0.9 for f in shut]
     assert np.mean(gen_hits) < 0.6  # the generator's own blinks
+    result = ext.anim.video.cached_estimate(s.video_path, ext.properties.convert.estimation_settings(scene))
+    report = ext.operators.video_ops.finish_video_bake(bpy.context, result)  # what the operator reports
+    assert f"; {ext.core.video.eye_choice.AS_CHOSEN}" in report, report
     head_curve = ext.anim.fcurves.channels_for(obj, create=False).fcurves[0]
     assert [head_curve.evaluate(float(f)) for f in frames[::7]] == head_values
     assert head is not None
@@ -189,7 +192,8 @@ def test_bake_from_video_bakes_the_video_blinks(ext, renders, empty_scene, tmp_p
 
 def test_batch_video_eyes_are_the_video_blinks(ext, renders, empty_scene, tmp_path):
     """``blender -c head_motion --method video --eyes`` bakes the person's blinks (default ``--eyes-from video``)
-    onto a rig file's ARKit blink keys, and says so in summary.json; ``--eyes-from generated`` bakes the
+    onto a rig file's ARKit blink keys, and says so in summary.json with the panel's words; its blink count is the
+    number measured in the video (the estimate the batch cached); ``--eyes-from generated`` bakes the
     generator's."""
     import json
     import os
@@ -205,16 +209,19 @@ def test_batch_video_eyes_are_the_video_blinks(ext, renders, empty_scene, tmp_pa
     env.pop("BLENDER_USER_RESOURCES", None)
     frames = np.arange(1, int(20.0 * FPS) + 1)
     shut = frames[0] + shut_frames
-    values = {}
+    choice = ext.core.video.eye_choice
+    values, blinks = {}, {}
+    user = tmp_path / "cli_user"  # the batch's user folder (its estimate cache)
     for source in ("video", "generated"):
         out = tmp_path / source
         done = subprocess.run(
-            [sys.executable, "-m", "tools.cli", "--method", "video", "--eyes", "--eyes-from", source, "--no-sound",
-             "--rig", str(tmp_path / "rig.blend"), "--target", rig_name, "--output", str(out),
+            [sys.executable, "-m", "tools.cli", "--cache", str(user), "--method", "video", "--eyes", "--eyes-from",
+             source, "--no-sound", "--rig", str(tmp_path / "rig.blend"), "--target", rig_name, "--output", str(out),
              str(tmp_path / "blinks.mp4")], cwd=root, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
         entry = json.loads((out / "summary.json").read_text())["results"][0]
-        assert ("eyes from the video" if source == "video" else "generated eyes") in entry["notes"], entry
+        assert entry["notes"][0] == (choice.FROM_VIDEO if source == "video" else choice.AS_CHOSEN), entry
+        blinks[source] = entry["blinks"]
         bpy.ops.wm.open_mainfile(filepath=entry["blend"])
         keys = bpy.data.objects["Face"].data.shape_keys
         curve = ext.anim.fcurves.channels_for(keys, create=False).fcurves.find(
@@ -224,3 +231,7 @@ def test_batch_video_eyes_are_the_video_blinks(ext, renders, empty_scene, tmp_pa
     assert np.mean(hits) >= 0.9, hits
     gen_hits = [values["generated"][max(0, f - 2 - frames[0]):f + 3 - frames[0]].max() > 0.9 for f in shut]
     assert np.mean(gen_hits) < 0.6, gen_hits
+    (cached,) = user.rglob("video_cache/*.npz")
+    measured = ext.core.video.EstimationResult.load_npz(cached).eyes
+    print(f"\nbatch video eyes: {blinks['video']} blinks baked, {len(measured.onsets)} measured, {len(shut)} rendered")
+    assert blinks["video"] == len(measured.onsets) and abs(blinks["video"] - len(shut)) <= 1, (blinks, len(shut))

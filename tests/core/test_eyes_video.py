@@ -136,3 +136,44 @@ def test_bake_lids_shut_at_blinks_and_the_eye_points_give_the_same_signals():
     no_iris = eye_signals(eye_points(landmarks[:, :468]), found, FPS)
     assert no_iris.warnings and not no_iris.yaw.any()
     np.testing.assert_array_equal(no_iris.closure, signals.closure)
+
+
+def _estimate(signals, n: int):
+    """An estimate of ``n`` video frames (still head, slightly uneven frame times) carrying eye ``signals``."""
+    from core.video import EstimationResult
+
+    zeros = np.zeros(n)
+    times = np.arange(n) / FPS + np.random.default_rng(4).uniform(0.0, 0.2 / FPS, n)
+    return EstimationResult(zeros, zeros.copy(), zeros.copy(), np.zeros((n, 3)), np.zeros((n, 3)), zeros.copy(),
+                            np.zeros((n, 4, 2)), np.ones(n, dtype=bool), np.ones(n, dtype=bool), zeros.copy(), FPS,
+                            np.sort(times), (640, 480), np.eye(3), eyes=signals)
+
+
+def test_video_eyes_one_rule_for_panel_and_batch():
+    """``video_eyes`` (Eyes From / ``--eyes-from``): Video gives the measured eyes on the head track's frames, their
+    blinks exactly the measured ones; Generated, an estimate without eyes, or one that never saw a face give
+    generated eyes (``None``) with a note saying why; the eye warnings ride along."""
+    from core.video.eye_choice import AS_CHOSEN, FROM_VIDEO, NOT_MEASURED, video_eyes
+
+    landmarks, _closure, _blinks, _gaze = _scene(20.0, seed=5)
+    n = len(landmarks)
+    signals = eye_signals(landmarks, np.ones(n, dtype=bool), FPS)
+    result = _estimate(signals, n)
+    chosen = video_eyes(result, "VIDEO", 7, 24.0)
+    head = result.to_pose_track(start_frame=7, fps=24.0)
+    assert chosen.notes == (FROM_VIDEO,) and chosen.track is not None
+    assert len(chosen.track) == len(head) and chosen.track.start_frame == 7 and chosen.track.fps == 24.0
+    assert chosen.track.blink_count == len(signals.onsets) > 3
+    np.testing.assert_array_equal(chosen.track.blink, result.to_eye_track(7, 24.0).blink)
+
+    assert video_eyes(result, "GENERATED", 7, 24.0) == type(chosen)(None, (AS_CHOSEN,))
+    result.eyes = None
+    assert video_eyes(result, "VIDEO", 7, 24.0).notes == (NOT_MEASURED,)
+    result.eyes = eye_signals(landmarks, np.zeros(n, dtype=bool), FPS)
+    unseen = video_eyes(result, "VIDEO", 7, 24.0)
+    assert unseen.track is None and unseen.notes[0] == NOT_MEASURED and "No face" in unseen.notes[1]
+    result.eyes = eye_signals(landmarks[:, :468], np.ones(n, dtype=bool), FPS)
+    no_iris = video_eyes(result, "VIDEO", 7, 24.0)
+    assert no_iris.track is not None and no_iris.notes[0] == FROM_VIDEO and "iris" in no_iris.notes[1]
+    with pytest.raises(SettingsError, match="Eyes from"):
+        video_eyes(result, "video", 7, 24.0)

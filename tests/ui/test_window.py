@@ -61,9 +61,9 @@ def test_panels_draw_while_a_job_runs(ui):
 def test_video_bake_shows_progress_and_finishes(ui):
     r = _result(ui, "video_bake_progress_and_undo")
     assert r["invoke"] == ["RUNNING_MODAL"], r  # threaded: the UI stays live
-    assert r["progress_samples"] >= 3, r
+    assert r["progress_samples"] >= 3, r  # the job's own reports, whatever the window happened to catch
     first, last = r["progress_first_last"]
-    assert last[0] > first[0], r
+    assert last[0] > first[0] and last[0] == last[1], r
     assert r["status_text_seen"], r
     assert r["keys"] > 0, r
 
@@ -83,10 +83,11 @@ def test_second_bake_of_the_same_video_is_instant(ui):
     r = _result(ui, "video_bake_progress_and_undo")
     assert r["second"] in (["FINISHED"], ["RUNNING_MODAL"]), r
     assert r["second_same_keys"], r
-    assert not r["second_read_frames"], "the second bake read the video again (no cache hit)"
-    # Wall time includes the bake, the sound strip and the reference plane (seconds on a busy 2-core machine);
-    # the estimate itself is skipped, so it must take a small part of the first bake's time.
-    assert r["second_bake_s"] < r["first_bake_s"] / 3, r
+    # Observed, not timed (a fast machine estimates the clip in about the time the bake itself takes): the job
+    # reported once, all frames done, as a cache hit does; reading the video reports frame by frame.
+    assert not r["second_read_frames"], f"the second bake read the video again (no cache hit): {r}"
+    (done, total), = r["second_reports"]
+    assert done == total > 0, r
 
 
 @pytest.mark.parametrize("check", ["video_bake_progress_and_undo", "undo_generate_bake", "undo_clear",
