@@ -18,7 +18,9 @@ network sees "frontal" as looking along the line of sight to the face. Angles ar
 :func:`core.video.head_pose.head_angles` relative to the rest frame, no turn gains, no smoothing.
 
 Scores on the rendered expression ground truth of ``tools/measure_expression_leak.py`` (its cache) are those of
-that tool: key-pose MAE, jitter between the two identical neutral frames, mean |change| neutral -> expression.
+that tool: key-pose MAE, jitter between the two identical neutral frames, mean |change| neutral -> expression;
+for crops from the jaw-line box (with and without the line-of-sight turn), from the rigid points only, held at
+each key pose's neutral frame (an oracle), for the estimator itself and for the mean of its and the 3DMM angles.
 ``--dev N``: on the first N dev clips, agreement with :func:`core.video.estimate_video` (defaults).
 """
 
