@@ -160,7 +160,9 @@ def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: 
         for i, slide in enumerate(rig.lid_slides):
             upper, lower = (np.array(obj.data.bones[n].head_local) for n in (slide.upper, slide.lower))
             jobs.append((slide.upper, slide_offsets(closure[:, i], upper, lower), keep))
-    out = []
+    out: list[tuple[str, np.ndarray, np.ndarray, str]] = []
+    if not jobs:
+        return out
     base = _base_channels(obj)
     adt = obj.animation_data
     state = restore.state_of(adt.action) if adt is not None and restore.is_head_motion_action(adt.action) else None
