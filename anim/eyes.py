@@ -28,7 +28,7 @@ from ..core.timing import resample_track
 from ..core.track import PoseTrack
 from . import fcurves, restore
 from .bake import channel_values, current_values, scene_fps
-from .eye_controls import find_eye_aims, find_lid_slides
+from .eye_controls import find_eye_aims, find_lid_slides, follows_head_note
 from .eye_rig import (
     SHAPE_KEY_TOLERANCE,
     EyeBakeOptions,
@@ -268,6 +268,9 @@ def plan_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
         eyes = generate_eyes(head_track, options.settings, gaze_target, speech)
     else:
         eyes = _fit_track(eye_track.validate(), fps, head_track)
+    if rig.eye_aims:
+        note = follows_head_note(rig.head.obj, rig.eye_aims)
+        notes += [note] if note else []
     return rig, eyes, notes
 
 

@@ -84,6 +84,11 @@ def test_generated_rigify_eyes_look_and_blink_through_their_controls(ext, empty_
         return (rig.pose.bones["DEF-lid.T.L.002"].head - rig.pose.bones["DEF-lid.B.L.002"].head).length
 
     assert gap(track.frames[np.argmax(blink)]) < 0.1 * gap(track.frames[np.argmin(blink)])
+    assert not any("Eyes Follow" in note for note in result.notes)
+    rig.pose.bones["eyes"]["eyes_follow"] = 0.5  # the controls no longer move with the head: the bake says so
+    _, _, notes = _mod(ext, "anim.eyes").plan_eyes(rig, track, scene=scene)
+    assert any("Eyes Follow 0.50" in note for note in notes), notes
+    rig.pose.bones["eyes"]["eyes_follow"] = 1.0
     # Clear Eyes: no eye or lid control keys left, the controls where they were, the head still baked.
     _mod(ext, "anim.eyes").clear_eyes(rig)
     for bone in ("eye.L", "eye.R", "lid.T.L.002", "lid.T.R.002"):
