@@ -229,7 +229,7 @@ def gaze_object(options: EyeBakeOptions, scene: bpy.types.Scene, rig: EyeRig) ->
     target = options.target or (scene.camera if options.use_camera else None)
     if target is None or options.settings.gaze_mode != "TARGET":
         return None
-    own = {rig.head.obj, *(m for m, _ in rig.shape_keys)}
+    own = {rig.head.obj, *(m for m, _ in rig.shape_keys), *(a.target for a in rig.eye_aims or () if a.target)}
     walker = target
     while walker is not None:
         if walker in own:

@@ -28,7 +28,7 @@ from ..core.timing import resample_track
 from ..core.track import PoseTrack
 from . import fcurves, restore
 from .bake import channel_values, current_values, scene_fps
-from .eye_controls import find_eye_aims, find_lid_slides, follows_head_note
+from .eye_controls import aim_objects, find_eye_aims, find_lid_slides, follows_head_note
 from .eye_rig import (
     SHAPE_KEY_TOLERANCE,
     EyeBakeOptions,
@@ -145,7 +145,7 @@ def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: 
     jobs = []
     if rig.eye_aims:
         keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
-        for aim in rig.eye_aims:
+        for aim in (a for a in rig.eye_aims if a.target is None):
             if len(aim.pivots) == 2:  # one control for both eyes: put it where they converge
                 pivots = np.array([obj.data.bones[p].head_local for p in aim.pivots])
                 offsets = fixation_offsets(eyes.yaw, eyes.pitch, pivots, aim.point(obj), basis)
@@ -174,6 +174,50 @@ def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: 
         current = channel_values(obj, base, bone, "location", (0.0, 0.0, 0.0), frames[rows], state)
         out.append((path, frames[rows], current + local, bone))
     return out
+
+
+def _aim_object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: np.ndarray, obj_rot: np.ndarray,
+                     scene: bpy.types.Scene) -> list[tuple[bpy.types.Object, np.ndarray, np.ndarray]]:
+    """(object, key frames (K,), locations (K, 3)) of the objects the eyes aim at (an Empty "eye target"). Each is
+    put, frame by frame, where the eye (or, shared, both eyes) looks: along the aiming bone's rest Y axis turned by
+    the track's angles, at its present distance from the eye, carried by the head's evaluated motion (the scene is
+    evaluated at every frame, after the head bake), then expressed in the object's parent space."""
+    aims = [a for a in rig.eye_aims or () if a.target is not None]
+    if not aims:
+        return []
+    from mathutils import Vector
+
+    obj = rig.head.obj
+    bones = obj.data.bones
+    basis = obj_rot.T @ rig.head.basis  # the character's axes in armature space
+    head_rest_inv = bones[rig.head.head.bone].matrix_local.inverted()
+    current = scene.frame_current
+    targets = []
+    for aim in aims:
+        pivots = np.array([bones[p].head_local for p in aim.pivots])
+        aim_dir = np.mean([np.array(bones[p].matrix_local.to_3x3().col[1]) for p in aim.pivots], axis=0)
+        pivot_world = obj.matrix_world @ obj.pose.bones[aim.pivots[0]].head
+        distance = max(float((aim.target.matrix_world.translation - pivot_world).length), 1e-3)
+        point = pivots.mean(axis=0) + distance * aim_dir / np.linalg.norm(aim_dir)
+        if len(aim.pivots) == 2:
+            offsets = fixation_offsets(eyes.yaw, eyes.pitch, pivots, point, basis)
+        else:
+            offsets = aim_offsets(eyes.yaw[:, aim.eyes[0]], eyes.pitch[:, aim.eyes[0]], pivots[0], point, basis)
+        targets.append((aim.target, point + offsets, distance, np.empty((len(frames), 3))))
+    for i, frame in enumerate(frames):
+        scene.frame_set(int(frame))
+        head = obj.matrix_world @ obj.pose.bones[rig.head.head.bone].matrix @ head_rest_inv  # armature rest -> world
+        for target, rest_points, _, out in targets:
+            parent_space = target.matrix_world @ target.matrix_basis.inverted()
+            local = parent_space.inverted() @ (head @ Vector(rest_points[i]))
+            out[i] = np.array(local) - np.array(target.delta_location)
+    scene.frame_set(current)
+    result = []
+    for target, _, distance, locations in targets:
+        tolerance = None if options.key_tolerance_deg is None else distance * np.radians(options.key_tolerance_deg)
+        keep = np.arange(len(frames)) if tolerance is None else keyreduce.select_key_frames(locations, tolerance)
+        result.append((target, frames[keep], locations[keep]))
+    return result
 
 
 def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
@@ -220,7 +264,8 @@ def _prepare(id_data, mode: str, name: str, joints: list[str], located: frozense
 
 
 def _check_writable(rig: EyeRig, mode: str) -> None:
-    for id_data in [rig.head.obj, *(rig.eye_objects or ()), *(m.data.shape_keys for m, _ in rig.shape_keys)]:
+    aimed = [aim.target for aim in rig.eye_aims or () if aim.target is not None]
+    for id_data in [rig.head.obj, *(rig.eye_objects or ()), *aimed, *(m.data.shape_keys for m, _ in rig.shape_keys)]:
         adt = id_data.animation_data
         action = adt.action if adt is not None else None
         baked = restore.is_head_motion_action(action)
@@ -291,6 +336,10 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     frames = eyes.frames.astype(np.float64)
     bone_keys = _bone_keys(rig, options, eyes, frames)
     object_keys = _object_keys(rig, options, eyes, frames)
+    if rig.head.obj.type == "ARMATURE":
+        obj_rot = np.array(rig.head.obj.matrix_world.to_quaternion().to_matrix())
+        object_keys += [(target, "location", key_frames, values) for target, key_frames, values
+                        in _aim_object_keys(rig, options, eyes, frames, obj_rot, scene or bpy.context.scene)]
     key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
                   for mesh, match in rig.shape_keys]
     if any(not np.isfinite(v).all() for _, _, v, _ in bone_keys) or any(
@@ -310,7 +359,8 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
                 _write(fcurves.ensure_fcurve(channels, path, i, group), key_frames, values[:, i], span, linear)
             written += values.shape[1] * len(key_frames)
     for eye, path, key_frames_, values in object_keys:
-        _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes", [restore.OBJECT_KEY])
+        located = frozenset({restore.OBJECT_KEY}) if path == "location" else frozenset()
+        _prepare(eye, options.mode, f"{eye.name}_HeadMotionEyes", [restore.OBJECT_KEY], located)
         channels = fcurves.channels_for(eye, create=True)
         for c in range(values.shape[1]):
             _write(fcurves.ensure_fcurve(channels, path, c, "Object Transforms"), key_frames_, values[:, c],
@@ -349,7 +399,7 @@ def clear_eyes(obj: bpy.types.Object) -> int:
     from .bake import clear_bake
 
     restored = 0
-    for eye in obj.children:
+    for eye in [*obj.children, *(aim_objects(obj) if obj.type == "ARMATURE" else ())]:
         adt = eye.animation_data
         if adt is not None and adt.action is not None and adt.action.get(EYES_ONLY_PROP):
             clear_bake(eye)
@@ -401,8 +451,8 @@ def _eye_channels(obj: bpy.types.Object) -> list[tuple[str, str, int]]:
     except TargetError:  # an eye aiming at another object: its rotation is what a bake would have keyed
         aims = None
     out = []
-    if aims:
-        out += [(aim.control, "location", 3) for aim in aims]
+    if aims:  # bone controls (object controls have actions of their own: clear_eyes clears those)
+        out += [(aim.control, "location", 3) for aim in aims if aim.target is None]
     elif pair:
         out += [(bone, *rotation_channel(obj.pose.bones[bone].rotation_mode)) for bone in pair]
     slides = find_lid_slides(obj)
