@@ -51,10 +51,6 @@ class AimControl:
         head, tail = np.array(bone.head_local), np.array(bone.tail_local)
         return head + self.head_tail * (tail - head)
 
-    def pivot(self, obj: bpy.types.Object) -> np.ndarray:
-        """The eyes' centre of rotation at rest (the pivots' heads; their mean for a shared control), armature space."""
-        return np.mean([np.array(obj.data.bones[p].head_local) for p in self.pivots], axis=0)
-
 
 @dataclass(frozen=True)
 class LidSlide:

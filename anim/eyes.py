@@ -21,9 +21,8 @@ from ..core import keyreduce
 from ..core.errors import SettingsError, TargetError
 from ..core.eyes import EyeTrack, GazeTarget, generate_eyes
 from ..core.eyes.channels import find_upper_lids, shape_key_values, upper_lid_angles
-from ..core.eyes.controls import aim_offsets, fixation_offsets, slide_offsets, to_bone_space
+from ..core.eyes.controls import control_offsets, slide_offsets, to_bone_space
 from ..core.rig.chain import ChainJoint, chain_values
-from ..core.rig.matching import match_head_and_neck
 from ..core.timing import resample_track
 from ..core.track import PoseTrack
 from . import fcurves, restore
@@ -41,7 +40,7 @@ from .eye_rig import (
     gaze_object,
     target_points,
 )
-from .target import Joint, bone_infos, resolve_target, rotation_channel
+from .target import Joint, resolve_target, rotation_channel
 
 __all__ = ["EyeBakeOptions", "EyeBakeResult", "EyeRig", "bake_eyes", "clear_eyes", "find_eye_rig", "plan_eyes"]
 
@@ -132,26 +131,31 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
         rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
         joint = Joint(bone, rest, obj.pose.bones[bone].rotation_mode)
         out.append((*_joint_keys(obj, joint, angles, reduced, frames, rig.head.basis), bone))
-    return out + _control_keys(rig, options, eyes, frames, obj_rot)
+    return out + _control_keys(rig, options, eyes, frames)
 
 
-def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: np.ndarray,
-                  obj_rot: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+def _armature_axes(rig: EyeRig) -> np.ndarray:
+    """(3, 3) the character's right, forward and up axes (columns) in the armature's space."""
+    return np.array(rig.head.obj.matrix_world.to_quaternion().to_matrix()).T @ rig.head.basis
+
+
+def _aim_pivots(rig: EyeRig, aim) -> np.ndarray:
+    """(k, 3) rest positions (armature space) of the eye bones that aim at ``aim``'s control."""
+    return np.array([rig.head.obj.data.bones[p].head_local for p in aim.pivots])
+
+
+def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
+                  frames: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
     """(data path, key frames (K,), locations (K, 3), bone) of the eye and lid controls moved by location
     (:mod:`anim.eye_controls`): aim controls placed so the eyes turn by the track's angles, sliding upper lids
     closed by its blinks, each added to the control's current location."""
     obj = rig.head.obj
-    basis = obj_rot.T @ rig.head.basis  # the character's axes in armature space
     jobs = []
     if rig.eye_aims:
+        basis = _armature_axes(rig)
         keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
         for aim in (a for a in rig.eye_aims if a.target is None):
-            if len(aim.pivots) == 2:  # one control for both eyes: put it where they converge
-                pivots = np.array([obj.data.bones[p].head_local for p in aim.pivots])
-                offsets = fixation_offsets(eyes.yaw, eyes.pitch, pivots, aim.point(obj), basis)
-            else:
-                eye = aim.eyes[0]
-                offsets = aim_offsets(eyes.yaw[:, eye], eyes.pitch[:, eye], aim.pivot(obj), aim.point(obj), basis)
+            offsets = control_offsets(eyes.yaw, eyes.pitch, aim.eyes, _aim_pivots(rig, aim), aim.point(obj), basis)
             jobs.append((aim.control, offsets, keep))
     if rig.lid_slides:
         closure = np.clip(eyes.blink, 0.0, 1.0)
@@ -176,7 +180,7 @@ def _control_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: 
     return out
 
 
-def _aim_object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: np.ndarray, obj_rot: np.ndarray,
+def _aim_object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frames: np.ndarray,
                      scene: bpy.types.Scene) -> list[tuple[bpy.types.Object, np.ndarray, np.ndarray]]:
     """(object, key frames (K,), locations (K, 3)) of the objects the eyes aim at (an Empty "eye target"). Each is
     put, frame by frame, where the eye (or, shared, both eyes) looks: along the aiming bone's rest Y axis turned by
@@ -189,20 +193,17 @@ def _aim_object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frame
 
     obj = rig.head.obj
     bones = obj.data.bones
-    basis = obj_rot.T @ rig.head.basis  # the character's axes in armature space
+    basis = _armature_axes(rig)
     head_rest_inv = bones[rig.head.head.bone].matrix_local.inverted()
     current = scene.frame_current
     targets = []
     for aim in aims:
-        pivots = np.array([bones[p].head_local for p in aim.pivots])
+        pivots = _aim_pivots(rig, aim)
         aim_dir = np.mean([np.array(bones[p].matrix_local.to_3x3().col[1]) for p in aim.pivots], axis=0)
         pivot_world = obj.matrix_world @ obj.pose.bones[aim.pivots[0]].head
         distance = max(float((aim.target.matrix_world.translation - pivot_world).length), 1e-3)
         point = pivots.mean(axis=0) + distance * aim_dir / np.linalg.norm(aim_dir)
-        if len(aim.pivots) == 2:
-            offsets = fixation_offsets(eyes.yaw, eyes.pitch, pivots, point, basis)
-        else:
-            offsets = aim_offsets(eyes.yaw[:, aim.eyes[0]], eyes.pitch[:, aim.eyes[0]], pivots[0], point, basis)
+        offsets = control_offsets(eyes.yaw, eyes.pitch, aim.eyes, pivots, point, basis)
         targets.append((aim.target, point + offsets, distance, np.empty((len(frames), 3))))
     for i, frame in enumerate(frames):
         scene.frame_set(int(frame))
@@ -215,7 +216,7 @@ def _aim_object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack, frame
     result = []
     for target, _, distance, locations in targets:
         tolerance = None if options.key_tolerance_deg is None else distance * np.radians(options.key_tolerance_deg)
-        keep = np.arange(len(frames)) if tolerance is None else keyreduce.select_key_frames(locations, tolerance)
+        keep = _keep(locations, tolerance, seeded=False)
         result.append((target, frames[keep], locations[keep]))
     return result
 
@@ -336,10 +337,8 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
     frames = eyes.frames.astype(np.float64)
     bone_keys = _bone_keys(rig, options, eyes, frames)
     object_keys = _object_keys(rig, options, eyes, frames)
-    if rig.head.obj.type == "ARMATURE":
-        obj_rot = np.array(rig.head.obj.matrix_world.to_quaternion().to_matrix())
-        object_keys += [(target, "location", key_frames, values) for target, key_frames, values
-                        in _aim_object_keys(rig, options, eyes, frames, obj_rot, scene or bpy.context.scene)]
+    object_keys += [(target, "location", key_frames, values) for target, key_frames, values
+                    in _aim_object_keys(rig, options, eyes, frames, scene or bpy.context.scene)]
     key_values = [(mesh.data.shape_keys, shape_key_values(eyes, match, options.settings.eye_range_deg))
                   for mesh, match in rig.shape_keys]
     if any(not np.isfinite(v).all() for _, _, v, _ in bone_keys) or any(
@@ -444,8 +443,7 @@ def clear_eyes(obj: bpy.types.Object) -> int:
 def _eye_channels(obj: bpy.types.Object) -> list[tuple[str, str, int]]:
     """(bone, property, channel count) of every eye and lid channel an eye bake keys on the armature ``obj``: the
     eye bones' rotation or their aim controls' location, the lid bones' rotation or the sliding lids' location."""
-    resolve_target(obj)  # the same checks as a bake (an armature that can be edited)
-    pair = match_head_and_neck(bone_infos(obj.data)).eyes
+    pair = resolve_target(obj).eyes  # the same checks as a bake (an armature that can be edited), the same eyes
     try:
         aims = find_eye_aims(obj, pair) if pair else None
     except TargetError:  # an eye aiming at another object: its rotation is what a bake would have keyed

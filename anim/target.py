@@ -174,16 +174,12 @@ def _head_mesh_points(obj: bpy.types.Object, head: str) -> np.ndarray | None:
 
 
 def character_frame_of(obj: bpy.types.Object, head: str, eyes: tuple[str, str] | None,
-                       infos: list[BoneInfo] | None = None) -> CharacterFrame:
+                       infos: list[BoneInfo]) -> CharacterFrame:
     """Up and forward of the armature ``obj`` in its own space, from its bones' rest positions (and, when the
     skeleton gives no forward evidence, a mesh moving with the head): :func:`core.rig.frame.character_frame`.
-    ``infos``: the armature's :func:`bone_infos` when the caller has them (names and parents are not read again)."""
-    if infos is None:
-        names, parents = _names_and_parents(obj.data)
-    else:
-        names, parents = [b.name for b in infos], [b.parent for b in infos]
+    ``infos``: the armature's :func:`bone_infos` (their names and parents)."""
     heads, tails = (_floats(obj.data.bones, prop, 3).tolist() for prop in ("head_local", "tail_local"))
-    rest = [RestBone(n, p, tuple(h), tuple(t)) for n, p, h, t in zip(names, parents, heads, tails, strict=True)]
+    rest = [RestBone(b.name, b.parent, tuple(h), tuple(t)) for b, h, t in zip(infos, heads, tails, strict=True)]
     frame = character_frame(rest, head, eyes)
     if frame.forward_kind == "assumed":
         points = _head_mesh_points(obj, head)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["aim_offsets", "fixation_offsets", "slide_offsets", "to_bone_space", "turn"]
+from .gaze import direction
+
+__all__ = ["aim_offsets", "control_offsets", "fixation_offsets", "slide_offsets", "to_bone_space", "turn"]
 
 #: A shared control is kept between these multiples of its rest distance from the eyes (near: crossed eyes; far:
 #: parallel gaze, as when the eyes hold a point far ahead).
@@ -70,9 +72,7 @@ def fixation_offsets(yaw: np.ndarray, pitch: np.ndarray, pivots: np.ndarray, poi
     gaze."""
     basis = np.asarray(basis, dtype=np.float64)
     pivots = np.asarray(pivots, dtype=np.float64)
-    forward = basis[:, 1]
-    left, right = (turn(yaw[:, e], pitch[:, e], basis.T @ forward) for e in range(2))
-    d_l, d_r = left @ basis.T, right @ basis.T  # unit gaze directions, armature space
+    d_l, d_r = (direction(np.stack([yaw[:, e], pitch[:, e]], axis=-1)) @ basis.T for e in range(2))  # armature space
     w0 = pivots[0] - pivots[1]
     b = np.einsum("ij,ij->i", d_l, d_r)
     d, e = d_l @ w0, d_r @ w0
@@ -85,3 +85,13 @@ def fixation_offsets(yaw: np.ndarray, pitch: np.ndarray, pivots: np.ndarray, poi
     s, t = (np.clip(np.where(diverging, far, v), near, far) for v in (s, t))
     fixation = 0.5 * ((pivots[0] + s[:, None] * d_l) + (pivots[1] + t[:, None] * d_r))
     return fixation - point
+
+
+def control_offsets(yaw: np.ndarray, pitch: np.ndarray, eyes: tuple[int, ...], pivots: np.ndarray, point: np.ndarray,
+                    basis: np.ndarray) -> np.ndarray:
+    """(N, 3) offsets of an aim control for the eye track's ``yaw``/``pitch`` (N, 2) degrees: :func:`aim_offsets`
+    for a control of one eye (``eyes`` = its index, ``pivots`` (1, 3) its centre), :func:`fixation_offsets` for one
+    shared by both (``pivots`` (2, 3), left then right)."""
+    if len(eyes) == 2:
+        return fixation_offsets(yaw, pitch, pivots, point, basis)
+    return aim_offsets(yaw[:, eyes[0]], pitch[:, eyes[0]], np.asarray(pivots, dtype=np.float64)[0], point, basis)
