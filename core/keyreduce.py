@@ -102,7 +102,10 @@ def select_key_frames(values: np.ndarray, tolerance: float | np.ndarray, seed_ev
     keep[0] = keep[-1] = True
     seeds = np.arange(0, n - 1, seed_every, dtype=np.int64) if seed_every > 1 else np.zeros(1, dtype=np.int64)
     keep[seeds] = True
-    _split(columns, tol, inv_scale, keep, seeds, np.append(seeds[1:], n - 1))
+    starts, ends = seeds, np.append(seeds[1:], n - 1)
+    if len(seeds) > 1:
+        starts, ends = _split_seeded(columns, tol, inv_scale, keep, seed_every)
+    _split(columns, tol, inv_scale, keep, starts, ends)
     if len(seeds) > 1:
         _drop_seeds(columns, tol, keep, seeds[1:])
     return np.flatnonzero(keep).astype(np.int64)
@@ -160,6 +163,44 @@ def _split(columns: list[np.ndarray], tol: np.ndarray, inv_scale: np.ndarray, ke
         ends = np.concatenate([lo, hi, e_split])
 
 
+def _split_seeded(columns: list[np.ndarray], tol: np.ndarray, inv_scale: np.ndarray, keep: np.ndarray,
+                  every: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first pass of :func:`_split` over the seed segments ``[k every, (k + 1) every]``, on (segments, every)
+    views of the samples instead of gathered flat arrays (the seed segments all have the same length, so no index
+    arithmetic is needed; the same operations in the same order, so the same keys). Returns the segments the
+    later passes split further: the pieces of the segments split here and the last, shorter seed segment."""
+    n = len(keep)
+    m = (n - 1) // every  # whole seed segments; a shorter one may follow
+    dt = np.arange(1, every, dtype=np.float64)
+    violation = np.zeros((m, every - 1), dtype=bool)
+    rank = np.zeros((m, every - 1))
+    for c, column in enumerate(columns):
+        rows = column[: m * every].reshape(m, every)
+        y0 = rows[:, 0]
+        slope = (column[every: m * every + 1: every] - y0) / float(every)
+        error = np.abs(rows[:, 1:] - (slope[:, None] * dt + y0[:, None]))
+        violation |= error > tol[c]
+        error *= inv_scale[c]
+        np.maximum(rank, error, out=rank)
+    split = np.flatnonzero(violation.any(axis=1))
+    rank = rank[split]
+    # The worst sample of each segment to split; among ties the middle one (as in _split).
+    ties = rank == rank.max(axis=1)[:, None]
+    order = np.cumsum(ties, axis=1)
+    middle = (order[:, -1] - 1) // 2
+    cut = split * every + 1 + np.argmax(ties & (order == (middle + 1)[:, None]), axis=1)
+    s_split, e_split = split * every, (split + 1) * every
+    lopsided = 4 * np.minimum(cut - s_split, e_split - cut) < every
+    other = np.where(lopsided, (s_split + e_split) // 2, cut)
+    lo, hi = np.minimum(cut, other), np.maximum(cut, other)
+    keep[lo] = True
+    keep[hi] = True
+    tail = np.array([m * every] if m * every < n - 1 else [], dtype=np.int64)
+    starts = np.concatenate([s_split, lo, hi, tail])
+    ends = np.concatenate([lo, hi, e_split, np.full(len(tail), n - 1, dtype=np.int64)])
+    return starts, ends
+
+
 def _within(columns: list[np.ndarray], tol: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """(S,) whether every sample strictly between ``starts[i]`` and ``ends[i]`` is within ``tol`` of their line."""
     inner = np.maximum(ends - starts - 1, 0)
@@ -167,6 +208,7 @@ def _within(columns: list[np.ndarray], tol: np.ndarray, starts: np.ndarray, ends
     if not inner.sum():
         return ok
     first = np.cumsum(inner) - inner
+    live = inner > 0
     seg = np.repeat(np.arange(len(starts)), inner)
     offset = np.arange(int(inner.sum()), dtype=np.int64) - first[seg] + 1
     idx = starts[seg] + offset
@@ -175,7 +217,7 @@ def _within(columns: list[np.ndarray], tol: np.ndarray, starts: np.ndarray, ends
         y0 = column[starts]
         slope = (column[ends] - y0) / (ends - starts)
         bad |= np.abs(column[idx] - (slope[seg] * offset + y0[seg])) > tol[c]
-    ok[np.unique(seg[bad])] = False
+    ok[live] = ~np.logical_or.reduceat(bad, first[live])
     return ok
 
 
