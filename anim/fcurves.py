@@ -168,13 +168,15 @@ def write_keys(
     replace_range: tuple[float, float] | None = None,
     interpolation: str = "BEZIER",
 ) -> None:
-    """Write one key per ``frames[i]`` with ``values[i]`` (auto-clamped handles, ``interpolation`` "BEZIER" or
-    "LINEAR").
+    """Write one key per ``frames[i]`` with ``values[i]``, ``interpolation`` "BEZIER" (auto-clamped handles) or
+    "LINEAR" (vector handles).
 
     Existing keys outside ``replace_range`` (inclusive, in frames; default: the span of ``frames``) are
     kept with every attribute unchanged; existing keys inside it are replaced. Linear keys skip writing handle
-    positions (``keyframe_points.add`` makes auto-clamped handles and ``update`` places them; linear
-    interpolation does not use them), which saves about half the writing time of long curves.
+    positions (``update`` places them; linear interpolation does not use them), which saves about half the
+    writing time of long curves. Their handles are Vector handles (pointing a third of the way to the
+    neighbouring keys): switching such a curve to Bezier interpolation leaves its shape, and so the accuracy a
+    key reduction gave it, unchanged, and ``update`` places them about 4x faster than auto-clamped ones.
     """
     frames = np.asarray(frames, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
@@ -191,16 +193,14 @@ def write_keys(
     co = np.empty((n_new, 2), dtype=np.float32)
     co[:, 0] = frames
     co[:, 1] = values
-    mode = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items[interpolation].value
-    auto_clamped = bpy.types.Keyframe.bl_rna.properties["handle_left_type"].enum_items["AUTO_CLAMPED"].value
-    new = {"co": co.ravel(), "interpolation": np.full(n_new, mode, dtype=_ENUM_DTYPE)}
+    properties = bpy.types.Keyframe.bl_rna.properties
+    mode = properties["interpolation"].enum_items[interpolation].value
+    handle = properties["handle_left_type"].enum_items["VECTOR" if interpolation == "LINEAR" else "AUTO_CLAMPED"].value
+    handle_types = np.full(n_new, handle, dtype=_ENUM_DTYPE)
+    new = {"co": co.ravel(), "interpolation": np.full(n_new, mode, dtype=_ENUM_DTYPE),
+           "handle_left_type": handle_types, "handle_right_type": handle_types}
     if interpolation != "LINEAR" or n_old:
-        new.update({
-            "handle_left": co.ravel(),
-            "handle_right": co.ravel(),
-            "handle_left_type": np.full(n_new, auto_clamped, dtype=_ENUM_DTYPE),
-            "handle_right_type": np.full(n_new, auto_clamped, dtype=_ENUM_DTYPE),
-        })
+        new.update({"handle_left": co.ravel(), "handle_right": co.ravel()})
     for name, buf in new.items():
         if old is not None and n_old:
             buf = np.concatenate([old.values[name], buf])

@@ -69,6 +69,35 @@ def test_eye_bones_keep_contact_while_the_head_turns(ext, empty_scene, rig_name,
     assert np.ptp(result.eyes.yaw[:, 0]) > 25.0
 
 
+def test_reduced_eye_keys_keep_their_shape_when_made_bezier(ext, empty_scene):
+    """The eye bake keys only the frames linear interpolation needs (within 0.2 deg); their Vector handles make
+    the same curve when an animator switches the keys to Bezier, so the reduction's accuracy survives that edit
+    (auto-clamped handles would round the corners off between the keys)."""
+    scene = empty_scene
+    obj = build_rig(RIGS["rigify_roll"], scene)
+    _camera(scene)
+    track = _head_track(ext, 240)
+    ext.anim.bake.bake_track(obj, track, scene=scene)
+    result = _mod(ext, "anim.eyes").bake_eyes(obj, track, scene=scene)
+    channels = ext.anim.fcurves.channels_for(obj, create=False)
+    curves = [channels.fcurves.find(f'pose.bones["{bone}"].rotation_quaternion', index=i)
+              for bone in result.rig.eye_bones for i in range(4)]
+    assert all(fc is not None for fc in curves)
+    keys = len(curves[0].keyframe_points)
+    assert 10 < keys < 0.6 * len(track), keys
+    assert {kp.interpolation for fc in curves for kp in fc.keyframe_points} == {"LINEAR"}
+    samples = np.arange(track.frames[0], track.frames[-1], 0.25)
+
+    def values():
+        return np.array([[fc.evaluate(float(f)) for f in samples] for fc in curves])
+
+    linear = values()
+    for fc in curves:
+        for kp in fc.keyframe_points:
+            kp.interpolation = "BEZIER"
+    assert np.abs(values() - linear).max() < 1e-5
+
+
 @pytest.mark.parametrize("family, names", [
     ("arkit", ("eyeBlinkLeft", "eyeBlinkRight", "eyeLookUpLeft", "eyeLookOutLeft", "eyeLookInRight")),
     ("vrm", ("Fcl_EYE_Close", "Fcl_EYE_Close_L", "Fcl_EYE_Close_R", "lookLeft")),
