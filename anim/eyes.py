@@ -378,7 +378,10 @@ def bake_eyes(obj: bpy.types.Object | None, head_track: PoseTrack | None = None,
 
 
 def _fit_track(eyes: EyeTrack, fps: float, head: PoseTrack) -> EyeTrack:
-    """``eyes`` on the head track's frames (resampled linearly to ``fps``; held past its ends)."""
+    """``eyes`` on the head track's frames (resampled linearly to ``fps``; held past its ends); ``eyes`` itself when
+    it already is (same fps, first frame and length, as a track planned for this head track is)."""
+    if len(eyes) == len(head) and eyes.start_frame == head.start_frame and abs(eyes.fps - fps) <= 1e-9 * fps:
+        return eyes
     src = eyes.start_frame + np.arange(len(eyes)) * fps / eyes.fps
     frames = head.frames.astype(np.float64)
 
