@@ -88,12 +88,16 @@ def _keep(values: np.ndarray, tolerance: float | None, seeded: bool = True) -> n
     return keyreduce.select_key_frames(values, tolerance, seed_every=KEY_SEED_FRAMES if seeded else 0)
 
 
-def _joint_keys(obj: bpy.types.Object, joint: Joint, angles: np.ndarray, reduced: np.ndarray, frames: np.ndarray,
+#: A joint's (N,) yaw, pitch and roll degrees per frame; None for an axis it does not turn about.
+_Angles = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]
+
+
+def _joint_keys(obj: bpy.types.Object, joint: Joint, angles: _Angles, reduced: np.ndarray, frames: np.ndarray,
                 basis: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
     """(data path, key frames (K,), values (K, k)) of one eye or lid joint (a pose bone of ``obj``, or ``obj``
-    itself): ``angles`` (N, 3) yaw/pitch/roll degrees in the head's character frame per frame, composed on the
-    joint's current rotation as the head bake does (:func:`anim.bake.current_values`), at the ``reduced`` frames,
-    or every frame when the source action keys the channel (its keys are followed)."""
+    itself): ``angles`` the (N,) yaw, pitch and roll degrees (None: 0) in the head's character frame per frame,
+    composed on the joint's current rotation as the head bake does (:func:`anim.bake.current_values`), at the
+    ``reduced`` frames, or every frame when the source action keys the channel (its keys are followed)."""
     base = _base_channels(obj)
     prop, count = rotation_channel(joint.rotation_mode)
     path = joint.data_path_prefix + prop
@@ -103,7 +107,11 @@ def _joint_keys(obj: bpy.types.Object, joint: Joint, angles: np.ndarray, reduced
     action = adt.action if adt is not None else None
     state = restore.state_of(action) if restore.is_head_motion_action(action) else None
     current = current_values(obj, base, joint, frames[rows], state)
-    values, = chain_values(angles[rows], basis, [ChainJoint(joint.rest_world, joint.rotation_mode, current)])
+    at_rows = np.zeros((len(rows), 3))
+    for axis, column in enumerate(angles):
+        if column is not None:
+            at_rows[:, axis] = column[rows]
+    values, = chain_values(at_rows, basis, [ChainJoint(joint.rest_world, joint.rotation_mode, current)])
     return path, frames[rows], values
 
 
@@ -114,18 +122,17 @@ def _bone_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
     if obj.type != "ARMATURE":
         return []
     obj_rot = np.array(obj.matrix_world.to_quaternion().to_matrix())
-    jobs = []
-    zero = np.zeros(len(eyes))
+    jobs: list[tuple[str, _Angles, np.ndarray]] = []
     tolerance = options.key_tolerance_deg
     if rig.eye_bones and not rig.eye_aims:
         keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), tolerance)  # one set of key frames for both eyes
         for i, bone in enumerate(rig.eye_bones):
-            jobs.append((bone, np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], zero]), keep))
+            jobs.append((bone, (eyes.yaw[:, i], eyes.pitch[:, i], None), keep))
     if rig.lid_bones:
         lids = upper_lid_angles(eyes, options.settings.lid_follow, options.lid_close_deg)
         keep = _keep(lids, tolerance)
         for i, bone in enumerate(rig.lid_bones):
-            jobs.append((bone, np.column_stack([zero, lids[:, i], zero]), keep))
+            jobs.append((bone, (None, lids[:, i], None), keep))
     out = []
     for bone, angles, reduced in jobs:
         rest = obj_rot @ np.array(obj.data.bones[bone].matrix_local.to_quaternion().to_matrix())
@@ -229,9 +236,9 @@ def _object_keys(rig: EyeRig, options: EyeBakeOptions, eyes: EyeTrack,
     keep = _keep(np.column_stack([eyes.yaw, eyes.pitch]), options.key_tolerance_deg)
     out = []
     for i, eye in enumerate(rig.eye_objects):
-        angles = np.column_stack([eyes.yaw[:, i], eyes.pitch[:, i], np.zeros(len(eyes))])
         joint = Joint(None, eye_object_rest(eye)[0], eye.rotation_mode)
-        out.append((eye, *_joint_keys(eye, joint, angles, keep, frames, rig.head.basis)))
+        out.append((eye, *_joint_keys(eye, joint, (eyes.yaw[:, i], eyes.pitch[:, i], None), keep, frames,
+                                      rig.head.basis)))
     return out
 
 
