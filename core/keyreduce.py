@@ -149,18 +149,22 @@ def _split(columns: list[np.ndarray], tol: np.ndarray, inv_scale: np.ndarray, ke
         group = np.flatnonzero(np.concatenate(([True], hit_seg[1:] != hit_seg[:-1])))
         count = np.diff(np.append(group, hit.size))
         cut = idx[hit[group + (count - 1) // 2]]
-        s_split, e_split = starts[split], ends[split]
-        # A cut in the outer quarter of a segment leaves a long piece to measure again on the next
-        # pass; RDP's worst case (e.g. periodic motion) peels such a piece a few samples per pass.
-        # Such segments are also cut in the middle, so every piece is at most 3/4 of its parent and
-        # the number of passes stays logarithmic. (It costs a few extra keys, never accuracy.)
-        lopsided = 4 * np.minimum(cut - s_split, e_split - cut) < e_split - s_split
-        other = np.where(lopsided, (s_split + e_split) // 2, cut)
-        lo, hi = np.minimum(cut, other), np.maximum(cut, other)
-        keep[lo] = True
-        keep[hi] = True
-        starts = np.concatenate([s_split, lo, hi])
-        ends = np.concatenate([lo, hi, e_split])
+        starts, ends = _cut(keep, starts[split], ends[split], cut)
+
+
+def _cut(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray, cut: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Key the segments ``starts``-``ends`` at ``cut`` (marked in ``keep``); returns the pieces (starts, ends).
+
+    A cut in the outer quarter of a segment leaves a long piece to measure again on the next pass; RDP's worst
+    case (e.g. periodic motion) peels such a piece a few samples per pass. Such segments are also cut in the
+    middle, so every piece is at most 3/4 of its parent and the number of passes stays logarithmic. (It costs a
+    few extra keys, never accuracy.)"""
+    lopsided = 4 * np.minimum(cut - starts, ends - cut) < ends - starts
+    other = np.where(lopsided, (starts + ends) // 2, cut)
+    lo, hi = np.minimum(cut, other), np.maximum(cut, other)
+    keep[lo] = True
+    keep[hi] = True
+    return np.concatenate([starts, lo, hi]), np.concatenate([lo, hi, ends])
 
 
 def _split_seeded(columns: list[np.ndarray], tol: np.ndarray, inv_scale: np.ndarray, keep: np.ndarray,
@@ -189,15 +193,9 @@ def _split_seeded(columns: list[np.ndarray], tol: np.ndarray, inv_scale: np.ndar
     order = np.cumsum(ties, axis=1)
     middle = (order[:, -1] - 1) // 2
     cut = split * every + 1 + np.argmax(ties & (order == (middle + 1)[:, None]), axis=1)
-    s_split, e_split = split * every, (split + 1) * every
-    lopsided = 4 * np.minimum(cut - s_split, e_split - cut) < every
-    other = np.where(lopsided, (s_split + e_split) // 2, cut)
-    lo, hi = np.minimum(cut, other), np.maximum(cut, other)
-    keep[lo] = True
-    keep[hi] = True
-    tail = np.array([m * every] if m * every < n - 1 else [], dtype=np.int64)
-    starts = np.concatenate([s_split, lo, hi, tail])
-    ends = np.concatenate([lo, hi, e_split, np.full(len(tail), n - 1, dtype=np.int64)])
+    starts, ends = _cut(keep, split * every, (split + 1) * every, cut)
+    if m * every < n - 1:  # the last, shorter seed segment
+        starts, ends = np.append(starts, m * every), np.append(ends, n - 1)
     return starts, ends
 
 
