@@ -2,7 +2,7 @@
 linear expression-leak compensation could remove (issue #16; docs/decisions.md, "expression leak").
 
     PYTHONPATH=.venv/bpy-5.0.1 .venv/py311/bin/python tools/measure_expression_leak.py [--cache DIR]
-        [--landmarks mediapipe|litert]
+        [--landmarks mediapipe|litert|v2|v2-image --task face_landmarker.task]
 
 Faces: the four dev-clip photos of ``tools/calibrate_turn_gains.py`` (key poses of seed 1) and the astronaut of
 ``tests/blender/test_expression_ground_truth.py`` (that test's seed and poses; within 0.05 degrees of the test,
@@ -26,6 +26,12 @@ Printed per face (degrees, yaw / pitch / roll):
   ``R @ exp(-C @ (s - median(s)))`` before the turn gains. Leave-one-dev-face-out, then the astronaut with the
   model of the four dev faces, then fitted on the astronaut itself (what the model could do at best on it);
 * with ``--subsets``: the fits without whole groups of the rigid landmarks (:data:`RIGID_GROUPS`).
+
+``--landmarks v2`` / ``v2-image``: MediaPipe's newer Face Landmarker ("Face Mesh V2", 478 points, the same mesh
+topology) instead of the pipeline's FaceMesh, through mediapipe's tasks API in its VIDEO mode (its own tracking)
+or IMAGE mode (the detector on every frame); ``--task`` is the path of its ``face_landmarker.task`` bundle (not in
+this repository: Google's float16/1 release, Apache-2.0, SHA-256 64184e22...0bc9ff). Frames where it finds no
+face take the previous frame's landmarks. An experiment only (docs/decisions.md, "Face Landmarker V2").
 """
 
 from __future__ import annotations
@@ -108,7 +114,36 @@ def track(video: Path, landmarks: str) -> np.ndarray:
     return np.array(out)
 
 
-def load(cache: Path, landmarks: str) -> dict[str, dict]:
+def track_v2(video: Path, task: Path, image_mode: bool) -> np.ndarray:
+    """(N, 478, 2) landmarks (pixels) of ``video``'s frames from MediaPipe's Face Landmarker bundle ``task``."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    mode = vision.RunningMode.IMAGE if image_mode else vision.RunningMode.VIDEO
+    options = vision.FaceLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(task)), running_mode=mode)
+    landmarker = vision.FaceLandmarker.create_from_options(options)
+    capture = cv2.VideoCapture(str(video))
+    out: list[np.ndarray] = []
+    try:
+        while True:
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            found = landmarker.detect(image) if image_mode else landmarker.detect_for_video(image, 40 * len(out))
+            if found.face_landmarks:
+                scale = np.array(bgr.shape[1::-1], dtype=np.float64)
+                out.append(np.array([(p.x, p.y) for p in found.face_landmarks[0]]) * scale)
+            else:
+                out.append(out[-1] if out else np.full((478, 2), np.nan))
+    finally:
+        capture.release()
+        landmarker.close()
+    return np.array(out)
+
+
+def load(cache: Path, landmarks: str, task: Path | None = None) -> dict[str, dict]:
     """Every face's ground truth and landmarks (rendered and tracked when not in ``cache``)."""
     from support import face_scene
 
@@ -122,7 +157,13 @@ def load(cache: Path, landmarks: str) -> dict[str, dict]:
         if not truth.is_file():
             np.savez(truth, **render(photo(), seed, stem.with_suffix(".avi")))
         if not tracked.is_file():
-            np.save(tracked, track(stem.with_suffix(".avi"), landmarks))
+            video = stem.with_suffix(".avi")
+            if landmarks.startswith("v2"):
+                if task is None:
+                    raise SystemExit("--landmarks v2 needs --task (the path of face_landmarker.task)")
+                np.save(tracked, track_v2(video, task, image_mode=landmarks == "v2-image"))
+            else:
+                np.save(tracked, track(video, landmarks))
         out[face] = {**dict(np.load(truth)), "landmarks": np.load(tracked)}
     return out
 
@@ -316,11 +357,12 @@ def rigid_subsets(data: dict[str, dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/head_motion_expression_leak"))
-    parser.add_argument("--landmarks", choices=("mediapipe", "litert"), default="mediapipe")
+    parser.add_argument("--landmarks", choices=("mediapipe", "litert", "v2", "v2-image"), default="mediapipe")
+    parser.add_argument("--task", type=Path, help="face_landmarker.task for --landmarks v2 / v2-image")
     parser.add_argument("--subsets", action="store_true", help="also fit without groups of the rigid landmarks")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    data = load(args.cache, args.landmarks)
+    data = load(args.cache, args.landmarks, args.task)
     report({name: Video(d) for name, d in data.items()})
     if args.subsets:
         rigid_subsets(data)
