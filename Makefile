@@ -34,10 +34,16 @@ test-core: env
 	@echo "== core tests (no Blender)"
 	@$(PYTEST) tests/core
 
+# The importer round trips (test_imported_rigs.py) run in a Blender process of their own: bpy 4.2.23's glTF importer
+# crashed twice (segmentation fault in its own mode switch) after the rest of the suite had run in the same process,
+# never alone (docs/decisions.md, "importer tests in a process of their own").
+IMPORTER_TESTS = tests/blender/test_imported_rigs.py
+
 test-blender: env
 	@for v in $(BPY_VERSIONS); do \
 		echo "== Blender tests on bpy $$v"; \
-		PYTHONPATH=.venv/bpy-$$v $(PYTEST) tests/blender || exit 1; \
+		PYTHONPATH=.venv/bpy-$$v $(PYTEST) tests/blender --ignore=$(IMPORTER_TESTS) || exit 1; \
+		PYTHONPATH=.venv/bpy-$$v $(PYTEST) $(IMPORTER_TESTS) || exit 1; \
 	done
 
 # Farm job definitions (farm/): openjd check + openjd run of the Open Job Description template, and the
@@ -60,7 +66,8 @@ test-py313:
 	@echo "== core tests on Python 3.13 (numpy 2)"
 	@tools/setup_py313.sh run python -m pytest -q tests/core
 	@echo "== Blender tests on bpy 5.2.3 (Python 3.13)"
-	@tools/setup_py313.sh run python -m pytest -q tests/blender
+	@tools/setup_py313.sh run python -m pytest -q tests/blender --ignore=$(IMPORTER_TESTS)
+	@tools/setup_py313.sh run python -m pytest -q $(IMPORTER_TESTS)
 
 # The UI in a real Blender window: Debian trixie's Blender 4.3.2 (Python 3.13) under Xvfb, installed with apt into
 # the trixie root above (tools/ui_setup.sh; first time about 5 minutes, then offline), driven by
