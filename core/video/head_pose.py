@@ -134,6 +134,9 @@ class PoseFitSettings:
     :func:`turn_corrected` (see the module docs).
     ``robust``: after the least-squares fit, landmarks far off the fitted face lose weight
     (:func:`robust_refine`), so one misplaced landmark does not turn the head.
+    ``skin_flow``: in a run of frames, the head's turn from one frame to the next follows the skin of the rigid
+    face (optical flow, :mod:`core.video.skin_flow`) and is pulled toward this fit, so expressions that move
+    FaceMesh's points do not turn the head; :func:`fit_pose` itself fits one frame and ignores it.
     """
 
     fov_deg: float = DEFAULT_FOV_DEG
@@ -142,6 +145,7 @@ class PoseFitSettings:
     yaw_gain: float = DEFAULT_YAW_GAIN
     pitch_gain: float = DEFAULT_PITCH_GAIN
     robust: bool = True
+    skin_flow: bool = True
 
     def validate(self) -> PoseFitSettings:
         """Raise :class:`SettingsError` when a value is out of range; return ``self``."""

@@ -3,8 +3,9 @@
 :func:`measure_run` reads frames from one ``cv2.VideoCapture`` (decoded ahead on a reader thread,
 :mod:`core.video.frames`), follows one face with one FaceMesh (:class:`core.video.landmarks.FaceTracker`) and
 appends to a :class:`Raw` per frame: the camera-from-face rotation (3, 3) and translation (3,, centimetres) of
-:func:`core.video.head_pose.fit_pose` (started from the previous frame's fit), the RMS reprojection error
-(pixels), the lip gap and keypoints (:func:`core.video.head_pose.lip_signals`), the eye landmarks
+:func:`core.video.head_pose.fit_pose` (started from the previous frame's fit; the rotation fused with the skin's
+optical flow by :class:`core.video.skin_flow.SkinFlow` when the settings' ``skin_flow`` is on), the RMS
+reprojection error (pixels), the lip gap and keypoints (:func:`core.video.head_pose.lip_signals`), the eye landmarks
 (:func:`core.video.eye_signals.eye_points`) and the container's presentation time (milliseconds).
 :mod:`core.video.segments` runs several of them on consecutive parts of one video.
 """
@@ -23,6 +24,7 @@ from .face_model import LIP_KEYPOINTS
 from .frames import FrameReader
 from .head_pose import PoseFit, PoseFitSettings, fit_pose, lip_signals
 from .landmarks import FaceTracker
+from .skin_flow import SkinFlow
 
 
 @dataclass
@@ -91,6 +93,7 @@ def measure_run(
     not yet retrieved, and is the first (:class:`core.video.frames.FrameReader`). The capture is the caller's
     to release."""
     previous_fit: PoseFit | None = None
+    flow: SkinFlow | None = None
     with FrameReader(capture, grabbed=grabbed) as frames:
         for rgb, msec in frames:
             if stop(msec):
@@ -98,12 +101,16 @@ def measure_run(
             raw.msec.append(msec)
             height, width = rgb.shape[:2]
             raw.size = (int(width), int(height))
+            if flow is None and fit_settings.skin_flow:
+                flow = SkinFlow(raw.size, fit_settings.fov_deg)
             face = tracker(rgb)
             if face is None:
                 raw.add_missing()
                 previous_fit = None
+                if flow is not None:
+                    flow.reset()
             else:
-                previous_fit = _measure_face(face, raw, fit_settings, previous_fit)
+                previous_fit = _measure_face(face, raw, fit_settings, previous_fit, rgb, flow)
             if done is not None:
                 done()
         else:
@@ -112,9 +119,11 @@ def measure_run(
 
 
 def _measure_face(
-    face: np.ndarray, raw: Raw, fit_settings: PoseFitSettings, previous: PoseFit | None
+    face: np.ndarray, raw: Raw, fit_settings: PoseFitSettings, previous: PoseFit | None, rgb: np.ndarray,
+    flow: SkinFlow | None,
 ) -> PoseFit | None:
-    """Fit one frame's face and append its measurements; the fit, or ``None`` when it gives no pose."""
+    """Fit one frame's face and append its measurements (the rotation fused with the skin flow when ``flow``); the
+    landmark fit, or ``None`` when it gives no pose."""
     if raw.first_face is None:
         raw.first_face = face
     raw.last_face = face
@@ -122,9 +131,11 @@ def _measure_face(
         fit = fit_pose(face, raw.size, fit_settings, previous)
     except NoFaceError:
         raw.add_missing(detected=True)
+        if flow is not None:
+            flow.reset()
         return None
     lips = lip_signals(face, fit, raw.size, fit_settings)
-    raw.rotation.append(fit.rotation)
+    raw.rotation.append(fit.rotation if flow is None else flow.update(rgb, face, fit))
     raw.translation.append(fit.translation)
     raw.error.append(fit.error_px)
     raw.lip_gap.append(lips.gap)

@@ -54,7 +54,10 @@ class EstimationSettings:
     that is undone (:class:`core.video.head_pose.PoseFitSettings`; 1 = none). ``robust_fit``: landmarks far
     off the fitted face lose weight (:func:`core.video.head_pose.robust_refine`). ``refine_landmarks``:
     FaceMesh's attention model, which places the lips and eyes better (the lip signals, hence the speech
-    mask from the lips, follow the mouth markedly better) at about 10% more landmark time.
+    mask from the lips, follow the mouth markedly better) at about 10% more landmark time. ``skin_flow``: the
+    head's turn between frames follows the skin of the nose, forehead and cheekbones (optical flow), pulled toward
+    the landmark fit (:mod:`core.video.skin_flow`): an open mouth, raised brows or a blink no longer turn the head,
+    and still heads hold still; off, every frame is the landmark fit alone.
     How many threads measure a long video is no setting: it changes only the speed, never the result
     (:mod:`core.video.segments`).
     """
@@ -83,6 +86,7 @@ class EstimationSettings:
     pitch_gain: float = DEFAULT_PITCH_GAIN
     robust_fit: bool = True
     refine_landmarks: bool = True
+    skin_flow: bool = True
 
     def validate(self) -> EstimationSettings:
         """Raise :class:`SettingsError` when a value is out of range; return ``self``."""
@@ -126,6 +130,7 @@ class EstimationSettings:
             yaw_gain=self.yaw_gain,
             pitch_gain=self.pitch_gain,
             robust=bool(self.robust_fit),
+            skin_flow=bool(self.skin_flow),
         )
 
     def to_dict(self) -> dict[str, Any]:

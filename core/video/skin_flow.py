@@ -19,6 +19,7 @@ cancels to first order. Rotations are camera-from-face (3, 3) as in :mod:`core.v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,17 +46,31 @@ class SkinFlowSettings:
     to the landmark fit taken each frame when the head is still (0 < pull <= 1; 1 = the landmark fit alone);
     ``takeover_deg``: head turn per frame (degrees) at which the landmark fit is taken whole; ``reset_deg``: the
     fused pose restarts from the landmark fit when they part by more; ``min_points``: fewer followed points
-    restart it too; ``max_flow_error_px``: forward-backward disagreement (pixels) above which a point is dropped."""
+    restart it too; ``max_flow_error_px``: forward-backward disagreement (pixels) above which a point is dropped
+    (``backward_check``: whether the flow is run back at all); ``window_px`` / ``levels``: Lucas-Kanade's window
+    and pyramid levels above the image (a 2-level pyramid follows about 20 pixels a frame); ``margin_px``: the
+    face region handed to the flow is the box of the followed points plus this margin."""
 
     pull: float = 0.05
     takeover_deg: float = 2.0
-    reset_deg: float = 4.0
+    reset_deg: float = 8.0
     min_points: int = 12
     max_flow_error_px: float = 0.3
-    window_px: int = 15
-    levels: int = 3
+    window_px: int = 11
+    levels: int = 2
     backward_check: bool = True
     margin_px: int = 24
+
+
+class _Frame(NamedTuple):
+    """What the next frame needs of the previous one: its grey face region, that region's box (x0, y0, x1, y1) in
+    pixels, the followed points (pixels, full image), the landmark fit and the image's shape."""
+
+    region: np.ndarray
+    box: tuple[int, int, int, int]
+    points: np.ndarray
+    fit: PoseFit
+    shape: tuple[int, ...]
 
 
 def _rotation_vector(rotation: np.ndarray) -> np.ndarray:
@@ -67,7 +82,7 @@ def _rotation_vector(rotation: np.ndarray) -> np.ndarray:
 def _grey(region: np.ndarray) -> np.ndarray:
     """A contiguous single-channel copy of an image region: its green channel when it has colours (no colour
     conversion; the flow needs texture, not luminance)."""
-    return np.ascontiguousarray(region[:, :, 1] if region.ndim == 3 else region)
+    return np.array(region[:, :, 1] if region.ndim == 3 else region, dtype=np.uint8, order="C", copy=True)
 
 
 def _rotation(vector: np.ndarray) -> np.ndarray:
@@ -78,14 +93,16 @@ def _rotation(vector: np.ndarray) -> np.ndarray:
 class SkinFlow:
     """Fused camera-from-face rotation per frame of one run of consecutive frames (see the module docs).
 
-    ``update(gray, face, fit)`` with each frame's grey image (uint8, H x W), FaceMesh landmarks (pixels) and
-    landmark fit returns the fused rotation (3, 3); ``reset()`` after a frame without a face."""
+    ``update(image, face, fit)`` with each frame's image (RGB, H x W x 3, or grey, H x W; uint8), its FaceMesh
+    landmarks (pixels, (468 or 478, 2)) and landmark fit (:func:`core.video.head_pose.fit_pose`) returns the fused
+    rotation (3, 3); ``reset()`` after a frame without a face. ``resets`` counts the restarts from the landmark fit
+    (the first frame included)."""
 
     def __init__(self, image_size: tuple[int, int], fov_deg: float, settings: SkinFlowSettings | None = None) -> None:
         self.settings = settings or SkinFlowSettings()
         self._k = camera_matrix(image_size, fov_deg)
         self._model = np.ascontiguousarray(canonical_face()[list(FLOW_POINTS)])
-        self._previous: tuple[np.ndarray, np.ndarray, PoseFit] | None = None
+        self._previous: _Frame | None = None
         self._fused: np.ndarray | None = None
         self.resets = 0
 
@@ -113,7 +130,7 @@ class SkinFlow:
         self._fused = fused @ _rotation(pull * difference)
         return self._fused.copy()
 
-    def _crop(self, image: np.ndarray, face: np.ndarray, fit: PoseFit) -> tuple:
+    def _crop(self, image: np.ndarray, face: np.ndarray, fit: PoseFit) -> _Frame:
         """What the next frame needs of this one: the grey face region (the box of the flow points plus a margin),
         its corner, the flow points (pixels) and the fit."""
         points = face[list(FLOW_POINTS)]
@@ -122,9 +139,9 @@ class SkinFlow:
         high = np.ceil(points.max(axis=0)).astype(int) + self.settings.margin_px
         x0, y0 = int(max(low[0], 0)), int(max(low[1], 0))
         x1, y1 = int(min(high[0], width)), int(min(high[1], height))
-        return _grey(image[y0:y1, x0:x1]), (x0, y0, x1, y1), points, fit, image.shape
+        return _Frame(_grey(image[y0:y1, x0:x1]), (x0, y0, x1, y1), points, fit, image.shape)
 
-    def _turn(self, previous: tuple, image: np.ndarray) -> np.ndarray | None:
+    def _turn(self, previous: _Frame, image: np.ndarray) -> np.ndarray | None:
         """Camera-frame rotation of the face from the previous frame to this one (``None`` when the flow fails)."""
         cv2 = import_cv2()
         s = self.settings

@@ -12,15 +12,17 @@ pose as the rest pose and no stabiliser or spike rejection (the motion turns sha
 Measured and printed: per-axis mean absolute error against the rendered angles at the key poses
 (neutral faces, and all expression frames), and the change of the estimate from a key pose's neutral
 face to the second frame of each expression (the head does not move). The issue's goals are an error
-of at most 1.5 degrees per axis and an expression-only change of at most 0.3 degrees; the limits below
-are what the estimator reaches today (docs/decisions.md, "Expressions"), so a regression fails. Two identical
-neutral frames already differ by about 0.5 degrees in yaw and pitch (FaceMesh's tracking crop), and a linear
-compensation of the leak from the measured expression did not carry from other faces to this one
-(``tools/measure_expression_leak.py``; docs/decisions.md, "an expression-leak compensation was measured").
+of at most 1.5 degrees per axis and an expression-only change of at most 0.3 degrees. The change is held
+to that goal: the estimator follows the skin's optical flow between frames (``skin_flow``, on by default;
+core/video/skin_flow.py), which an expression does not move, and measures 0.13 / 0.22 / 0.07 degrees here
+(FaceMesh's landmarks alone: 0.69 / 1.08 / 0.32). The error limits are what the estimator reaches today
+(1.7 / 2.1 / 1.1 degrees; pitch misses the goal by this face's rest-frame offset, docs/decisions.md), so a
+regression fails.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -38,10 +40,10 @@ FPS = 25
 HOLD = 2
 SEED = 20240521
 AXES = ("yaw", "pitch", "roll")
-#: Regression limits (degrees): mean absolute error per axis at the key poses (neutral and expression
-#: frames), and the mean expression-only change per axis.
-MAX_MAE_DEG = (2.0, 3.0, 1.5)
-MAX_EXPRESSION_CHANGE_DEG = (1.0, 1.5, 0.6)
+#: Limits (degrees): mean absolute error per axis at the key poses (neutral and expression frames; regression
+#: limits), and the mean expression-only change per axis (the issue's goal).
+MAX_MAE_DEG = (2.0, 2.5, 1.5)
+MAX_EXPRESSION_CHANGE_DEG = (0.3, 0.3, 0.3)
 
 BACKENDS = {"mediapipe": "mediapipe.python.solutions.face_mesh", "litert": "ai_edge_litert.interpreter"}
 
@@ -81,19 +83,7 @@ def rendered(ext, tmp_path_factory):
 def measured(request, ext, rendered):
     """(errors at neutral key frames (K, 3), errors at expression frames (K * 4, 3), changes (K, 4, 3))."""
     pytest.importorskip(BACKENDS[request.param])
-    video, keys, key_frames = rendered
-    estimation = ext.core.video
-    settings = estimation.EstimationSettings(
-        fov_deg=FOV_DEG, neutral=int(key_frames[0]), stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9,
-        landmarks=request.param,
-    )
-    result = estimation.estimate_video(video, settings)
-    assert result.found.all(), result.warnings
-    angles = result.raw_angles
-    shown = [key_frames + HOLD * (e + 1) for e in range(len(face_scene.EXPRESSIONS))]  # 2nd frame of each
-    neutral_errors = angles[key_frames] - keys
-    expression_errors = np.concatenate([angles[f] - keys for f in shown])
-    changes = np.stack([angles[f] - angles[key_frames] for f in shown], axis=1)
+    neutral_errors, expression_errors, changes = _measure(ext, rendered, request.param, skin_flow=True)
     print(f"\n{request.param}:")
     print("  MAE neutral faces " + " / ".join(f"{v:.2f}" for v in np.abs(neutral_errors).mean(axis=0))
           + "; expression frames " + " / ".join(f"{v:.2f}" for v in np.abs(expression_errors).mean(axis=0))
@@ -103,6 +93,33 @@ def measured(request, ext, rendered):
         print(f"  {name:10s} pose change mean " + " / ".join(f"{v:.2f}" for v in mean)
               + f", max {np.abs(changes[:, e]).max():.2f} deg")
     return neutral_errors, expression_errors, changes
+
+
+def _measure(ext, rendered, backend: str, skin_flow: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    video, keys, key_frames = rendered
+    estimation = ext.core.video
+    settings = estimation.EstimationSettings(
+        fov_deg=FOV_DEG, neutral=int(key_frames[0]), stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9,
+        landmarks=backend, skin_flow=skin_flow,
+    )
+    result = estimation.estimate_video(video, settings)
+    assert result.found.all(), result.warnings
+    angles = result.raw_angles
+    shown = [key_frames + HOLD * (e + 1) for e in range(len(face_scene.EXPRESSIONS))]  # 2nd frame of each
+    neutral_errors = angles[key_frames] - keys
+    expression_errors = np.concatenate([angles[f] - keys for f in shown])
+    changes = np.stack([angles[f] - angles[key_frames] for f in shown], axis=1)
+    return neutral_errors, expression_errors, changes
+
+
+def test_the_skin_flow_is_what_holds_the_pose(ext, rendered, measured):
+    """With ``skin_flow`` off (FaceMesh's landmark fit alone) the expressions move the pose at least twice as much
+    (0.69 / 1.08 / 0.32 degrees here against 0.13 / 0.22 / 0.07)."""
+    backend = next(b for b, module in sorted(BACKENDS.items()) if importlib.util.find_spec(module.split(".")[0]))
+    alone = np.abs(_measure(ext, rendered, backend, skin_flow=False)[2]).mean(axis=(0, 1))
+    fused = np.abs(measured[2]).mean(axis=(0, 1))
+    print(f"\nexpression-only change, landmark fit alone ({backend}): " + " / ".join(f"{v:.2f}" for v in alone))
+    assert np.all(alone > 2.0 * fused), (alone, fused)
 
 
 @pytest.mark.parametrize("axis", range(3), ids=AXES)
