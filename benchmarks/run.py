@@ -269,6 +269,7 @@ def _agreement() -> None:
         raw, _ = _plain_facemesh_pnp(clip)
         plain.append(video.stabilize.fill_gaps(raw, np.isfinite(raw[:, 0])))
     variants = {"default": video.EstimationSettings(),
+                "skin flow off": video.EstimationSettings(skin_flow=False),
                 "turn correction off": video.EstimationSettings(yaw_gain=1.0, pitch_gain=1.0)}
     for label, settings in variants.items():
         rs, ratios, maes, noise, base_noise = [], [], [], [], []
@@ -300,6 +301,7 @@ def bench_video() -> list[Result]:
         "ours, one thread (cpus=1)": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings(), cpus=1),
         "ours, refine_landmarks off": lambda: video.estimate_video(
             VIDEO_CLIP, video.EstimationSettings(refine_landmarks=False)),
+        "ours, skin_flow off": lambda: video.estimate_video(VIDEO_CLIP, video.EstimationSettings(skin_flow=False)),
         "plain FaceMesh+PnP": lambda: _plain_facemesh_pnp(VIDEO_CLIP),
         "plain, attention model": lambda: _plain_facemesh_pnp(VIDEO_CLIP, refine=True),
         "decoding only": lambda: _decode_only(VIDEO_CLIP),

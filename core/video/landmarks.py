@@ -98,6 +98,8 @@ def open_video(path: Path) -> tuple[Any, float, int]:
 _LANDMARK_RECORD = np.dtype([("tag", "u1"), ("size", "u1"), ("x_tag", "u1"), ("x", "<f4"), ("y_tag", "u1"),
                              ("y", "<f4"), ("z_tag", "u1"), ("z", "<f4")])
 _LANDMARK_TAGS = (0x0A, 15, 0x0D, 0x15, 0x1D)
+#: Where those five bytes sit in a record (byte offsets).
+_TAG_BYTES = [int(_LANDMARK_RECORD.fields[name][1]) for name in ("tag", "size", "x_tag", "y_tag", "z_tag")]  # type: ignore[index]
 
 
 def _landmark_xy(face: Any) -> np.ndarray:
@@ -107,9 +109,9 @@ def _landmark_xy(face: Any) -> np.ndarray:
     over ``face.landmark``); any other layout (a landmark with visibility or presence set) takes the loop."""
     data = face.SerializeToString()
     if len(data) % _LANDMARK_RECORD.itemsize == 0:
-        records = np.frombuffer(data, dtype=_LANDMARK_RECORD)
-        names = ("tag", "size", "x_tag", "y_tag", "z_tag")
-        if all(bool(np.all(records[name] == tag)) for name, tag in zip(names, _LANDMARK_TAGS, strict=True)):
+        tags = np.frombuffer(data, dtype=np.uint8).reshape(-1, _LANDMARK_RECORD.itemsize)[:, _TAG_BYTES]
+        if bool(np.all(tags == _LANDMARK_TAGS)):
+            records = np.frombuffer(data, dtype=_LANDMARK_RECORD)
             return np.column_stack([records["x"], records["y"]]).astype(np.float64)
     return np.array([(p.x, p.y) for p in face.landmark], dtype=np.float64)
 

@@ -18,6 +18,7 @@ cancels to first order. Rotations are camera-from-face (3, 3) as in :mod:`core.v
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -30,13 +31,11 @@ from .head_pose import PoseFit, camera_matrix, import_cv2
 #: brows), the cheekbones and the temples. Not the lids, brows, eye corners (a blink pulls them), lips, jaw or the
 #: forehead just above the brows (raised brows move it), which were measured to move with the rendered expressions.
 FLOW_POINTS: tuple[int, ...] = (
-    4, 1, 5, 195, 197, 19, 94, 2, 3, 248,  # nose midline
-    198, 420, 129, 358, 131, 360, 49, 279, 48, 278, 115, 344, 220, 440, 45, 275, 51, 281,  # nose sides
-    122, 351, 188, 412, 114, 343, 217, 437,  # nose bridge sides
-    10, 151, 109, 338, 67, 297, 103, 332, 284,  # upper forehead
-    116, 345, 117, 346, 118, 347, 119, 348, 120, 349, 121, 350, 111, 340, 123, 352, 143, 372,  # cheekbones
-    50, 280, 101, 330, 100, 329, 47, 277, 126, 355,  # upper cheeks beside the nose
-    127, 356, 162, 389, 234, 454, 93, 323,  # temples and the side of the face
+    4, 1, 5, 195, 197, 19, 2,  # nose midline
+    198, 420, 129, 358, 49, 279, 48, 278, 220, 440,  # nose sides
+    10, 151, 109, 338, 67, 297,  # upper forehead
+    116, 345, 117, 346, 118, 347, 123, 352, 111, 340, 143, 372,  # cheekbones
+    127, 356, 234, 454, 93, 323,  # temples and the side of the face
 )  # fmt: skip
 
 
@@ -47,9 +46,10 @@ class SkinFlowSettings:
     ``takeover_deg``: head turn per frame (degrees) at which the landmark fit is taken whole; ``reset_deg``: the
     fused pose restarts from the landmark fit when they part by more; ``min_points``: fewer followed points
     restart it too; ``max_flow_error_px``: forward-backward disagreement (pixels) above which a point is dropped
-    (``backward_check``: whether the flow is run back at all); ``window_px`` / ``levels``: Lucas-Kanade's window
-    and pyramid levels above the image (a 2-level pyramid follows about 20 pixels a frame); ``margin_px``: the
-    face region handed to the flow is the box of the followed points plus this margin."""
+    (``backward_check``: whether the flow is run back at all; off by default, the rigid-motion fit drops the points
+    that disagree, at half the cost); ``window_px`` / ``levels``: Lucas-Kanade's window and pyramid levels above the
+    image (one level follows about 10 pixels a frame; faster turns go to the landmark fit anyway); ``margin_px``:
+    the face region handed to the flow is the box of the followed points plus this margin."""
 
     pull: float = 0.05
     takeover_deg: float = 2.0
@@ -57,8 +57,8 @@ class SkinFlowSettings:
     min_points: int = 12
     max_flow_error_px: float = 0.3
     window_px: int = 11
-    levels: int = 2
-    backward_check: bool = True
+    levels: int = 1
+    backward_check: bool = False
     margin_px: int = 24
 
 
@@ -81,8 +81,25 @@ def _rotation_vector(rotation: np.ndarray) -> np.ndarray:
 
 def _grey(region: np.ndarray) -> np.ndarray:
     """A contiguous single-channel copy of an image region: its green channel when it has colours (no colour
-    conversion; the flow needs texture, not luminance)."""
-    return np.array(region[:, :, 1] if region.ndim == 3 else region, dtype=np.uint8, order="C", copy=True)
+    conversion; the flow needs texture, not luminance; OpenCV copies the channel 6x faster than numpy)."""
+    if region.ndim == 3:
+        return np.asarray(import_cv2().extractChannel(region, 1), dtype=np.uint8)
+    return np.array(region, dtype=np.uint8, order="C", copy=True)
+
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of two (3, 3) matrices without BLAS (see :meth:`SkinFlow._turn`)."""
+    return np.einsum("ij,jk->ik", a, b)
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _within(region: np.ndarray, region_box: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> np.ndarray:
+    """The part of ``region`` (covering ``region_box``) inside ``box`` (a view; rows contiguous)."""
+    x, y = box[0] - region_box[0], box[1] - region_box[1]
+    return region[y : y + box[3] - box[1], x : x + box[2] - box[0]]
 
 
 def _rotation(vector: np.ndarray) -> np.ndarray:
@@ -102,6 +119,11 @@ class SkinFlow:
         self.settings = settings or SkinFlowSettings()
         self._k = camera_matrix(image_size, fov_deg)
         self._model = np.ascontiguousarray(canonical_face()[list(FLOW_POINTS)])
+        self._index = np.array(FLOW_POINTS)
+        cv2 = import_cv2()
+        s = self.settings
+        self._lk = {"winSize": (s.window_px, s.window_px), "maxLevel": s.levels,
+                    "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}  # fmt: skip
         self._previous: _Frame | None = None
         self._fused: np.ndarray | None = None
         self.resets = 0
@@ -111,48 +133,52 @@ class SkinFlow:
         self._fused = None
 
     def update(self, image: np.ndarray, face: np.ndarray, fit: PoseFit) -> np.ndarray:
-        face = np.asarray(face, dtype=np.float64)[:, :2]
-        previous = self._previous
-        turn = None if previous is None or self._fused is None else self._turn(previous, image)
-        self._previous = self._crop(image, face, fit)
-        if turn is None:
+        points = np.asarray(face, dtype=np.float64)[self._index, :2]
+        box = self._box(points, image.shape)
+        before = self._fused
+        previous = self._previous if before is not None else None
+        if previous is not None and previous.shape != image.shape:
+            previous = None
+        # one grey copy of the region both frames' boxes cover: the flow's "after" and the next frame's "before"
+        both = box if previous is None else _union(box, previous.box)
+        region = _grey(image[both[1] : both[3], both[0] : both[2]])
+        turn = None if previous is None else self._turn(previous, _within(region, both, previous.box))
+        self._previous = _Frame(_within(region, both, box), box, points, fit, image.shape)
+        if turn is None or before is None:
             self.resets += 1
             self._fused = np.array(fit.rotation, dtype=np.float64)
             return self._fused.copy()
-        fused = turn @ self._fused
-        difference = _rotation_vector(fused.T @ fit.rotation)
-        if np.degrees(np.linalg.norm(difference)) > self.settings.reset_deg:
+        fused = _product(turn, before)
+        difference = _rotation_vector(_product(fused.T, fit.rotation))
+        if math.degrees(math.sqrt(float(difference @ difference))) > self.settings.reset_deg:
             self.resets += 1
             self._fused = np.array(fit.rotation, dtype=np.float64)
             return self._fused.copy()
-        speed = np.degrees(np.linalg.norm(_rotation_vector(turn)))
+        step = _rotation_vector(turn)
+        speed = math.degrees(math.sqrt(float(step @ step)))
         pull = min(1.0, self.settings.pull + speed / self.settings.takeover_deg)
-        self._fused = fused @ _rotation(pull * difference)
+        self._fused = _product(fused, _rotation(pull * difference))
         return self._fused.copy()
 
-    def _crop(self, image: np.ndarray, face: np.ndarray, fit: PoseFit) -> _Frame:
-        """What the next frame needs of this one: the grey face region (the box of the flow points plus a margin),
-        its corner, the flow points (pixels) and the fit."""
-        points = face[list(FLOW_POINTS)]
-        height, width = image.shape[:2]
-        low = np.floor(points.min(axis=0)).astype(int) - self.settings.margin_px
-        high = np.ceil(points.max(axis=0)).astype(int) + self.settings.margin_px
-        x0, y0 = int(max(low[0], 0)), int(max(low[1], 0))
-        x1, y1 = int(min(high[0], width)), int(min(high[1], height))
-        return _Frame(_grey(image[y0:y1, x0:x1]), (x0, y0, x1, y1), points, fit, image.shape)
+    def _box(self, points: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """The face region the flow looks at: the box (x0, y0, x1, y1) of the followed points plus the margin, within
+        the image."""
+        height, width = shape[:2]
+        margin = self.settings.margin_px
+        (x0, y0), (x1, y1) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+        return (max(math.floor(x0) - margin, 0), max(math.floor(y0) - margin, 0),
+                min(math.ceil(x1) + margin, width), min(math.ceil(y1) + margin, height))  # fmt: skip
 
-    def _turn(self, previous: _Frame, image: np.ndarray) -> np.ndarray | None:
-        """Camera-frame rotation of the face from the previous frame to this one (``None`` when the flow fails)."""
+    def _turn(self, previous: _Frame, after: np.ndarray) -> np.ndarray | None:
+        """Camera-frame rotation of the face from the previous frame to this one, from this frame's grey region in
+        the previous frame's box (``None`` when the flow fails)."""
         cv2 = import_cv2()
         s = self.settings
-        before, (x0, y0, x1, y1), points, before_fit, shape = previous
-        if shape != image.shape or before.size == 0:
+        before, (x0, y0, _, _), points, before_fit, _ = previous
+        if before.size == 0:
             return None
-        after = _grey(image[y0:y1, x0:x1])
-        corner = np.array([x0, y0], dtype=np.float64)
-        start = np.ascontiguousarray(points - corner, dtype=np.float32)
-        lk = {"winSize": (s.window_px, s.window_px), "maxLevel": s.levels,
-              "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}  # fmt: skip
+        start = (points - (x0, y0)).astype(np.float32)
+        lk = self._lk
         moved, found, _ = cv2.calcOpticalFlowPyrLK(before, after, start, None, **lk)
         good = found.ravel() == 1
         if s.backward_check:
@@ -162,14 +188,23 @@ class SkinFlow:
             return None
         flow = moved.astype(np.float64) - start.astype(np.float64)
         # the model points where the previous fit puts them (camera coordinates, centimetres)
-        placed = self._model @ np.asarray(before_fit.rotation, dtype=np.float64).T
+        # einsum and OpenCV, not numpy's BLAS, for these small products and the 6 x 6 solve: each BLAS call wakes
+        # OpenBLAS's threads, which then spin on the other core (measured: twice the CPU time of the flow)
+        placed = np.einsum("ij,kj->ik", self._model, np.asarray(before_fit.rotation, dtype=np.float64))
         placed += np.asarray(before_fit.translation, dtype=np.float64)
         jacobian = self._motion_jacobian(placed)
         for _ in range(2):
-            motion = np.linalg.lstsq(jacobian[good].reshape(-1, 6), flow[good].ravel(), rcond=None)[0]
+            a, b = jacobian[good].reshape(-1, 6), flow[good].ravel()
+            normal, right = np.einsum("ij,ik->jk", a, a), np.einsum("ij,i->j", a, b)
+            ok, solution = cv2.solve(normal, right, flags=cv2.DECOMP_CHOLESKY)
+            if not ok:
+                return None
+            motion = solution.ravel()
             # points whose flow is not the rigid motion (skin moved by the face, a bad flow) are dropped once
-            residual = np.linalg.norm(flow - jacobian @ motion, axis=1)
-            limit = max(0.3, 3.0 * float(np.median(residual[good])))
+            residual = np.linalg.norm(flow - np.einsum("nij,j->ni", jacobian, motion), axis=1)
+            kept = residual[good].tolist()
+            kept.sort()
+            limit = max(0.3, 3.0 * kept[len(kept) // 2])
             keep = good & (residual < limit)
             if keep.sum() == good.sum() or keep.sum() < s.min_points:
                 break
@@ -181,16 +216,18 @@ class SkinFlow:
         rotation vector's x, y, z) and translation (centimetres) of the face, at the points' camera coordinates
         ``placed`` (N, 3)."""
         f = float(self._k[0, 0])
-        x, y, z = placed[:, 0], placed[:, 1], placed[:, 2]
-        projection = np.zeros((len(placed), 2, 3))
-        projection[:, 0, 0] = f / z
-        projection[:, 0, 2] = -f * x / (z * z)
-        projection[:, 1, 1] = f / z
-        projection[:, 1, 2] = -f * y / (z * z)
-        motion = np.zeros((len(placed), 3, 6))
-        # d(w x P)/dw = -[P]x
-        motion[:, 0, 1], motion[:, 0, 2] = z, -y
-        motion[:, 1, 0], motion[:, 1, 2] = -z, x
-        motion[:, 2, 0], motion[:, 2, 1] = y, -x
-        motion[:, :, 3:] = np.eye(3)
-        return projection @ motion
+        inverse_z = f / placed[:, 2]
+        a, b = placed[:, 0] * (inverse_z / f), placed[:, 1] * (inverse_z / f)
+        # u = f x / z, v = f y / z with dP = w x P + t
+        out = np.zeros((len(placed), 2, 6))
+        out[:, 0, 0] = -f * a * b
+        out[:, 0, 1] = f * (1.0 + a * a)
+        out[:, 0, 2] = -f * b
+        out[:, 0, 3] = inverse_z
+        out[:, 0, 5] = -a * inverse_z
+        out[:, 1, 0] = -f * (1.0 + b * b)
+        out[:, 1, 1] = -out[:, 0, 0]
+        out[:, 1, 2] = f * a
+        out[:, 1, 4] = inverse_z
+        out[:, 1, 5] = -b * inverse_z
+        return out
