@@ -3,17 +3,20 @@
 FaceMesh places its "rigid" points partly from the whole face, so an open mouth, raised brows or a blink move them by
 about 1% of the eye distance and the fitted pose by 0.5-1.5 degrees (docs/decisions.md, "expression leak"). The skin
 of the nose, the upper forehead, the cheekbones and the temples does not move with those expressions. So each frame
-:class:`SkinFlow` follows those skin points from the previous frame with pyramidal Lucas-Kanade optical flow (points
-that fail the forward-backward check, or whose flow disagrees with one rigid turn, are dropped), turns the flow into
-the head's rotation between the two frames, and adds it to the previous fused pose. The landmark fit keeps the result
-from drifting: every frame the fused pose is turned toward it by ``pull`` of their difference, and by more when the
-head turns fast (``takeover_deg``: at that many degrees a frame the landmark fit takes over), so fast turns follow the
-landmarks and still or slow heads follow the skin. When the flow fails, or the fused pose and the landmark fit part by
-more than ``reset_deg``, the fused pose restarts from the landmark fit.
+:class:`SkinFlow` follows those skin points (:data:`FLOW_POINTS`, where the previous frame's landmarks put them) into
+this frame with Lucas-Kanade optical flow, turns their motion into the head's rotation between the two frames, and
+adds it to the previous fused pose. The landmark fit keeps the result from drifting: every frame the fused pose is
+turned toward it by ``pull`` of their difference, and by more when the head turns fast (``takeover_deg``: at that
+many degrees a frame the landmark fit is taken whole), so fast turns follow the landmarks and still or slow heads
+follow the skin. When the flow fails, or the fused pose and the landmark fit part by more than ``reset_deg``, the
+fused pose restarts from the landmark fit.
 
-The rotation between two frames comes from two PnP fits with the same canonical 3D points (the previous frame's
-landmark positions, and where the flow took them), so the canonical face's shape error is the same in both and
-cancels to first order. Rotations are camera-from-face (3, 3) as in :mod:`core.video.head_pose`; angles in degrees.
+The rotation between two frames is the small rigid motion (rotation vector and translation, camera frame) whose image
+motion, linearised at where the previous landmark fit places the canonical 3D points, best explains the flow (least
+squares; points whose flow it does not explain, skin moved by the face or a bad flow, are dropped once). Only the
+canonical points' positions enter, through the projection's derivatives, so their shape error changes the turn by a
+few percent of it, not by an offset. Rotations are camera-from-face (3, 3) as in :mod:`core.video.head_pose`; angles
+in degrees. Measured in docs/decisions.md, "The head's turn from the skin's own motion".
 """
 
 from __future__ import annotations
