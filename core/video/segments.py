@@ -102,7 +102,19 @@ def measure_video(
     ``progress`` and ``cancel`` are called on the calling thread (module docs). Raises :class:`Cancelled`
     when ``cancel()`` returns True."""
     with _opencv_single_threaded():
-        return _measure_video(path, capture, fps, total, make_tracker, fit_settings, progress, cancel, cpus)
+        cpus = max(1, int(cpus)) if cpus else cpu_count()
+        parts = part_count(total) if math.isfinite(fps) and fps > 0.0 else 1
+        if parts > 1:
+            starts = [_Start(round(i * total / parts), fps) for i in range(parts)]
+            raw = _parallel(path, capture, total, starts, cpus, make_tracker, fit_settings, progress, cancel)
+            if raw is not None:
+                return raw
+            capture = import_cv2().VideoCapture(str(path))
+            try:
+                return _one_run(capture, total, cpus, make_tracker, fit_settings, progress, cancel, path)
+            finally:
+                capture.release()
+        return _one_run(capture, total, cpus, make_tracker, fit_settings, progress, cancel, path)
 
 
 @contextmanager
@@ -117,32 +129,6 @@ def _opencv_single_threaded() -> Iterator[None]:
         yield
     finally:
         cv2.setNumThreads(before)
-
-
-def _measure_video(
-    path: str,
-    capture: Any,
-    fps: float,
-    total: int,
-    make_tracker: TrackerFactory,
-    fit_settings: PoseFitSettings,
-    progress: ProgressCallback | None,
-    cancel: CancelCallback | None,
-    cpus: int | None,
-) -> Raw:
-    cpus = max(1, int(cpus)) if cpus else cpu_count()
-    parts = part_count(total) if math.isfinite(fps) and fps > 0.0 else 1
-    if parts > 1:
-        starts = [_Start(round(i * total / parts), fps) for i in range(parts)]
-        raw = _parallel(path, capture, total, starts, cpus, make_tracker, fit_settings, progress, cancel)
-        if raw is not None:
-            return raw
-        capture = import_cv2().VideoCapture(str(path))
-        try:
-            return _one_run(capture, total, cpus, make_tracker, fit_settings, progress, cancel, path)
-        finally:
-            capture.release()
-    return _one_run(capture, total, cpus, make_tracker, fit_settings, progress, cancel, path)
 
 
 def _cancelled(path: str) -> Cancelled:
