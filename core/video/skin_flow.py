@@ -106,6 +106,7 @@ def _within(region: np.ndarray, region_box: tuple[int, int, int, int], box: tupl
 
 
 def _rotation(vector: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation of a rotation vector (axis times angle, radians)."""
     cv2 = import_cv2()
     return np.asarray(cv2.Rodrigues(np.asarray(vector, dtype=np.float64).reshape(3, 1))[0], dtype=np.float64)
 
@@ -190,9 +191,9 @@ class SkinFlow:
         if int(good.sum()) < s.min_points:
             return None
         flow = moved.astype(np.float64) - start.astype(np.float64)
-        # the model points where the previous fit puts them (camera coordinates, centimetres)
-        # einsum and OpenCV, not numpy's BLAS, for these small products and the 6 x 6 solve: each BLAS call wakes
-        # OpenBLAS's threads, which then spin on the other core (measured: twice the CPU time of the flow)
+        # The model points where the previous fit puts them (camera coordinates, centimetres). einsum and OpenCV, not
+        # numpy's BLAS, for these small products and the 6 x 6 solve: each BLAS call wakes OpenBLAS's threads, which
+        # then spin on the other core (measured: twice the CPU time of the flow).
         placed = np.einsum("ij,kj->ik", self._model, np.asarray(before_fit.rotation, dtype=np.float64))
         placed += np.asarray(before_fit.translation, dtype=np.float64)
         jacobian = self._motion_jacobian(placed)
@@ -219,18 +220,18 @@ class SkinFlow:
         rotation vector's x, y, z) and translation (centimetres) of the face, at the points' camera coordinates
         ``placed`` (N, 3)."""
         f = float(self._k[0, 0])
-        inverse_z = f / placed[:, 2]
-        a, b = placed[:, 0] * (inverse_z / f), placed[:, 1] * (inverse_z / f)
-        # u = f x / z, v = f y / z with dP = w x P + t
+        f_over_z = f / placed[:, 2]
+        a, b = placed[:, 0] / placed[:, 2], placed[:, 1] / placed[:, 2]
+        # u = f x / z, v = f y / z, moved by dP = w x P + t
         out = np.zeros((len(placed), 2, 6))
         out[:, 0, 0] = -f * a * b
         out[:, 0, 1] = f * (1.0 + a * a)
         out[:, 0, 2] = -f * b
-        out[:, 0, 3] = inverse_z
-        out[:, 0, 5] = -a * inverse_z
+        out[:, 0, 3] = f_over_z
+        out[:, 0, 5] = -a * f_over_z
         out[:, 1, 0] = -f * (1.0 + b * b)
-        out[:, 1, 1] = -out[:, 0, 0]
+        out[:, 1, 1] = f * a * b
         out[:, 1, 2] = f * a
-        out[:, 1, 4] = inverse_z
-        out[:, 1, 5] = -b * inverse_z
+        out[:, 1, 4] = f_over_z
+        out[:, 1, 5] = -b * f_over_z
         return out
