@@ -48,20 +48,17 @@ class SkinFlowSettings:
     to the landmark fit taken each frame when the head is still (0 < pull <= 1; 1 = the landmark fit alone);
     ``takeover_deg``: head turn per frame (degrees) at which the landmark fit is taken whole; ``reset_deg``: the
     fused pose restarts from the landmark fit when they part by more; ``min_points``: fewer followed points
-    restart it too; ``max_flow_error_px``: forward-backward disagreement (pixels) above which a point is dropped
-    (``backward_check``: whether the flow is run back at all; off by default, the rigid-motion fit drops the points
-    that disagree, at half the cost); ``window_px`` / ``levels``: Lucas-Kanade's window and pyramid levels above the
-    image (one level follows about 10 pixels a frame; faster turns go to the landmark fit anyway); ``margin_px``:
-    the face region handed to the flow is the box of the followed points plus this margin."""
+    restart it too (a point counts when the flow finds it; no backward flow: the rigid-motion fit drops the points
+    that disagree, with the same results at half the cost); ``window_px`` / ``levels``: Lucas-Kanade's window and
+    pyramid levels above the image (one level follows about 10 pixels a frame; faster turns go to the landmark fit
+    anyway); ``margin_px``: the face region handed to the flow is the box of the followed points plus this margin."""
 
     pull: float = 0.05
     takeover_deg: float = 2.0
     reset_deg: float = 8.0
     min_points: int = 12
-    max_flow_error_px: float = 0.3
     window_px: int = 11
     levels: int = 1
-    backward_check: bool = False
     margin_px: int = 24
 
 
@@ -77,7 +74,8 @@ class _Frame(NamedTuple):
 
 
 def _rotation_vector(rotation: np.ndarray) -> np.ndarray:
-    """(3,) axis times angle (radians) of a (3, 3) rotation."""
+    """(3,) axis times angle (radians) of a (3, 3) rotation. (:mod:`core.video.neutral` has batch versions of this
+    and :func:`_rotation` in numpy; for one matrix a frame, OpenCV's Rodrigues is several times faster.)"""
     cv2 = import_cv2()
     return np.asarray(cv2.Rodrigues(np.ascontiguousarray(rotation, dtype=np.float64))[0], dtype=np.float64).ravel()
 
@@ -149,19 +147,21 @@ class SkinFlow:
         turn = None if previous is None else self._turn(previous, _within(region, both, previous.box))
         self._previous = _Frame(_within(region, both, box), box, points, fit, image.shape)
         if turn is None or before is None:
-            self.resets += 1
-            self._fused = np.array(fit.rotation, dtype=np.float64)
-            return self._fused.copy()
+            return self._restart(fit)
         fused = _product(turn, before)
         difference = _rotation_vector(_product(fused.T, fit.rotation))
         if math.degrees(math.sqrt(float(difference @ difference))) > self.settings.reset_deg:
-            self.resets += 1
-            self._fused = np.array(fit.rotation, dtype=np.float64)
-            return self._fused.copy()
+            return self._restart(fit)
         step = _rotation_vector(turn)
         speed = math.degrees(math.sqrt(float(step @ step)))
         pull = min(1.0, self.settings.pull + speed / self.settings.takeover_deg)
         self._fused = _product(fused, _rotation(pull * difference))
+        return self._fused.copy()
+
+    def _restart(self, fit: PoseFit) -> np.ndarray:
+        """The fused pose starts again from the landmark fit."""
+        self.resets += 1
+        self._fused = np.array(fit.rotation, dtype=np.float64)
         return self._fused.copy()
 
     def _box(self, points: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -185,9 +185,6 @@ class SkinFlow:
         lk = self._lk
         moved, found, _ = cv2.calcOpticalFlowPyrLK(before, after, start, None, **lk)
         good = found.ravel() == 1
-        if s.backward_check:
-            back, found_back, _ = cv2.calcOpticalFlowPyrLK(after, before, moved, None, **lk)
-            good &= (found_back.ravel() == 1) & (np.linalg.norm(back - start, axis=1) < s.max_flow_error_px)
         if int(good.sum()) < s.min_points:
             return None
         flow = moved.astype(np.float64) - start.astype(np.float64)
