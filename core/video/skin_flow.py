@@ -11,6 +11,12 @@ many degrees a frame the landmark fit is taken whole), so fast turns follow the 
 follow the skin. When the flow fails, or the fused pose and the landmark fit part by more than ``reset_deg``, the
 fused pose restarts from the landmark fit.
 
+That pass runs forward in time, so right after a restart (the first frame, a fast turn) it rests on one frame's fit,
+while later frames rest on an average of many. When a run of frames ends (:meth:`SkinFlow.finish`), the same fusion
+runs backward over the run's recorded turns and fits (no new flow), and each frame takes the two passes' poses
+weighted by how many fits each has averaged (the inverse of its fit average's variance): the start of a still
+stretch leans on the frames after it, its end on the frames before, with no lag either way (``both_ways``).
+
 The rotation between two frames is the small rigid motion (rotation vector and translation, camera frame) whose image
 motion, linearised at where the previous landmark fit places the canonical 3D points, best explains the flow (least
 squares; points whose flow it does not explain, skin moved by the face or a bad flow, are dropped once). Only the
@@ -51,7 +57,8 @@ class SkinFlowSettings:
     restart it too (a point counts when the flow finds it; no backward flow: the rigid-motion fit drops the points
     that disagree, with the same results at half the cost); ``window_px`` / ``levels``: Lucas-Kanade's window and
     pyramid levels above the image (one level follows about 10 pixels a frame; faster turns go to the landmark fit
-    anyway); ``margin_px``: the face region handed to the flow is the box of the followed points plus this margin."""
+    anyway); ``margin_px``: the face region handed to the flow is the box of the followed points plus this margin;
+    ``both_ways``: :meth:`SkinFlow.finish` gives the forward and backward passes combined (else the forward one)."""
 
     pull: float = 0.05
     takeover_deg: float = 2.0
@@ -60,6 +67,7 @@ class SkinFlowSettings:
     window_px: int = 11
     levels: int = 1
     margin_px: int = 24
+    both_ways: bool = True
 
 
 class _Frame(NamedTuple):
@@ -71,6 +79,18 @@ class _Frame(NamedTuple):
     points: np.ndarray
     fit: PoseFit
     shape: tuple[int, ...]
+
+
+class _Step(NamedTuple):
+    """One frame of a run as the backward pass needs it: the flow's turn from the previous frame (``None`` where there
+    is none) and its size (degrees), the landmark fit's rotation, the forward fused rotation, and the variance of the
+    forward pose's average of fits (in units of one fit's variance: 1 right after a restart)."""
+
+    turn: np.ndarray | None
+    speed: float
+    fit: np.ndarray
+    forward: np.ndarray
+    variance: float
 
 
 def _rotation_vector(rotation: np.ndarray) -> np.ndarray:
@@ -113,9 +133,10 @@ class SkinFlow:
     """Fused camera-from-face rotation per frame of one run of consecutive frames (see the module docs).
 
     ``update(image, face, fit)`` with each frame's image (RGB, H x W x 3, or grey, H x W; uint8), its FaceMesh
-    landmarks (pixels, (468 or 478, 2)) and landmark fit (:func:`core.video.head_pose.fit_pose`) returns the fused
-    rotation (3, 3); ``reset()`` after a frame without a face. ``resets`` counts the restarts from the landmark fit
-    (the first frame included)."""
+    landmarks (pixels, (468 or 478, 2)) and landmark fit (:func:`core.video.head_pose.fit_pose`) returns the forward
+    fused rotation (3, 3); ``finish()`` ends the run (before a frame without a face, and at the end) and returns the
+    rotations of its frames fused both ways; ``reset()`` ends it without them. ``resets`` counts the restarts from
+    the landmark fit (the first frame included)."""
 
     def __init__(self, image_size: tuple[int, int], fov_deg: float, settings: SkinFlowSettings | None = None) -> None:
         self.settings = settings or SkinFlowSettings()
@@ -128,11 +149,49 @@ class SkinFlow:
                     "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}  # fmt: skip
         self._previous: _Frame | None = None
         self._fused: np.ndarray | None = None
+        self._steps: list[_Step] = []  # the run so far, for the backward pass
         self.resets = 0
 
     def reset(self) -> None:
+        """End the run of frames (the next frame restarts from its landmark fit) and forget it."""
         self._previous = None
         self._fused = None
+        self._steps = []
+
+    def finish(self) -> list[np.ndarray]:
+        """End the run of frames followed since the last reset or finish (as :meth:`reset`) and return its frames'
+        fused rotations (3, 3), in order: the forward and backward passes combined (module docs), or the forward
+        pass's rotations when ``both_ways`` is off."""
+        steps = self._steps
+        self.reset()
+        if not self.settings.both_ways:
+            return [step.forward for step in steps]
+        out: list[np.ndarray] = []
+        after: np.ndarray | None = None  # the backward pose of the frame after
+        variance = 1.0
+        link: _Step | None = None  # the frame after, whose turn leads back to this one
+        for step in reversed(steps):
+            after, variance = self._backward(step, link, after, variance)
+            share = step.variance / (step.variance + variance)  # of the backward pose: the better-averaged pass leads
+            out.append(_product(step.forward, _rotation(share * _rotation_vector(_product(step.forward.T, after)))))
+            link = step
+        out.reverse()
+        return out
+
+    def _backward(
+        self, step: _Step, link: _Step | None, after: np.ndarray | None, variance: float
+    ) -> tuple[np.ndarray, float]:
+        """The backward pass at ``step``: the frame after's backward pose turned back by that frame's flow turn and
+        pulled toward this frame's fit as the forward pass pulls, with its fit-average variance; the fit itself
+        (variance 1) where there is no turn to follow or the two part by more than ``reset_deg``."""
+        if link is None or link.turn is None or after is None:
+            return step.fit, 1.0
+        moved = _product(link.turn.T, after)
+        difference = _rotation_vector(_product(moved.T, step.fit))
+        if math.degrees(math.sqrt(float(difference @ difference))) > self.settings.reset_deg:
+            return step.fit, 1.0
+        pull = min(1.0, self.settings.pull + link.speed / self.settings.takeover_deg)
+        return _product(moved, _rotation(pull * difference)), (1.0 - pull) ** 2 * variance + pull * pull
 
     def update(self, image: np.ndarray, face: np.ndarray, fit: PoseFit) -> np.ndarray:
         points = np.asarray(face, dtype=np.float64)[self._index, :2]
@@ -147,21 +206,24 @@ class SkinFlow:
         turn = None if previous is None else self._turn(previous, _within(region, both, previous.box))
         self._previous = _Frame(_within(region, both, box), box, points, fit, image.shape)
         if turn is None or before is None:
-            return self._restart(fit)
+            return self._restart(fit, None, 0.0)
+        step = _rotation_vector(turn)
+        speed = math.degrees(math.sqrt(float(step @ step)))
         fused = _product(turn, before)
         difference = _rotation_vector(_product(fused.T, fit.rotation))
         if math.degrees(math.sqrt(float(difference @ difference))) > self.settings.reset_deg:
-            return self._restart(fit)
-        step = _rotation_vector(turn)
-        speed = math.degrees(math.sqrt(float(step @ step)))
+            return self._restart(fit, turn, speed)
         pull = min(1.0, self.settings.pull + speed / self.settings.takeover_deg)
         self._fused = _product(fused, _rotation(pull * difference))
+        variance = (1.0 - pull) ** 2 * self._steps[-1].variance + pull * pull
+        self._steps.append(_Step(turn, speed, np.asarray(fit.rotation, dtype=np.float64), self._fused, variance))
         return self._fused.copy()
 
-    def _restart(self, fit: PoseFit) -> np.ndarray:
-        """The fused pose starts again from the landmark fit."""
+    def _restart(self, fit: PoseFit, turn: np.ndarray | None, speed: float) -> np.ndarray:
+        """The fused pose starts again from the landmark fit (the flow's ``turn`` kept for the backward pass)."""
         self.resets += 1
         self._fused = np.array(fit.rotation, dtype=np.float64)
+        self._steps.append(_Step(turn, speed, self._fused, self._fused, 1.0))
         return self._fused.copy()
 
     def _box(self, points: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:

@@ -9,7 +9,7 @@ import pytest
 
 from core.video import head_pose
 from core.video.face_model import canonical_face
-from core.video.skin_flow import SkinFlow
+from core.video.skin_flow import SkinFlow, SkinFlowSettings
 
 cv2 = pytest.importorskip("cv2")
 
@@ -62,15 +62,24 @@ def angles(rotation: np.ndarray) -> np.ndarray:
 
 
 def run(truth: np.ndarray, fitted: np.ndarray, blank: set[int] = frozenset()) -> tuple[np.ndarray, SkinFlow]:
-    """Fused (yaw, pitch, roll) per frame for true angles ``truth`` (N, 3) seen in the pictures and landmark fits at
-    ``fitted`` (N, 3); frames in ``blank`` have no texture (the flow cannot follow anything)."""
-    flow = SkinFlow(SIZE, FOV_DEG)
+    """Forward-fused (yaw, pitch, roll) per frame for true angles ``truth`` (N, 3) seen in the pictures and landmark
+    fits at ``fitted`` (N, 3); frames in ``blank`` have no texture (the flow cannot follow anything)."""
+    forward, _, flow = run_both(truth, fitted, blank)
+    return forward, flow
+
+
+def run_both(
+    truth: np.ndarray, fitted: np.ndarray, blank: set[int] = frozenset(), both_ways: bool = True
+) -> tuple[np.ndarray, np.ndarray, SkinFlow]:
+    """As :func:`run`: the forward angles per frame (what ``update`` returned) and the angles of ``finish()``."""
+    flow = SkinFlow(SIZE, FOV_DEG, SkinFlowSettings(both_ways=both_ways))
     out = []
     for i, (true, fit) in enumerate(zip(truth, fitted, strict=True)):
         rotation = camera_from_face(*true)
         image = render(rotation, texture=i not in blank)
         out.append(angles(flow.update(image, landmarks(camera_from_face(*fit)), fit_at(*fit))))
-    return np.array(out), flow
+    finished = np.array([angles(r) for r in flow.finish()])
+    return np.array(out), finished, flow
 
 
 def test_the_pictures_are_what_the_landmark_fit_would_read():
@@ -140,3 +149,41 @@ def test_the_fused_pose_restarts_from_the_landmark_fit_where_the_flow_finds_noth
     rotation = camera_from_face(0.0, 0.0, 0.0)
     out = flow.update(render(rotation), landmarks(rotation), fit_at(0.0, 0.0, 3.0))
     assert angles(out)[2] == pytest.approx(3.0, abs=1e-9)  # after reset(): the landmark fit
+
+
+def test_both_ways_a_first_frames_error_is_averaged_with_the_frames_after():
+    """A still head whose first landmark fit reads 1.5 deg of yaw too many (a first frame's crop): forward, the fused
+    pose keeps most of it for the first frames; both ways, those frames lean on the backward pass, which has averaged
+    the fits after them (the rest frame of a video is often its first)."""
+    n = 30
+    truth = np.zeros((n, 3))
+    fitted = truth.copy()
+    fitted[0, 0] = 1.5
+    forward, both, flow = run_both(truth, fitted)
+    assert forward[1, 0] > 1.2  # 1.43 here
+    assert np.abs(both[:3, 0]).max() < 0.3  # 0.18 here
+    assert np.abs(both[:, 1:]).max() < 0.1
+    assert flow.finish() == []  # finish() ended the run
+
+
+def test_both_ways_a_turn_is_kept_without_lag_and_off_gives_the_forward_pass():
+    n = 16
+    yaw = np.concatenate([np.zeros(8), np.linspace(0.3, 1.5, 5), np.full(n - 13, 1.5)])
+    truth = np.column_stack([yaw, np.zeros(n), np.zeros(n)])
+    forward, both, _ = run_both(truth, np.zeros((n, 3)))
+    assert both[12, 0] - both[7, 0] > 0.5  # the picture's turn, which the fit does not show, is followed both ways
+    assert np.abs(np.diff(both[:8, 0])).max() < 0.02  # and the still frames before it stay still (no lead)
+    forward_off, finished_off, _ = run_both(truth, np.zeros((n, 3)), both_ways=False)
+    assert np.array_equal(finished_off, forward_off) and np.allclose(forward_off, forward)
+
+
+def test_both_ways_a_frame_the_flow_cannot_follow_splits_the_backward_pass_too():
+    """The landmark fit reads 2 deg of yaw from frame 8 on, where a blank frame stops the flow: the frames before it
+    keep the picture's pose both ways (the backward pass does not carry the later fits across the break)."""
+    n = 16
+    truth = np.zeros((n, 3))
+    fitted = truth.copy()
+    fitted[8:, 0] = 2.0
+    _, both, _ = run_both(truth, fitted, blank={8})
+    assert np.abs(both[:8, 0]).max() < 0.05
+    assert both[8, 0] == pytest.approx(2.0, abs=1e-9)  # no texture either way: the landmark fit
