@@ -4,9 +4,10 @@
 :mod:`core.video.frames`), follows one face with one FaceMesh (:class:`core.video.landmarks.FaceTracker`) and
 appends to a :class:`Raw` per frame: the camera-from-face rotation (3, 3) and translation (3,, centimetres) of
 :func:`core.video.head_pose.fit_pose` (started from the previous frame's fit; the rotation fused with the skin's
-optical flow by :class:`core.video.skin_flow.SkinFlow` when the settings' ``skin_flow`` is on), the RMS
-reprojection error (pixels), the lip gap and keypoints (:func:`core.video.head_pose.lip_signals`), the eye landmarks
-(:func:`core.video.eye_signals.eye_points`) and the container's presentation time (milliseconds).
+optical flow by :class:`core.video.skin_flow.SkinFlow` when the settings' ``skin_flow`` is on, both ways once a run
+of frames with a face ends), the RMS reprojection error (pixels), the lip gap and keypoints
+(:func:`core.video.head_pose.lip_signals`), the eye landmarks (:func:`core.video.eye_signals.eye_points`) and the
+container's presentation time (milliseconds).
 :mod:`core.video.segments` runs several of them on consecutive parts of one video.
 """
 
@@ -105,16 +106,16 @@ def measure_run(
                 flow = SkinFlow(raw.size, fit_settings.fov_deg)
             face = tracker(rgb)
             if face is None:
+                _finish_flow(flow, raw)
                 raw.add_missing()
                 previous_fit = None
-                if flow is not None:
-                    flow.reset()
             else:
                 previous_fit = _measure_face(face, raw, fit_settings, previous_fit, rgb, flow)
             if done is not None:
                 done()
         else:
             raw.reached_end = True
+    _finish_flow(flow, raw)
     raw.faces_seen, raw.retracked = tracker.faces_seen, tracker.retracked
 
 
@@ -130,9 +131,8 @@ def _measure_face(
     try:
         fit = fit_pose(face, raw.size, fit_settings, previous)
     except NoFaceError:
+        _finish_flow(flow, raw)
         raw.add_missing(detected=True)
-        if flow is not None:
-            flow.reset()
         return None
     lips = lip_signals(face, fit, raw.size, fit_settings)
     raw.rotation.append(fit.rotation if flow is None else flow.update(rgb, face, fit))
@@ -143,3 +143,13 @@ def _measure_face(
     raw.eye_points.append(eye_points(face))
     raw.detected.append(True)
     return fit
+
+
+def _finish_flow(flow: SkinFlow | None, raw: Raw) -> None:
+    """End the skin flow's run of frames: their rotations, the last ones in ``raw``, become the ones fused both ways
+    (:meth:`core.video.skin_flow.SkinFlow.finish`)."""
+    if flow is None:
+        return
+    rotations = flow.finish()
+    if rotations:
+        raw.rotation[len(raw.rotation) - len(rotations) :] = rotations

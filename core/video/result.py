@@ -21,7 +21,8 @@ from .timestamps import grid_times, resample_by_time
 #: Bumped whenever the estimator's results change, so older cache files are recomputed.
 #: 3: per-frame presentation times (``times``), one face by default, rigid-point fit with robust weights.
 #: 4: the eyes (``eyes``: closure, blinks, gaze per frame).
-CACHE_VERSION = 4
+#: 5: the skin flow (``skin_flow``), fused both ways over each run of frames.
+CACHE_VERSION = 5
 #: The :class:`~core.video.eye_signals.EyeSignals` arrays kept in cache files (as ``eyes_<name>``).
 _EYE_ARRAYS = ("closure", "yaw", "pitch", "found", "onsets", "peaks", "durations_s")
 

@@ -467,8 +467,9 @@ def test_same_video_same_result_whatever_the_cpu_count(landmarks, cpu_counts):
 @needs_clips
 def test_four_parts_on_fewer_threads_join_into_the_one_run_track(tmp_path):
     """A 1000-frame clip (every frame of the 500-frame one twice) is measured in four parts; on one thread or
-    three the measurements are bit-identical, and they differ from one run only after the parts' starts
-    (each with a fresh face detection): same frames and times, rotations within a fraction of a degree."""
+    three the measurements are bit-identical, and they differ from one run only around the parts' starts
+    (each with a fresh face detection, where the skin flow's backward pass also restarts): same frames and times,
+    rotations within a fraction of a degree."""
     clip = tmp_path / "slow.mp4"
     source = cv2.VideoCapture(str(LONG_CLIP))
     writer = None
@@ -487,9 +488,11 @@ def test_four_parts_on_fewer_threads_join_into_the_one_run_track(tmp_path):
     assert len(one_thread) == len(one_run) == 1000 and one_thread.msec == three.msec == one_run.msec
     np.testing.assert_array_equal(np.array(three.rotation), np.array(one_thread.rotation))
     parted, single = np.array(one_thread.rotation), np.array(one_run.rotation)
-    np.testing.assert_array_equal(parted[:250], single[:250])  # the first part is the one run's start
     cos = np.clip((np.einsum("nij,nij->n", parted, single) - 1.0) / 2.0, -1.0, 1.0)
     degrees = np.degrees(np.arccos(cos))
+    # the first part is the one run's start, but for the backward pass's reach back from the part's end (its pull
+    # fades 5% a frame: 3e-6 degrees at most 100 frames before it here)
+    assert degrees[:150].max() < 1e-3, degrees[:150].max()
     assert part_count(1000) == 4 and (degrees[[250, 500, 750]] > 0.0).all()  # fresh detections at the starts
     assert degrees.max() < 1.0 and degrees.mean() < 0.05, (degrees.mean(), degrees.max())
 
