@@ -24,6 +24,8 @@ Metrics (per clip, then the mean over clips unless said):
   have both;
 * ``speed-loud r``: Pearson r between head speed and the RMS loudness per frame, both smoothed over 5
   frames;
+* ``axes |r|``: |Pearson r| between the axis pairs yaw-pitch / yaw-roll / pitch-roll of the track (how much the
+  axes move together; 1 = every motion is the same tilt);
 * audio swap (``swap``, ``reversed``, ``noise``): relative difference RMS(a - b) / sqrt(var a + var b)
   (mean over axes) between the track for the clip's speech and the track for another test clip's speech
   cut / repeated to the same length, for the time-reversed speech, and for white noise at the speech's
@@ -113,6 +115,7 @@ def clip_metrics(gen: np.ndarray, real: np.ndarray, speech: np.ndarray, loud: np
         "real_std": r.std(axis=0).tolist(),
         "speech_silence": metrics.speech_silence_motion_ratio(g, speech, fps) if g.std() > 0 else float("nan"),
         "speed_loud_r": _pearson(sg, loud),
+        "axes_r": [abs(_pearson(g[:, i], g[:, j])) for i, j in ((0, 1), (0, 2), (1, 2))],
     }
 
 
@@ -235,6 +238,7 @@ def evaluate(
             "std": std.tolist(),
             "speech_silence": _mean(r, "speech_silence"),
             "speed_loud_r": _mean(r, "speed_loud_r"),
+            "axes_r": _mean(r, "axes_r"),
             "swap": _mean(r, "swap"),
             "reversed": _mean(r, "reversed"),
             "noise": _mean(r, "noise"),
@@ -294,14 +298,16 @@ def _f(v: float, digits: int = 2) -> str:
 def markdown(result: dict) -> str:
     lines = [
         ("| method | W yaw / pitch / roll (deg) | speed W (deg/s) | std ratio y / p / r | speech/silence "
-        "| speed-loud r | swap | reversed | noise |"),
-        "|---|---|---|---|---|---|---|---|---|",
+        "| speed-loud r | axes \\|r\\| y-p / y-r / p-r | swap | reversed | noise |"),
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in result["methods"].items():
+        axes = m.get("axes_r")
+        axes_text = " / ".join(_f(v) for v in axes) if isinstance(axes, list) else "n/a"
         lines.append(
             f"| {name} | {' / '.join(_f(v) for v in m['w'])} | {_f(m['speed_w'])} "
             f"| {' / '.join(_f(v) for v in m['std_ratio'])} | {_f(m['speech_silence'])} | {_f(m['speed_loud_r'])} "
-            f"| {_f(m['swap'])} | {_f(m['reversed'])} | {_f(m['noise'])} |"
+            f"| {axes_text} | {_f(m['swap'])} | {_f(m['reversed'])} | {_f(m['noise'])} |"
         )
     return "\n".join(lines)
 

@@ -104,6 +104,17 @@ def test_losses_are_finite_and_zero_for_identical_motion():
             assert float(value) < 1e-5, name
 
 
+def test_the_axes_term_sees_axes_that_move_together():
+    """Three axes that are one signal (every motion the same tilt) against real-like independent axes."""
+    rng = np.random.default_rng(1)
+    real = torch.from_numpy(np.cumsum(rng.normal(0, 0.3, (16, 100, 3)), axis=1).astype(np.float32))
+    lockstep = real[:, :, :1].repeat(1, 1, 3) * torch.tensor([1.0, 0.6, 0.8])
+    shuffled = torch.from_numpy(np.cumsum(rng.normal(0, 0.3, (16, 100, 3)), axis=1).astype(np.float32))
+    for term in ("axes", "axes_mean"):
+        together, apart = motion_losses(lockstep, real)[term], motion_losses(shuffled, real)[term]
+        assert float(together) > 0.5 and float(apart) < 0.15, (term, float(together), float(apart))
+
+
 @pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file(), reason="no default checkpoint")
 def test_default_model_matches_its_checkpoint_on_a_real_window():
     """The shipped ONNX model = the shipped checkpoint, on a window of real (dev-clip) prosody."""
