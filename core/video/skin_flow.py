@@ -186,11 +186,18 @@ class SkinFlow:
         (variance 1) where there is no turn to follow or the two part by more than ``reset_deg``."""
         if link is None or link.turn is None or after is None:
             return step.fit, 1.0
-        moved = _product(link.turn.T, after)
-        difference = _rotation_vector(_product(moved.T, step.fit))
+        return self._fuse(_product(link.turn.T, after), step.fit, link.speed, variance) or (step.fit, 1.0)
+
+    def _fuse(
+        self, moved: np.ndarray, fit: np.ndarray, speed: float, variance: float
+    ) -> tuple[np.ndarray, float] | None:
+        """One step of either pass: ``moved`` (the neighbouring frame's fused pose carried over by the flow's turn of
+        ``speed`` degrees) pulled toward this frame's landmark fit rotation ``fit``, and the variance of the fit
+        average after it (``variance`` before); ``None`` when the two part by more than ``reset_deg``."""
+        difference = _rotation_vector(_product(moved.T, fit))
         if math.degrees(math.sqrt(float(difference @ difference))) > self.settings.reset_deg:
-            return step.fit, 1.0
-        pull = min(1.0, self.settings.pull + link.speed / self.settings.takeover_deg)
+            return None
+        pull = min(1.0, self.settings.pull + speed / self.settings.takeover_deg)
         return _product(moved, _rotation(pull * difference)), (1.0 - pull) ** 2 * variance + pull * pull
 
     def update(self, image: np.ndarray, face: np.ndarray, fit: PoseFit) -> np.ndarray:
@@ -209,14 +216,12 @@ class SkinFlow:
             return self._restart(fit, None, 0.0)
         step = _rotation_vector(turn)
         speed = math.degrees(math.sqrt(float(step @ step)))
-        fused = _product(turn, before)
-        difference = _rotation_vector(_product(fused.T, fit.rotation))
-        if math.degrees(math.sqrt(float(difference @ difference))) > self.settings.reset_deg:
+        rotation = np.asarray(fit.rotation, dtype=np.float64)
+        fused = self._fuse(_product(turn, before), rotation, speed, self._steps[-1].variance)
+        if fused is None:
             return self._restart(fit, turn, speed)
-        pull = min(1.0, self.settings.pull + speed / self.settings.takeover_deg)
-        self._fused = _product(fused, _rotation(pull * difference))
-        variance = (1.0 - pull) ** 2 * self._steps[-1].variance + pull * pull
-        self._steps.append(_Step(turn, speed, np.asarray(fit.rotation, dtype=np.float64), self._fused, variance))
+        self._fused, variance = fused
+        self._steps.append(_Step(turn, speed, rotation, self._fused, variance))
         return self._fused.copy()
 
     def _restart(self, fit: PoseFit, turn: np.ndarray | None, speed: float) -> np.ndarray:
