@@ -302,12 +302,10 @@ def markdown(result: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in result["methods"].items():
-        axes = m.get("axes_r")
-        axes_text = " / ".join(_f(v) for v in axes) if isinstance(axes, list) else "n/a"
         lines.append(
             f"| {name} | {' / '.join(_f(v) for v in m['w'])} | {_f(m['speed_w'])} "
             f"| {' / '.join(_f(v) for v in m['std_ratio'])} | {_f(m['speech_silence'])} | {_f(m['speed_loud_r'])} "
-            f"| {axes_text} | {_f(m['swap'])} | {_f(m['reversed'])} | {_f(m['noise'])} |"
+            f"| {' / '.join(_f(v) for v in m['axes_r'])} | {_f(m['swap'])} | {_f(m['reversed'])} | {_f(m['noise'])} |"
         )
     return "\n".join(lines)
 

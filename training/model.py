@@ -18,8 +18,9 @@ Why not the paper's U-Net + L2: trained on ~7 minutes of speech, an L2 regressor
 mean (head motion is only partly predictable from audio). The losses here match the STATISTICS of real
 motion given the audio (:func:`motion_losses`): per-window value distribution (sorted values), speed
 envelope over time (log speed, which follows loudness in real speech), speed distribution, spectrum and
-jerkiness, how much the axes move together (squared correlation of each pair of axes), plus a decorrelation
-term so different speech gives different motion, and a small L2 term.
+jerkiness, plus a decorrelation term so different speech gives different motion, and a small L2 term; two more
+terms, weighted only where a config names them, measure how much the axes move together (the correlation of each
+pair of axes).
 """
 
 from __future__ import annotations
@@ -139,14 +140,6 @@ def _cos2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return ((num / den) ** 2).mean()
 
 
-def _axis_r(c: torch.Tensor) -> torch.Tensor:
-    """Pearson r along time between the axis pairs (0, 1), (0, 2), (1, 2) of centred (B, T, 3) tracks -> (B, 3)."""
-    cov = torch.einsum("bti,btj->bij", c, c)
-    var = torch.diagonal(cov, dim1=1, dim2=2)
-    pairs = [(0, 1), (0, 2), (1, 2)]
-    return torch.stack([cov[:, i, j] / torch.sqrt(var[:, i] * var[:, j] + 1e-6) for i, j in pairs], dim=1)
-
-
 def _pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Pearson r along dim 1 of (B, T) tensors -> (B,)."""
     a = a - a.mean(dim=1, keepdim=True)
@@ -212,7 +205,9 @@ def motion_losses(gen: torch.Tensor, real: torch.Tensor, gen_other: torch.Tensor
     # The axes move apart as a real head's do: per window, the Pearson r of each pair of axes (yaw-pitch, yaw-roll,
     # pitch-roll); the batch mean of its square ("axes") and of itself ("axes_mean") against the real windows' (real
     # speakers: |r| about 0.4 in a window, of either sign, so about 0 on average).
-    rg, rr = _axis_r(gc), _axis_r(rc)
+    pairs = ((0, 1), (0, 2), (1, 2))
+    rg = torch.stack([_pearson(gen[:, :, i], gen[:, :, j]) for i, j in pairs], dim=1)
+    rr = torch.stack([_pearson(real[:, :, i], real[:, :, j]) for i, j in pairs], dim=1)
     terms["axes"] = ((rg**2).mean(0) - (rr**2).mean(0)).abs().mean()
     terms["axes_mean"] = (rg.mean(0) - rr.mean(0)).abs().mean()
     terms["l2"] = ((gc - rc) ** 2).mean() / (rc.pow(2).mean() + 1e-6)
