@@ -1,7 +1,8 @@
 """Evaluate PoseGAN models against baselines on the held-out speakers (the model card's table).
 
     .venv/train/bin/python -m training.evaluate [--model models/posegan/default.onnx]
-        [--previous training/baselines/posegan_v1.onnx] [--json r.json] [--markdown t.md] [--personal]
+        [--previous training/baselines/posegan_v2_first.onnx] [--v1 training/baselines/posegan_v1.onnx]
+        [--json r.json] [--markdown t.md] [--personal]
 
 The test clips are the ``test`` part of the training config (``--config``; speaker-disjoint from the
 training clips). Every method makes one track per test clip from that clip's audio alone, through the
@@ -10,7 +11,8 @@ is the clip's measured poses (our estimator at its default 20 deg field of view 
 Methods: the bundled model ("PoseGAN v2", default style, ``DEFAULT_INTENSITY``), with ``--fixed-amplitude``
 also the bundled model given its default style's statistics explicitly (the add-on then rescales each
 clip's track to the style's std per axis: the model gives the timing, every clip the same amplitude), the
-previous default model ("PoseGAN v1", at the panel's old default intensity 1.5), mean pose, random real (a random
+previous default model (the first version-2 model, trained without the axes terms, at ``DEFAULT_INTENSITY``), the
+version-1 model ("PoseGAN v1", at the panel's old default intensity 1.5), mean pose, random real (a random
 stretch of another (training) speaker's real track), synthetic (core.motion.synthetic CONVERSATIONAL with
 the clip's speech mask); random and synthetic are averaged over ``--draws`` seeds.
 
@@ -58,7 +60,10 @@ from .dataset import DEFAULT_CACHE, ROOT, Clip, DataConfig, list_videos, load_cl
 from .train import DEFAULT_CONFIG, data_config_of, load_config, resolve_dir, split_clips
 
 RATE = 16000
-PREVIOUS_INTENSITY = 1.5
+BASELINES = ROOT / "training" / "baselines"
+PREVIOUS_NAME = "PoseGAN v2 first (previous default)"
+V1_NAME = "PoseGAN v1 (x1.5)"
+V1_INTENSITY = 1.5
 FIXED_AMPLITUDE = "PoseGAN v2, default style given (std fixed per clip)"
 AXES = ("yaw", "pitch", "roll")
 
@@ -141,17 +146,23 @@ def _random_real(pool: list[Clip], n: int, rng: np.random.Generator) -> np.ndarr
 class Methods:
     """Track makers: name -> f(samples, speech, n, fps, draw) -> (n, 3) degrees."""
 
-    def __init__(self, model: str, previous: str | None, pool: list[Clip], fixed_amplitude: bool = False):
-        self.model, self.previous, self.pool = model, previous, pool
+    def __init__(
+        self, model: str, previous: str | None, pool: list[Clip], fixed_amplitude: bool = False, v1: str | None = None
+    ):
+        self.model, self.pool = model, pool
+        #: Earlier models by row name: (path, intensity).
+        self.baselines: dict[str, tuple[str, float]] = {}
+        if previous:
+            self.baselines[PREVIOUS_NAME] = (previous, DEFAULT_INTENSITY)
+        if v1:
+            self.baselines[V1_NAME] = (v1, V1_INTENSITY)
         self.default_style = np.asarray(load_model(model).metadata.style_default) if fixed_amplitude else None
 
     def names(self) -> list[str]:
         names = ["PoseGAN v2 (new)"]
         if self.default_style is not None:
             names.append(FIXED_AMPLITUDE)
-        if self.previous:
-            names.append("PoseGAN v1 (previous, x1.5)")
-        return [*names, "mean pose", "random real", "synthetic CONVERSATIONAL"]
+        return [*names, *self.baselines, "mean pose", "random real", "synthetic CONVERSATIONAL"]
 
     def draws(self, name: str, draws: int) -> int:
         return draws if name in ("random real", "synthetic CONVERSATIONAL") else 1
@@ -160,10 +171,11 @@ class Methods:
         if name == FIXED_AMPLITUDE:
             style = self.default_style
             return _fit(posegan_track(samples, RATE, fps, self.model, DEFAULT_INTENSITY, style=style).angles, n)
+        if name in self.baselines:
+            path, intensity = self.baselines[name]
+            return _fit(posegan_track(samples, RATE, fps, path, intensity).angles, n)
         if name.startswith("PoseGAN v2"):
             return _fit(posegan_track(samples, RATE, fps, self.model, DEFAULT_INTENSITY).angles, n)
-        if name.startswith("PoseGAN v1"):
-            return _fit(posegan_track(samples, RATE, fps, self.previous, PREVIOUS_INTENSITY).angles, n)
         if name == "mean pose":
             return np.zeros((n, 3))
         if name == "random real":
@@ -189,12 +201,12 @@ def load_split(config_path: str, cache: bool = True) -> tuple[DataConfig, dict[s
 
 def evaluate(
     model: str, previous: str | None, config_path: str, draws: int = 5, cache: bool = True,
-    fixed_amplitude: bool = False,
+    fixed_amplitude: bool = False, v1: str | None = None,
 ) -> dict:
     data_config, videos, parts = load_split(config_path, cache)
     fps = data_config.fps
     test, pool = parts["test"], parts["train"]
-    methods = Methods(model, previous, pool, fixed_amplitude)
+    methods = Methods(model, previous, pool, fixed_amplitude, v1)
     audio = {c.name: decode_audio(str(videos[c.name]), RATE).samples for c in test}
     rows: dict[str, list[dict]] = {m: [] for m in methods.names()}
     per_clip = []
@@ -246,6 +258,7 @@ def evaluate(
     return {
         "model": model,
         "previous": previous,
+        "v1": v1,
         "test_clips": per_clip,
         "test_seconds": round(sum(c.n_frames for c in test) / fps, 1),
         "draws": draws,
@@ -332,7 +345,8 @@ def personal_markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "posegan" / "default.onnx"))
-    parser.add_argument("--previous", default=str(ROOT / "training" / "baselines" / "posegan_v1.onnx"))
+    parser.add_argument("--previous", default=str(BASELINES / "posegan_v2_first.onnx"), help="the previous default")
+    parser.add_argument("--v1", default=str(BASELINES / "posegan_v1.onnx"), help="the version-1 model")
     parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="training config naming the test clips")
     parser.add_argument("--draws", type=int, default=5, help="seeds for the random and synthetic methods")
     parser.add_argument("--json", help="write the full result as JSON here")
@@ -345,9 +359,9 @@ def main(argv: list[str] | None = None) -> int:
         "--fixed-amplitude", action="store_true", help="add the model with its default style given explicitly"
     )
     args = parser.parse_args(argv)
-    previous = args.previous if args.previous and Path(args.previous).is_file() else None
+    previous, v1 = (path if path and Path(path).is_file() else None for path in (args.previous, args.v1))
     result = evaluate(args.model, previous, args.config, args.draws, cache=not args.no_cache,
-                      fixed_amplitude=args.fixed_amplitude)
+                      fixed_amplitude=args.fixed_amplitude, v1=v1)
     text = markdown(result)
     print(f"test clips: {len(result['test_clips'])} ({result['test_seconds']} s)")
     for clip in result["test_clips"]:
