@@ -148,11 +148,14 @@ def _pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def coupling_losses(
-    gen: torch.Tensor, loudness: torch.Tensor, speech: torch.Tensor, target_r: float, target_ratio: torch.Tensor
+    gen: torch.Tensor, loudness: torch.Tensor, speech: torch.Tensor, target_r: float, target_ratio: torch.Tensor,
+    ceiling_ratio: torch.Tensor | None = None,
 ) -> dict:
     """Prosody coupling of generated poses (B, T, 3) degrees: hinge losses that ask for a head speed that
     correlates with the loudness (Pearson r >= ``target_r``, speed and linear loudness both smoothed) and
-    that is ``target_ratio`` (B,) times faster in speech than in pauses (windows with >= 8 frames of each).
+    that is ``target_ratio`` (B,) times faster in speech than in pauses (windows with >= 8 frames of each);
+    with ``ceiling_ratio`` (B,) also a hinge on a ratio above it (``coupling_ratio_ceiling``: a head that
+    freezes in every pause is as unlike a person as one that ignores them).
     ``loudness``: (B, T) the prosody loudness column (dB / 20); ``speech``: (B, T) 0/1 mask."""
     sg = _smooth(_speed(gen), 2.0)[:, :, 0]
     loud = _smooth((10.0 ** loudness[:, 1:]).unsqueeze(2), 2.0)[:, :, 0]
@@ -166,6 +169,9 @@ def coupling_losses(
     in_pause = (sg * (1.0 - mask)).sum(dim=1) / n_pause.clamp_min(1.0)
     ratio_gap = F.relu(torch.log(target_ratio) - torch.log(in_speech + 1e-4) + torch.log(in_pause + 1e-4))
     terms["coupling_ratio"] = (ratio_gap * usable).sum() / usable.sum().clamp_min(1.0)
+    if ceiling_ratio is not None:
+        over = F.relu(torch.log(in_speech + 1e-4) - torch.log(in_pause + 1e-4) - torch.log(ceiling_ratio))
+        terms["coupling_ratio_ceiling"] = (over * usable).sum() / usable.sum().clamp_min(1.0)
     return terms
 
 

@@ -128,7 +128,10 @@ def _batch_losses(generator: Generator, x, y, s, pose_std: torch.Tensor, context
     speech = inner[:, :, SPEECH_COLUMN] * std[SPEECH_COLUMN] + mean[SPEECH_COLUMN]
     # The style code's speech/silence entry (index 4) scales the ratio asked for around its default.
     ratio = float(weights.get("target_ratio", 1.6)) * torch.exp(s[:, 4] * float(weights.get("style_scale", 0.5)))
-    terms.update(coupling_losses(gen, loud, speech, float(weights.get("target_r", 0.45)), ratio.clamp(1.1, 3.0)))
+    ratio = ratio.clamp(1.1, 3.0)
+    # A ceiling on the ratio only where a config sets one (a factor over the ratio asked for).
+    ceiling = ratio * float(weights["ratio_ceiling"]) if "ratio_ceiling" in weights else None
+    terms.update(coupling_losses(gen, loud, speech, float(weights.get("target_r", 0.45)), ratio, ceiling))
     total = sum(float(weights.get(k, 0.0)) * v for k, v in terms.items())
     return total, terms
 

@@ -17,7 +17,7 @@ pytest.importorskip("onnxruntime")
 
 from training.dataset import DataConfig  # noqa: E402
 from training.export import build_metadata, export_onnx, onnx_forward  # noqa: E402
-from training.model import Generator, ModelConfig, motion_losses  # noqa: E402
+from training.model import Generator, ModelConfig, coupling_losses, motion_losses  # noqa: E402
 from training.train import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +113,25 @@ def test_the_axes_term_sees_axes_that_move_together():
     for term in ("axes", "axes_mean"):
         together, apart = motion_losses(lockstep, real)[term], motion_losses(shuffled, real)[term]
         assert float(together) > 0.5 and float(apart) < 0.15, (term, float(together), float(apart))
+
+
+def test_the_ratio_ceiling_sees_a_head_that_freezes_in_pauses():
+    """Speech in the first half of each window, a pause in the second: a head 100x stiller in the pause is over a
+    ceiling of 2.4, one 1.5x stiller is not; without a ceiling the term is absent."""
+    rng = np.random.default_rng(2)
+    speech = torch.zeros(8, 100)
+    speech[:, :50] = 1.0
+    loudness = torch.zeros(8, 100)
+
+    def head(pause_step: float) -> torch.Tensor:
+        steps = rng.normal(0, 1, (8, 100, 3)) * np.where(np.arange(100) < 50, 0.3, pause_step)[None, :, None]
+        return torch.from_numpy(np.cumsum(steps, axis=1).astype(np.float32))
+
+    target, ceiling = torch.full((8,), 1.6), torch.full((8,), 2.4)
+    frozen = coupling_losses(head(0.003), loudness, speech, 0.45, target, ceiling)["coupling_ratio_ceiling"]
+    lively = coupling_losses(head(0.2), loudness, speech, 0.45, target, ceiling)["coupling_ratio_ceiling"]
+    assert float(frozen) > 2.0 and float(lively) == 0.0, (float(frozen), float(lively))
+    assert "coupling_ratio_ceiling" not in coupling_losses(head(0.2), loudness, speech, 0.45, target)
 
 
 @pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file(), reason="no default checkpoint")
