@@ -19,8 +19,9 @@ mean (head motion is only partly predictable from audio). The losses here match 
 motion given the audio (:func:`motion_losses`): per-window value distribution (sorted values), speed
 envelope over time (log speed, which follows loudness in real speech), speed distribution, spectrum and
 jerkiness, plus a decorrelation term so different speech gives different motion, and a small L2 term; two more
-terms, weighted only where a config names them, measure how much the axes move together (the correlation of each
-pair of axes).
+terms measure how much the axes move together (the correlation of each pair of axes). :func:`coupling_losses` ties
+the head's speed to the voice (hinges on the speed-loudness r and the speech/pause speed ratio, and, where a config
+sets one, a ceiling on that ratio).
 """
 
 from __future__ import annotations
