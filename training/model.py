@@ -168,10 +168,11 @@ def coupling_losses(
     usable = ((n_speech >= 8) & (n_pause >= 8)).float()
     in_speech = (sg * mask).sum(dim=1) / n_speech.clamp_min(1.0)
     in_pause = (sg * (1.0 - mask)).sum(dim=1) / n_pause.clamp_min(1.0)
-    ratio_gap = F.relu(torch.log(target_ratio) - torch.log(in_speech + 1e-4) + torch.log(in_pause + 1e-4))
+    log_speech, log_pause = torch.log(in_speech + 1e-4), torch.log(in_pause + 1e-4)
+    ratio_gap = F.relu(torch.log(target_ratio) - log_speech + log_pause)
     terms["coupling_ratio"] = (ratio_gap * usable).sum() / usable.sum().clamp_min(1.0)
     if ceiling_ratio is not None:
-        over = F.relu(torch.log(in_speech + 1e-4) - torch.log(in_pause + 1e-4) - torch.log(ceiling_ratio))
+        over = F.relu(log_speech - log_pause - torch.log(ceiling_ratio))
         terms["coupling_ratio_ceiling"] = (over * usable).sum() / usable.sum().clamp_min(1.0)
     return terms
 
