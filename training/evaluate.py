@@ -10,7 +10,8 @@ add-on's own code (:func:`core.motion.posegan.posegan_track` on the clip's decod
 is the clip's measured poses (our estimator at its default 20 deg field of view + the Gaussian filter).
 Methods: the bundled model ("PoseGAN v2", default style, ``DEFAULT_INTENSITY``), with ``--fixed-amplitude``
 also the bundled model given its default style's statistics explicitly (the add-on then rescales each
-clip's track to the style's std per axis: the model gives the timing, every clip the same amplitude), the
+clip's track to the style's std per axis, times :func:`core.motion.posegan.duration_factor` of the clip's length:
+the model gives the timing, every clip of a length the same amplitude), the
 previous default model (the first version-2 model, trained without the axes terms, at ``DEFAULT_INTENSITY``), the
 version-1 model ("PoseGAN v1", at the panel's old default intensity 1.5), mean pose, random real (a random
 stretch of another (training) speaker's real track), synthetic (core.motion.synthetic CONVERSATIONAL with
@@ -64,7 +65,7 @@ BASELINES = ROOT / "training" / "baselines"
 PREVIOUS_NAME = "PoseGAN v2 first (previous default)"
 V1_NAME = "PoseGAN v1 (x1.5)"
 V1_INTENSITY = 1.5
-FIXED_AMPLITUDE = "PoseGAN v2, default style given (std fixed per clip)"
+FIXED_AMPLITUDE = "PoseGAN v2, default style given (std fixed per clip length)"
 AXES = ("yaw", "pitch", "roll")
 
 

@@ -20,7 +20,9 @@ Version 2 models (prosody in, style code in; :func:`generate_pose` dispatches on
     The first ``EASE_FRAMES`` frames are eased from ``initial_pose`` onto the generated motion.
     ``style`` (:func:`style_code`) selects a personal style; None = the model's default (training median).
     The style code shapes the motion's dynamics (speed, pauses); when the style gives a std per axis, the
-    generated track is also scaled to exactly that std (clips of >= 1 s), before ``intensity``.
+    generated track is also scaled to that std (clips of >= 1 s), before ``intensity``, as a real head moves
+    over a stretch of the clip's length (:func:`duration_factor`: a 2 s line moves about half as much as a
+    long take of the same speaker).
 
 Frame rates (:func:`posegan_track`)
     The features are computed at the MODEL's frame rate (their hop is tied to the frame rate, so this is
@@ -51,6 +53,10 @@ DEFAULT_INTENSITY = 1.0
 EASE_FRAMES = 32
 #: Style statistics a style code is made of, in order (see :func:`style_stats_from_track`).
 STYLE_NAMES = ("std_yaw_deg", "std_pitch_deg", "std_roll_deg", "mean_speed_deg_s", "speech_silence_ratio")
+#: Seconds: over a stretch of T seconds a real speaker's head moves with a std of about
+#: ``1 - exp(-T / AMPLITUDE_TIME_CONSTANT_S)`` times that of a long take (measured on the 16 training and
+#: validation clips of 10-60 s, windows of 1-10 s, mean over axes: mean absolute error 0.03).
+AMPLITUDE_TIME_CONSTANT_S = 2.75
 
 
 def _as_model(model: PoseGanModel | str | os.PathLike | None) -> PoseGanModel:
@@ -93,6 +99,26 @@ def style_stats_from_track(angles: np.ndarray, fps: float, speech_mask: np.ndarr
     if speech_mask is not None:
         ratio = speech_silence_motion_ratio(a, np.asarray(speech_mask, dtype=np.float64), fps)
     return np.array([*a.std(axis=0), mean_speed(a, fps), ratio], dtype=np.float64)
+
+
+def duration_factor(seconds: float, reference_s: float | None = None) -> float:
+    """How much of a style's std a clip of ``seconds`` shows: ``g(seconds) / g(reference_s)`` with
+    ``g(T) = 1 - exp(-T / AMPLITUDE_TIME_CONSTANT_S)``; ``reference_s`` is the length of the track the std was
+    measured on (None: a long take, g = 1). A short line moves less than a long one (real speakers: a 2 s
+    stretch about half the std of a whole minute), and a std measured on a short reference is a long take's
+    under-estimate."""
+    def g(t: float) -> float:
+        return 1.0 - math.exp(-max(float(t), 0.0) / AMPLITUDE_TIME_CONSTANT_S)
+
+    reference = 1.0 if reference_s is None or not math.isfinite(reference_s) or reference_s <= 0.0 else g(reference_s)
+    return g(seconds) / max(reference, 1e-6)
+
+
+def _style_seconds(style: object) -> float | None:
+    """The length (seconds) of the track a style's statistics were measured on, where it says (a learned
+    :class:`core.motion.style.Style`'s ``duration_s``); None otherwise."""
+    seconds = getattr(getattr(style, "stats", style), "duration_s", None)
+    return float(seconds) if isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0 else None
 
 
 def style_code(style: object, model: PoseGanModel | str | os.PathLike | None = None) -> np.ndarray:
@@ -168,7 +194,8 @@ def _generate_v2(
         out = gaussian_smooth(out, meta.post_sigma_frames)
     rest = meta.pose_mean
     poses = out * meta.pose_std
-    # A chosen style's std per axis is its amplitude: the model gives the timing, the style the size.
+    # A chosen style's std per axis (at this clip length) is its amplitude: the model gives the timing, the style
+    # the size.
     for k in range(3):
         std = poses[:, k].std()
         if np.isfinite(target_std[k]) and target_std[k] > 0.0 and std > 1e-6 and n >= 25:
@@ -223,7 +250,8 @@ def generate_pose(
         code = style_code(style, model)  # validates the style even at intensity 0
         if scale == 0.0:
             return np.tile(start, (n, 1))
-        return _generate_v2(x, model, start, scale, code, style_stats(style, model)[:3])
+        target_std = style_stats(style, model)[:3] * duration_factor(n / meta.fps, _style_seconds(style))
+        return _generate_v2(x, model, start, scale, code, target_std)
     if style is not None:
         raise SettingsError(f"PoseGAN model '{model.name}' has no style input (a version-1 model).")
     if scale == 0.0:

@@ -22,6 +22,7 @@ from core.errors import MissingDependencyError, ModelError, SettingsError
 from core.motion.posegan import (
     DEFAULT_INTENSITY,
     STYLE_NAMES,
+    duration_factor,
     generate_pose,
     model_features,
     posegan_track,
@@ -200,6 +201,24 @@ def test_style_sets_the_amplitude_and_the_dynamics(model, speech_features):
         speed[name] = float(np.linalg.norm(np.diff(poses, axis=0), axis=1).mean() * FPS)
     print(f"mean speed (deg/s) for slow / default / fast styles: {speed}")
     assert speed["slow"] < speed["default"] < speed["fast"]
+
+
+def test_a_short_line_moves_less_than_a_long_take(model, speech_features):
+    """A style's std is a long take's: a 3 s clip shows the part of it a real head shows over 3 s (about 2/3; the
+    ease-in from the start pose moves its first 1.3 s a little too), and a style measured on a 5 s reference is
+    scaled up for a long clip (a 5 s stretch under-reads a speaker's std)."""
+    target = np.array([6.0, 1.5, 3.0])
+    style = [*target, np.nan, np.nan]
+    long = generate_pose(speech_features[:600], model, style=style)
+    short = generate_pose(speech_features[:75], model, style=style)
+    ratio = short.std(axis=0) / long.std(axis=0)
+    print(f"3 s clip / 24 s clip std per axis: {np.round(ratio, 2)}; real speakers {duration_factor(3.0):.2f}")
+    np.testing.assert_allclose(ratio, duration_factor(3.0) / duration_factor(24.0), rtol=0.3)
+    assert np.all(ratio < 0.85)
+    measured_on_5s = Style("five seconds", SyntheticSettings(), StyleStats(std_deg=tuple(target), duration_s=5.0))
+    up = generate_pose(speech_features[:600], model, style=measured_on_5s)
+    np.testing.assert_allclose(up.std(axis=0), target * duration_factor(24.0, 5.0), rtol=0.1)
+    assert np.all(up.std(axis=0) > 1.1 * target)
 
 
 def test_bad_inputs(model, speech_features):
