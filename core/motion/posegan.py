@@ -57,6 +57,9 @@ STYLE_NAMES = ("std_yaw_deg", "std_pitch_deg", "std_roll_deg", "mean_speed_deg_s
 #: ``1 - exp(-T / AMPLITUDE_TIME_CONSTANT_S)`` times that of a long take (measured on the 16 training and
 #: validation clips of 10-60 s, windows of 1-10 s, mean over axes: mean absolute error 0.03).
 AMPLITUDE_TIME_CONSTANT_S = 2.75
+#: Seconds: a style's reference is taken as at least this long (the shortest track a style is learned from,
+#: :data:`core.motion.style_fit.MIN_DURATION_S`), so a style scales a long clip up by at most ~1.5x.
+MIN_REFERENCE_S = 3.0
 
 
 def _as_model(model: PoseGanModel | str | os.PathLike | None) -> PoseGanModel:
@@ -104,14 +107,15 @@ def style_stats_from_track(angles: np.ndarray, fps: float, speech_mask: np.ndarr
 def duration_factor(seconds: float, reference_s: float | None = None) -> float:
     """How much of a style's std a clip of ``seconds`` shows: ``g(seconds) / g(reference_s)`` with
     ``g(T) = 1 - exp(-T / AMPLITUDE_TIME_CONSTANT_S)``; ``reference_s`` is the length of the track the std was
-    measured on (None: a long take, g = 1). A short line moves less than a long one (real speakers: a 2 s
-    stretch about half the std of a whole minute), and a std measured on a short reference is a long take's
-    under-estimate."""
+    measured on (None: a long take, g = 1; at least :data:`MIN_REFERENCE_S`). A short line moves less than a
+    long one (real speakers: a 2 s stretch about half the std of a whole minute), and a std measured on a short
+    reference is a long take's under-estimate."""
     def g(t: float) -> float:
         return 1.0 - math.exp(-max(float(t), 0.0) / AMPLITUDE_TIME_CONSTANT_S)
 
-    reference = 1.0 if reference_s is None or not math.isfinite(reference_s) or reference_s <= 0.0 else g(reference_s)
-    return g(seconds) / max(reference, 1e-6)
+    if reference_s is None or not math.isfinite(reference_s):
+        return g(seconds)
+    return g(seconds) / g(max(float(reference_s), MIN_REFERENCE_S))
 
 
 def _style_seconds(style: object) -> float | None:

@@ -219,6 +219,8 @@ def test_a_short_line_moves_less_than_a_long_take(model, speech_features):
     up = generate_pose(speech_features[:600], model, style=measured_on_5s)
     np.testing.assert_allclose(up.std(axis=0), target * duration_factor(24.0, 5.0), rtol=0.1)
     assert np.all(up.std(axis=0) > 1.1 * target)
+    # A reference shorter than a style can be learned from (3 s) scales up no further than a 3 s one.
+    assert duration_factor(60.0, 0.01) == duration_factor(60.0, 3.0) < 1.6
 
 
 def test_bad_inputs(model, speech_features):
