@@ -69,10 +69,9 @@ def speaker_groups(clips: list[Clip]) -> dict[str, list[Clip]]:
     return groups
 
 
-def make_folds(clips: list[Clip], folds: int, fps: float, min_frames: int) -> list[list[str]]:
-    """Speaker groups (names) per fold: the groups with a clip of >= ``min_frames``, largest first, each to the fold
-    with the fewest seconds so far."""
-    groups = speaker_groups(clips)
+def make_folds(groups: dict[str, list[Clip]], folds: int, fps: float, min_frames: int) -> list[list[str]]:
+    """Speaker groups (names, of :func:`speaker_groups`) per fold: the groups with a clip of >= ``min_frames``,
+    largest first, each to the fold with the fewest seconds so far."""
     seconds = {g: sum(c.n_frames for c in m) / fps for g, m in groups.items()}
     usable = [g for g, m in groups.items() if any(c.n_frames >= min_frames for c in m)]
     out: list[list[str]] = [[] for _ in range(folds)]
@@ -94,7 +93,7 @@ def fold_configs(config_path: str, folds: int) -> list[dict]:
     window = data_config.window
     held_out = {p: list(m) for p, m in config["split"].items() if p not in ("val", "test") and isinstance(m, list)}
     out = []
-    for k, fold in enumerate(make_folds(pool, folds, data_config.fps, window)):
+    for k, fold in enumerate(make_folds(groups, folds, data_config.fps, window)):
         clips = [c for g in fold for c in groups[g]]
         c = copy.deepcopy(config)
         c["description"] = f"cross-validation fold {k} of {folds} ({config_path})"

@@ -28,14 +28,14 @@ def test_a_speaker_is_never_split_and_short_clips_stay_in_training():
     groups = speaker_groups(pool)
     assert sorted(c.name for c in groups["Obama"]) == sorted(SPEAKER_GROUPS["Obama"])
     assert len(groups) == 2 + 9 + 4
-    folds = make_folds(pool, 4, FPS, min_frames=100)
+    folds = make_folds(groups, 4, FPS, min_frames=100)
     held = [g for fold in folds for g in fold]
     assert len(held) == len(set(held)) == 2 + 9  # every speaker with a 4 s clip once; the 3 s clips never
     assert not any(g.startswith("grid_") for g in held)
     seconds = [sum(c.n_frames for g in fold for c in groups[g]) / FPS for fold in folds]
     print(f"fold seconds {seconds}")
     assert max(seconds) - min(seconds) <= 25.0  # no fold gets more than one more group's worth
-    assert make_folds(list(reversed(pool)), 4, FPS, min_frames=100) == folds  # deterministic
+    assert make_folds(speaker_groups(list(reversed(pool))), 4, FPS, min_frames=100) == folds  # deterministic
 
 
 def test_pooled_measures_weigh_each_fold_by_its_clips():
