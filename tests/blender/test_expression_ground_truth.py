@@ -6,19 +6,20 @@ extremes yaw ±45, pitch ±30, roll ±30 and 23 random combinations). At every k
 a neutral face for two frames, then opens the mouth, raises the brows, smiles and closes the eyes
 (``face_scene.EXPRESSIONS``, shape keys that move only the lips and jaw, brows, mouth corners and lids),
 two frames each. The video (lossless FFV1) goes through the real pipeline, ``estimate_video``, per
-installed landmark backend, told the true field of view, with the second neutral frame of the frontal
-pose as the rest pose and no stabiliser or spike rejection (the motion turns sharply at every key pose).
+installed landmark backend, told the true field of view, with no stabiliser or spike rejection (the motion turns
+sharply at every key pose), twice: with the default neutral (the geodesic median of the clip's poses, what the
+panel, the batch and the API use unless a neutral frame is chosen; the true angles are then measured from the
+median of the true rotations) and with the frontal key pose's second neutral frame as the chosen neutral frame.
 
-Measured and printed: per-axis mean absolute error against the rendered angles at the key poses
-(neutral faces, and all expression frames; also, printed only, with the face's median error removed, which
-takes out the rest frame's own offset: 1.35 / 1.21 / 1.13 degrees), and the change of the estimate from a key
-pose's neutral face to the second frame of each expression (the head does not move). The issue's goals are an error
-of at most 1.5 degrees per axis and an expression-only change of at most 0.3 degrees. The change is held
-to that goal: the estimator follows the skin's optical flow between frames (``skin_flow``, on by default, fused
-both ways; core/video/skin_flow.py), which an expression does not move, and measures 0.08 / 0.16 / 0.05 degrees
-here (FaceMesh's landmarks alone: 0.70 / 1.09 / 0.33). The error limits are what the estimator reaches today
-(1.4 / 1.9 / 1.2 degrees; pitch misses the goal by this face's rest-frame offset, docs/decisions.md) with a
-margin, so a regression fails.
+Measured and printed: per-axis mean absolute error against the rendered angles at the key poses (neutral faces,
+and all expression frames), and the change of the estimate from a key pose's neutral face to the second frame of
+each expression (the head does not move). The issue's goals are an error of at most 1.5 degrees per axis and an
+expression-only change of at most 0.3 degrees; both are the limits at the default neutral (here about 1.37 /
+1.37 / 0.86 degrees, and a change of 0.08 / 0.15 / 0.04). The change holds because the estimator follows the
+skin's optical flow between frames (``skin_flow``, on by default, fused both ways; core/video/skin_flow.py), which
+an expression does not move (FaceMesh's landmarks alone: 0.69 / 1.09 / 0.32). From the chosen rest frame the error
+is 1.41 / 1.93 / 1.18 degrees: that one frame's reading is in every angle, and this face's rest frame reads its
+pitch about 2 degrees off the other poses' mean error (docs/decisions.md); its limits are regression limits.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ FPS = 25
 HOLD = 2
 SEED = 20240521
 AXES = ("yaw", "pitch", "roll")
-#: Limits (degrees): mean absolute error per axis at the key poses (neutral and expression frames; regression
-#: limits), and the mean expression-only change per axis (the issue's goal).
-MAX_MAE_DEG = (1.8, 2.3, 1.5)
+#: Limits (degrees): mean absolute error per axis at the key poses (neutral and expression frames) from the default
+#: neutral (the issue's goal) and from the frontal rest frame (regression limits), and the mean expression-only
+#: change per axis (the issue's goal).
+MAX_MAE_DEG = (1.5, 1.5, 1.5)
+MAX_REST_FRAME_MAE_DEG = (1.8, 2.3, 1.5)
 MAX_EXPRESSION_CHANGE_DEG = (0.3, 0.3, 0.3)
 
 BACKENDS = {"mediapipe": "mediapipe.python.solutions.face_mesh", "litert": "ai_edge_litert.interpreter"}
@@ -51,7 +54,8 @@ BACKENDS = {"mediapipe": "mediapipe.python.solutions.face_mesh", "litert": "ai_e
 
 @pytest.fixture(scope="module")
 def rendered(ext, tmp_path_factory):
-    """Render the poses and expressions once: (video, key poses, frame of each key's neutral face)."""
+    """Render the poses and expressions once: (video, key poses, frame of each key's neutral face, every frame's
+    true angles)."""
     import cv2
 
     core = ext.core
@@ -77,38 +81,57 @@ def rendered(ext, tmp_path_factory):
         writer.write(image)
     writer.release()
     print(f"\nexpressions ground truth: {len(frames)} frames, render {time.perf_counter() - started:.1f} s")
-    return video, keys, key_frames
+    return video, keys, key_frames, angles
+
+
+def _mae(errors: np.ndarray) -> str:
+    return " / ".join(f"{v:.2f}" for v in np.abs(errors).mean(axis=0))
 
 
 @pytest.fixture(scope="module", params=sorted(BACKENDS))
 def measured(request, ext, rendered):
-    """(errors at neutral key frames (K, 3), errors at expression frames (K * 4, 3), changes (K, 4, 3))."""
+    """Per neutral ("median": the estimator's default, "rest": the frontal key pose): (errors at neutral key
+    frames (K, 3), errors at expression frames (K * 4, 3), changes (K, 4, 3))."""
     pytest.importorskip(BACKENDS[request.param])
-    neutral_errors, expression_errors, changes = _measure(ext, rendered, request.param, skin_flow=True)
-    print(f"\n{request.param}:")
-    print("  MAE neutral faces " + " / ".join(f"{v:.2f}" for v in np.abs(neutral_errors).mean(axis=0))
-          + "; expression frames " + " / ".join(f"{v:.2f}" for v in np.abs(expression_errors).mean(axis=0))
-          + " deg (yaw / pitch / roll)")
-    errors = np.concatenate([neutral_errors, expression_errors])
-    print("  MAE with this face's median error removed (the rest frame's own offset) "
-          + " / ".join(f"{v:.2f}" for v in np.abs(errors - np.median(errors, axis=0)).mean(axis=0)) + " deg")
+    out = {neutral: _measure(ext, rendered, request.param, skin_flow=True, neutral=neutral)
+           for neutral in ("median", "rest")}
+    print(f"\n{request.param}: MAE at neutral faces; at expression frames (deg, yaw / pitch / roll)")
+    for neutral, label in (("median", "default neutral (the clip's median pose)"), ("rest", "the frontal rest frame")):
+        neutral_errors, expression_errors, _ = out[neutral]
+        errors = np.concatenate([neutral_errors, expression_errors])
+        print(f"  from {label}: {_mae(neutral_errors)}; {_mae(expression_errors)}; "
+              f"max |error| " + " / ".join(f"{v:.2f}" for v in np.abs(errors).max(axis=0)))
+    changes = out["median"][2]
     for e, name in enumerate(face_scene.EXPRESSIONS):
         mean = np.abs(changes[:, e]).mean(axis=0)
         print(f"  {name:10s} pose change mean " + " / ".join(f"{v:.2f}" for v in mean)
               + f", max {np.abs(changes[:, e]).max():.2f} deg")
-    return neutral_errors, expression_errors, changes
+    return out
 
 
-def _measure(ext, rendered, backend: str, skin_flow: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    video, keys, key_frames = rendered
+def _relative_to_median(ext, angles: np.ndarray) -> np.ndarray:
+    """True angles (M, 3), measured from the frontal pose, re-measured from the geodesic median of all frames' true
+    rotations (what the estimator's default ``neutral="median"`` does with its own readings)."""
+    head_pose = ext.core.video.head_pose
+    rotations = np.stack([head_pose.angles_to_camera_rotation(*row) for row in angles])
+    median = ext.core.video.neutral.median_rotation(rotations)
+    return np.column_stack(head_pose.head_angles(rotations, median))
+
+
+def _measure(ext, rendered, backend: str, skin_flow: bool, neutral: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimate the video with ``neutral`` "median" (the default) or "rest" (the frontal key pose's second neutral
+    frame); the true angles are measured from the same reference (the median of the true rotations, or frontal)."""
+    video, keys, key_frames, true_angles = rendered
     estimation = ext.core.video
     settings = estimation.EstimationSettings(
-        fov_deg=FOV_DEG, neutral=int(key_frames[0]), stabiliser="none", max_gap_frames=0, hampel_sigmas=1e9,
-        landmarks=backend, skin_flow=skin_flow,
+        fov_deg=FOV_DEG, neutral=int(key_frames[0]) if neutral == "rest" else "median", stabiliser="none",
+        max_gap_frames=0, hampel_sigmas=1e9, landmarks=backend, skin_flow=skin_flow,
     )
     result = estimation.estimate_video(video, settings)
     assert result.found.all(), result.warnings
     angles = result.raw_angles
+    if neutral == "median":
+        keys = _relative_to_median(ext, true_angles)[key_frames]
     shown = [key_frames + HOLD * (e + 1) for e in range(len(face_scene.EXPRESSIONS))]  # 2nd frame of each
     neutral_errors = angles[key_frames] - keys
     expression_errors = np.concatenate([angles[f] - keys for f in shown])
@@ -120,22 +143,34 @@ def test_the_skin_flow_is_what_holds_the_pose(ext, rendered, measured):
     """With ``skin_flow`` off (FaceMesh's landmark fit alone) the expressions move the pose at least twice as much
     (0.70 / 1.09 / 0.33 degrees here against 0.08 / 0.16 / 0.05)."""
     backend = next(b for b, module in sorted(BACKENDS.items()) if importlib.util.find_spec(module.split(".")[0]))
-    alone = np.abs(_measure(ext, rendered, backend, skin_flow=False)[2]).mean(axis=(0, 1))
-    fused = np.abs(measured[2]).mean(axis=(0, 1))
+    alone = np.abs(_measure(ext, rendered, backend, skin_flow=False, neutral="median")[2]).mean(axis=(0, 1))
+    fused = np.abs(measured["median"][2]).mean(axis=(0, 1))
     print(f"\nexpression-only change, landmark fit alone ({backend}): " + " / ".join(f"{v:.2f}" for v in alone))
     assert np.all(alone > 2.0 * fused), (alone, fused)
 
 
 @pytest.mark.parametrize("axis", range(3), ids=AXES)
 def test_known_rotations_are_recovered_whatever_the_expression(measured, axis):
-    neutral_errors, expression_errors, _ = measured
+    """At the estimator's default neutral (the clip's median pose, as the panel, the batch and the API use it), the
+    issue's goal: MAE at most 1.5 degrees per axis."""
+    neutral_errors, expression_errors, _ = measured["median"]
     for errors in (neutral_errors, expression_errors):
         mae = float(np.abs(errors[:, axis]).mean())
         assert mae <= MAX_MAE_DEG[axis], f"{AXES[axis]}: MAE {mae:.2f} deg"
 
 
 @pytest.mark.parametrize("axis", range(3), ids=AXES)
+def test_known_rotations_from_a_chosen_rest_frame(measured, axis):
+    """With the frontal key pose chosen as the neutral frame, that one frame's reading error is in every angle:
+    regression limits (this face's rest frame reads its pitch ~2 degrees off the other poses' mean error)."""
+    neutral_errors, expression_errors, _ = measured["rest"]
+    for errors in (neutral_errors, expression_errors):
+        mae = float(np.abs(errors[:, axis]).mean())
+        assert mae <= MAX_REST_FRAME_MAE_DEG[axis], f"{AXES[axis]}: MAE {mae:.2f} deg"
+
+
+@pytest.mark.parametrize("axis", range(3), ids=AXES)
 def test_expressions_alone_hardly_move_the_pose(measured, axis):
-    changes = measured[2]
+    changes = measured["median"][2]
     mean = float(np.abs(changes[..., axis]).mean())
     assert mean <= MAX_EXPRESSION_CHANGE_DEG[axis], f"{AXES[axis]}: mean expression-only change {mean:.2f} deg"
