@@ -322,12 +322,16 @@ def pipeline_report(data: dict[str, dict], landmarks: str) -> None:
     """The real pipeline (``estimate_video``: skin flow, both ways; told the field of view; no stabiliser or spike
     rejection, as the test) on every face's video: the MAE at the key poses (neutral and expression frames, |yaw| <=
     45) and the mean signed error, from the frontal key pose chosen as the neutral frame and from the default neutral
-    (the clip's median pose; the true angles then measured from the median of the true rotations)."""
+    (the clip's median pose; the true angles then measured from the median of the true rotations); and the mean
+    |change| from each key pose's neutral frame to the second frame of each expression."""
+    from support import face_scene
+
     from core.video import EstimationSettings, estimate_video, head_pose
     from core.video.neutral import median_rotation
 
     print("the pipeline, per face, deg yaw / pitch / roll: key-pose MAE (mean signed error)")
     maes: dict[str, list[np.ndarray]] = {"rest": [], "median": []}
+    changes: list[np.ndarray] = []
     for name, d in data.items():
         angles, key_frames = d["angles"], d["key_frames"].astype(int)
         shown = np.concatenate([key_frames + HOLD * e for e in range(N_EXPRESSIONS + 1)])
@@ -338,12 +342,19 @@ def pipeline_report(data: dict[str, dict], landmarks: str) -> None:
                 fov_deg=FOV_DEG, neutral=int(key_frames[0]) if neutral == "rest" else "median", stabiliser="none",
                 max_gap_frames=0, hampel_sigmas=1e9, landmarks=landmarks,
             )
-            error = (estimate_video(d["video"], settings).raw_angles - truth)[shown]
+            estimate = estimate_video(d["video"], settings).raw_angles
+            error = (estimate - truth)[shown]
             error = error[np.abs(angles[shown, 0]) <= 45.0 + 1e-6]
             maes[neutral].append(np.abs(error).mean(axis=0))
             print(f"  {name} from the {neutral:6s} neutral: {text(maes[neutral][-1])} ({text(error.mean(axis=0))})")
+        change = np.stack([estimate[key_frames + HOLD * (e + 1)] - estimate[key_frames] for e in range(N_EXPRESSIONS)])
+        changes.append(np.abs(change).mean(axis=1))
+        print("      expression-only change, mean |.| by expression: " + "; ".join(
+            f"{e} {text(c)}" for e, c in zip(face_scene.EXPRESSIONS, changes[-1], strict=True)))
     for neutral, values in maes.items():
         print(f"  mean over the faces from the {neutral} neutral: {text(np.mean(values, axis=0))}")
+    print("  mean expression-only change over the faces: " + "; ".join(
+        f"{e} {text(c)}" for e, c in zip(face_scene.EXPRESSIONS, np.mean(changes, axis=0), strict=True)))
 
 
 #: The estimator's rigid landmarks by place on the face (``--subsets`` fits without whole groups).
