@@ -15,8 +15,10 @@ the real angles, both centred on their own mean, averaged over the clips. Per pa
 * ``scale``: W with the generated track multiplied by each factor of ``--scales`` (1 = the shipped
   amplitude), and the factor with the lowest W;
 * ``fixed std``: W with each clip's generated track rescaled to one std for every clip (each value of
-  ``--stds``, and the model's default style std), i.e. the model gives the timing, the amplitude is
-  constant; and the std with the lowest W;
+  ``--stds``), i.e. the model gives the timing, the amplitude is constant; and the std with the lowest W;
+* ``W at default std``: each clip rescaled as the add-on does when the default style is given explicitly
+  (``style=`` the metadata's default): the default style's std times the clip's length factor
+  (:func:`core.motion.posegan.duration_factor`), as ``training.evaluate --fixed-amplitude`` measures it;
 * ``shape``: W with each clip rescaled to that clip's REAL std (an oracle amplitude): what is left is the
   shape of the distribution;
 * the synthetic Conversational generator's W on the same clips (``--draws`` seeds), the baseline of the
@@ -32,7 +34,7 @@ import sys
 
 import numpy as np
 
-from core.motion.posegan import DEFAULT_INTENSITY, posegan_track
+from core.motion.posegan import DEFAULT_INTENSITY, duration_factor, posegan_track
 from core.motion.posegan_model import load_model
 from core.motion.synthetic import generate_synthetic, preset_settings
 from core.voice.decode import decode_audio
@@ -75,6 +77,14 @@ def fixed_std_scan(gen: list[np.ndarray], real: list[np.ndarray], stds: np.ndarr
     return np.array([mean_w([with_std(g, s) for g in gen], real) for s in np.atleast_2d(stds)])
 
 
+def default_std_w(gen: list[np.ndarray], real: list[np.ndarray], default_std, fps: float) -> np.ndarray:
+    """(3,): :func:`mean_w` with each clip rescaled to ``default_std`` (3,) degrees times its length factor
+    (:func:`core.motion.posegan.duration_factor` of ``len(track) / fps`` seconds), the add-on's rescale for the
+    default style given explicitly."""
+    std = np.asarray(default_std, dtype=np.float64)
+    return mean_w([with_std(g, std * duration_factor(len(g) / fps)) for g in gen], real)
+
+
 def amplitude_facts(gen: list[np.ndarray], real: list[np.ndarray]) -> dict:
     """Per-axis real std (mean, median over clips), generated std (mean) and the clip-level correlation of
     log generated std with log real std."""
@@ -92,8 +102,9 @@ def amplitude_facts(gen: list[np.ndarray], real: list[np.ndarray]) -> dict:
     }
 
 
-def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_std) -> dict:
-    """All the numbers of one part (see the module docs); ``default_std`` (3,): the model's default style."""
+def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_std, fps: float) -> dict:
+    """All the numbers of one part (see the module docs); ``default_std`` (3,): the model's default style;
+    ``fps``: the tracks' frame rate."""
     by_scale = scale_scan(gen, real, tuple(scales))
     grid = np.repeat(np.asarray(stds, dtype=np.float64)[:, None], 3, axis=1)
     by_std = fixed_std_scan(gen, real, grid)
@@ -107,7 +118,7 @@ def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_st
         "stds": list(stds),
         "w_by_std": by_std.tolist(),
         "best_std": [float(stds[i]) for i in by_std.argmin(axis=0)],
-        "w_at_default_std": fixed_std_scan(gen, real, np.asarray(default_std))[0].tolist(),
+        "w_at_default_std": default_std_w(gen, real, default_std, fps).tolist(),
         "w_shape": mean_w([with_std(g, r.std(axis=0)) for g, r in zip(gen, real, strict=True)], real).tolist(),
     }
 
@@ -132,7 +143,7 @@ def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds
             )
         if not used:
             continue
-        result = scan(gen, real, scales, stds, default_std)
+        result = scan(gen, real, scales, stds, default_std, fps)
         by_draw = [mean_w([s[d] for s in synthetic], real) for d in range(draws)]
         result["w_synthetic"] = np.mean(by_draw, axis=0).tolist()
         out["parts"][part] = result
@@ -148,7 +159,7 @@ def markdown(result: dict) -> str:
         f"default style std (deg): {_row(result['default_std'])}",
         "",
         ("| part | clips | real std mean | real std median | gen std mean | corr(log std) | W | best scale (W) "
-         "| W at default std, fixed per clip | best fixed std (W) | W shape (real std per clip) | W synthetic |"),
+         "| W at default std for the clip's length | best fixed std (W) | W shape (real std per clip) | W synthetic |"),
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for part, r in result["parts"].items():

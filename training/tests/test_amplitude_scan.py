@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.amplitude_scan import amplitude_facts, fixed_std_scan, mean_w, scale_scan, with_std
+from core.motion.posegan import duration_factor
+from training.amplitude_scan import amplitude_facts, default_std_w, fixed_std_scan, mean_w, scale_scan, with_std
 
 
 def _tracks(seed: int = 0, clips: int = 5) -> list[np.ndarray]:
@@ -55,3 +56,15 @@ def test_amplitude_facts_see_a_proportional_amplitude():
     assert np.allclose(np.array(facts["real_std_mean"]), 3.0 * np.array(facts["gen_std_mean"]))
     shuffled = amplitude_facts(gen, real[::-1])
     assert np.all(np.array(shuffled["corr_log_std"]) < 0.5)
+
+
+def test_the_default_std_column_scales_each_clip_by_its_length():
+    """The add-on gives a clip of T seconds the default std times duration_factor(T): real tracks at exactly that
+    std score 0, real tracks at the full std for every length do not (the short clips differ most)."""
+    fps = 25.0
+    gen = [g[:n] for g, n in zip(_tracks(4), (40, 60, 100, 200, 300), strict=True)]
+    std = np.array([4.0, 2.0, 3.0])
+    real = [with_std(g, std * duration_factor(len(g) / fps)) + 7.0 for g in gen]
+    assert np.allclose(default_std_w(gen, real, std, fps), 0.0, atol=1e-9)
+    full = [with_std(g, std) for g in gen]
+    assert np.all(default_std_w(gen, full, std, fps) > 0.2)
