@@ -109,15 +109,6 @@ def measured(request, ext, rendered):
     return out
 
 
-def _relative_to_median(ext, angles: np.ndarray) -> np.ndarray:
-    """True angles (M, 3), measured from the frontal pose, re-measured from the geodesic median of all frames' true
-    rotations (what the estimator's default ``neutral="median"`` does with its own readings)."""
-    head_pose = ext.core.video.head_pose
-    rotations = np.stack([head_pose.angles_to_camera_rotation(*row) for row in angles])
-    median = ext.core.video.neutral.median_rotation(rotations)
-    return np.column_stack(head_pose.head_angles(rotations, median))
-
-
 def _measure(ext, rendered, backend: str, skin_flow: bool, neutral: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate the video with ``neutral`` "median" (the default) or "rest" (the frontal key pose's second neutral
     frame); the true angles are measured from the same reference (the median of the true rotations, or frontal)."""
@@ -131,7 +122,7 @@ def _measure(ext, rendered, backend: str, skin_flow: bool, neutral: str) -> tupl
     assert result.found.all(), result.warnings
     angles = result.raw_angles
     if neutral == "median":
-        keys = _relative_to_median(ext, true_angles)[key_frames]
+        keys = face_scene.from_median_pose(estimation, true_angles)[key_frames]
     shown = [key_frames + HOLD * (e + 1) for e in range(len(face_scene.EXPRESSIONS))]  # 2nd frame of each
     neutral_errors = angles[key_frames] - keys
     expression_errors = np.concatenate([angles[f] - keys for f in shown])
