@@ -40,7 +40,7 @@ from .dataset import (
 )
 from .dataset import summary as clip_summary
 from .export import build_metadata, export_onnx
-from .model import Generator, ModelConfig, coupling_losses, motion_losses
+from .model import Generator, ModelConfig, coupling_losses, motion_losses, pause_amplitude_losses, skew_losses
 
 DEFAULT_CONFIG = ROOT / "training" / "configs" / "default.json"
 DEFAULT_OUTPUT = ROOT / "models" / "posegan" / "default.onnx"
@@ -132,6 +132,10 @@ def _batch_losses(generator: Generator, x, y, s, pose_std: torch.Tensor, context
     # A ceiling on the ratio only where a config sets one (a factor over the ratio asked for).
     ceiling = ratio * float(weights["ratio_ceiling"]) if "ratio_ceiling" in weights else None
     terms.update(coupling_losses(gen, loud, speech, float(weights.get("target_r", 0.45)), ratio, ceiling))
+    if float(weights.get("pause_amplitude", 0.0)) > 0.0:
+        terms.update(pause_amplitude_losses(gen, y * pose_std, speech))
+    if float(weights.get("skew", 0.0)) > 0.0:
+        terms.update(skew_losses(gen, y * pose_std))
     total = sum(float(weights.get(k, 0.0)) * v for k, v in terms.items())
     return total, terms
 

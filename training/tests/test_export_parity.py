@@ -17,7 +17,14 @@ pytest.importorskip("onnxruntime")
 
 from training.dataset import DataConfig  # noqa: E402
 from training.export import build_metadata, export_onnx, onnx_forward  # noqa: E402
-from training.model import Generator, ModelConfig, coupling_losses, motion_losses  # noqa: E402
+from training.model import (  # noqa: E402
+    Generator,
+    ModelConfig,
+    coupling_losses,
+    motion_losses,
+    pause_amplitude_losses,
+    skew_losses,
+)
 from training.train import DEFAULT_CHECKPOINT, load_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,6 +139,33 @@ def test_the_ratio_ceiling_sees_a_head_that_freezes_in_pauses():
     lively = coupling_losses(head(0.2), loudness, speech, 0.45, target, ceiling)["coupling_ratio_ceiling"]
     assert float(frozen) > 2.0 and float(lively) == 0.0, (float(frozen), float(lively))
     assert "coupling_ratio_ceiling" not in coupling_losses(head(0.2), loudness, speech, 0.45, target)
+
+
+def test_the_skew_term_sees_motion_that_always_leans_one_way():
+    """Windows whose excursions all go the same way (rest, then a positive bump) against windows that lean either
+    way at random: the same shapes, only the signs differ."""
+    rng = np.random.default_rng(3)
+    bump = np.exp(-0.5 * ((np.arange(100) - 50) / 8.0) ** 2)
+    signs = rng.choice([-1.0, 1.0], size=(32, 1, 3))
+    either = torch.from_numpy((signs * bump[None, :, None] + rng.normal(0, 0.02, (32, 100, 3))).astype(np.float32))
+    one_way = either.abs()
+    lean, balanced = skew_losses(one_way, either)["skew"], skew_losses(either, either)["skew"]
+    assert float(lean) > 1.0 and float(balanced) < 1e-6, (float(lean), float(balanced))
+
+
+def test_the_pause_amplitude_term_sees_an_amplitude_that_follows_the_speech_share():
+    """Windows with 10-100 % speech; real motion of one amplitude throughout, a model whose amplitude grows with
+    the share of speech (it only comes back to rest in pauses) against one that does not."""
+    rng = np.random.default_rng(4)
+    share = np.linspace(0.1, 1.0, 16)
+    speech = torch.from_numpy((np.arange(100)[None, :] < 100 * share[:, None]).astype(np.float32))
+    walk = np.cumsum(rng.normal(0, 0.3, (16, 100, 3)), axis=1)
+    real = torch.from_numpy(walk.astype(np.float32))
+    follows = torch.from_numpy((walk * share[:, None, None]).astype(np.float32))
+    shuffled = torch.from_numpy((walk * rng.permutation(share)[:, None, None]).astype(np.float32))
+    loss = {name: float(pause_amplitude_losses(gen, real, speech)["pause_amplitude"])
+            for name, gen in (("follows", follows), ("shuffled", shuffled), ("real", real))}
+    assert loss["follows"] > 0.5 and loss["shuffled"] < loss["follows"] and loss["real"] < 1e-6, loss
 
 
 @pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file(), reason="no default checkpoint")
