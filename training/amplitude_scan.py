@@ -22,7 +22,12 @@ the real angles, both centred on their own mean, averaged over the clips. Per pa
 * ``shape``: W with each clip rescaled to that clip's REAL std (an oracle amplitude): what is left is the
   shape of the distribution;
 * the synthetic Conversational generator's W on the same clips (``--draws`` seeds), the baseline of the
-  acceptance point.
+  acceptance point;
+* ``levels``: W and the std ratio (mean generated std / mean real std, the acceptance point's) with every clip
+  rescaled to one long-take amplitude per axis times the clip's length factor (the model gives the timing),
+  for amplitudes taken from the TRAINING part: the default style, the model's own long-take level (mean over
+  the training clips of its whole-clip std / length factor), the real per-clip std's median and mean; and
+  any ``--level NAME=YAW,PITCH,ROLL`` given (e.g. a measurement of other speakers).
 
 Only the ``train`` (and ``val``) rows may choose a setting; the ``test`` row is there to report.
 """
@@ -102,6 +107,34 @@ def amplitude_facts(gen: list[np.ndarray], real: list[np.ndarray]) -> dict:
     }
 
 
+def level_rows(gen: list[np.ndarray], real: list[np.ndarray], levels: dict[str, np.ndarray], fps: float) -> dict:
+    """For each named long-take amplitude (3,) degrees: every clip rescaled to it times its length factor, the mean
+    per-axis W and the std ratio (mean generated std / mean real std over the clips)."""
+    real_std = np.mean([r.std(axis=0) for r in real], axis=0)
+    rows = {}
+    for name, level in levels.items():
+        tracks = [with_std(g, np.asarray(level, dtype=np.float64) * duration_factor(len(g) / fps)) for g in gen]
+        rows[name] = {
+            "level": np.asarray(level, dtype=np.float64).tolist(),
+            "w": mean_w(tracks, real).tolist(),
+            "std_ratio": (np.mean([t.std(axis=0) for t in tracks], axis=0) / real_std).tolist(),
+        }
+    return rows
+
+
+def training_levels(gen: list[np.ndarray], real: list[np.ndarray], default_std, fps: float) -> dict[str, np.ndarray]:
+    """Long-take amplitudes (3,) degrees derived from the training part's clips (see the module docs)."""
+    factors = np.array([duration_factor(len(g) / fps) for g in gen])[:, None]
+    own = np.array([g.std(axis=0) for g in gen])
+    real_std = np.array([r.std(axis=0) for r in real])
+    return {
+        "default style": np.asarray(default_std, dtype=np.float64),
+        "model's own long-take level": np.mean(own / factors, axis=0),
+        "training clips' real std, median": np.median(real_std, axis=0),
+        "training clips' real std, mean": np.mean(real_std, axis=0),
+    }
+
+
 def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_std, fps: float) -> dict:
     """All the numbers of one part (see the module docs); ``default_std`` (3,): the model's default style;
     ``fps``: the tracks' frame rate."""
@@ -123,29 +156,43 @@ def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_st
     }
 
 
-def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds, cache: bool = True) -> dict:
+def _tracks(model: str, clips: list, videos: dict, fps: float, draws: int) -> tuple[list, list, list]:
+    """The model's track, the real track and ``draws`` synthetic tracks of each clip."""
+    gen, real, synthetic = [], [], []
+    for clip in clips:
+        n = clip.n_frames
+        samples = decode_audio(str(videos[clip.name]), RATE).samples[: int(np.ceil(n * RATE / fps))]
+        gen.append(_fit(posegan_track(samples, RATE, fps, model, DEFAULT_INTENSITY).angles, n))
+        real.append(clip.poses)
+        speech = speech_mask_from_audio(samples, RATE, fps, n_frames=n)
+        synthetic.append(
+            [generate_synthetic(n, fps, preset_settings("CONVERSATIONAL", seed=d), speech=speech).angles
+             for d in range(draws)]
+        )
+    return gen, real, synthetic
+
+
+def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds, cache: bool = True,
+        extra_levels: dict[str, np.ndarray] | None = None) -> dict:
     data_config, videos, split = load_split(config_path, cache)
     fps = data_config.fps
     default_std = np.asarray(load_model(model).metadata.style_default, dtype=np.float64)[:3]
     out: dict = {"model": model, "default_std": default_std.tolist(), "parts": {}}
+    tracks = {
+        part: _tracks(model, [c for c in split.get(part, []) if c.n_frames >= data_config.window], videos, fps, draws)
+        for part in dict.fromkeys(["train", *parts])
+    }
+    levels = {**training_levels(*tracks["train"][:2], default_std, fps), **(extra_levels or {})} \
+        if tracks["train"][0] else dict(extra_levels or {})
+    out["levels"] = {name: np.asarray(v).tolist() for name, v in levels.items()}
     for part in parts:
-        used = [c for c in split.get(part, []) if c.n_frames >= data_config.window]
-        gen, real, synthetic = [], [], []
-        for clip in used:
-            n = clip.n_frames
-            samples = decode_audio(str(videos[clip.name]), RATE).samples[: int(np.ceil(n * RATE / fps))]
-            gen.append(_fit(posegan_track(samples, RATE, fps, model, DEFAULT_INTENSITY).angles, n))
-            real.append(clip.poses)
-            speech = speech_mask_from_audio(samples, RATE, fps, n_frames=n)
-            synthetic.append(
-                [generate_synthetic(n, fps, preset_settings("CONVERSATIONAL", seed=d), speech=speech).angles
-                 for d in range(draws)]
-            )
-        if not used:
+        gen, real, synthetic = tracks[part]
+        if not gen:
             continue
         result = scan(gen, real, scales, stds, default_std, fps)
         by_draw = [mean_w([s[d] for s in synthetic], real) for d in range(draws)]
         result["w_synthetic"] = np.mean(by_draw, axis=0).tolist()
+        result["levels"] = level_rows(gen, real, levels, fps)
         out["parts"][part] = result
     return out
 
@@ -171,7 +218,30 @@ def markdown(result: dict) -> str:
             f"| {_row(r['best_scale'])} ({_row(best_scale_w)}) | {_row(r['w_at_default_std'])} "
             f"| {_row(r['best_std'])} ({_row(best_std_w)}) | {_row(r['w_shape'])} | {_row(r['w_synthetic'])} |"
         )
+    lines += [
+        "",
+        "Every clip at one long-take amplitude (x its length factor); W and std ratio per part:",
+        "",
+        "| part | amplitude from | long-take std (deg) | W | std ratio | W synthetic |",
+        "|---|---|---|---|---|---|",
+    ]
+    for part, r in result["parts"].items():
+        for name, row in r.get("levels", {}).items():
+            lines.append(f"| {part} | {name} | {_row(row['level'])} | {_row(row['w'])} | {_row(row['std_ratio'])} "
+                         f"| {_row(r['w_synthetic'])} |")
     return "\n".join(lines)
+
+
+def parse_level(text: str) -> tuple[str, np.ndarray]:
+    """``NAME=YAW,PITCH,ROLL`` (degrees) -> (name, (3,) array)."""
+    name, sep, values = text.rpartition("=")
+    try:
+        level = np.array([float(v) for v in values.split(",")], dtype=np.float64)
+    except ValueError:
+        level = np.array([])
+    if not sep or not name or level.shape != (3,) or not np.all(np.isfinite(level) & (level > 0)):
+        raise argparse.ArgumentTypeError(f"--level needs NAME=YAW,PITCH,ROLL with 3 positive degrees, got {text!r}")
+    return name, level
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,11 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draws", type=int, default=5, help="seeds for the synthetic generator")
     parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
     parser.add_argument("--stds", type=float, nargs="+", default=list(DEFAULT_STDS), help="fixed stds (deg)")
+    parser.add_argument("--level", action="append", default=[], metavar="NAME=YAW,PITCH,ROLL",
+                        help="another long-take amplitude (deg) for the levels table; repeatable")
     parser.add_argument("--json", help="write the full result as JSON here")
     parser.add_argument("--markdown", help="write the table as Markdown here")
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
-    result = run(args.model, args.config, args.parts, args.draws, args.scales, args.stds, cache=not args.no_cache)
+    result = run(args.model, args.config, args.parts, args.draws, args.scales, args.stds, cache=not args.no_cache,
+                 extra_levels=dict(parse_level(text) for text in args.level))
     text = markdown(result)
     print(text)
     write_reports(result, text, args.json, args.markdown)

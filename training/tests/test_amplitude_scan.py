@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
+import pytest
 
 from core.motion.posegan import duration_factor
-from training.amplitude_scan import amplitude_facts, default_std_w, fixed_std_scan, mean_w, scale_scan, with_std
+from training.amplitude_scan import (
+    amplitude_facts,
+    default_std_w,
+    fixed_std_scan,
+    level_rows,
+    mean_w,
+    parse_level,
+    scale_scan,
+    training_levels,
+    with_std,
+)
 
 
 def _tracks(seed: int = 0, clips: int = 5) -> list[np.ndarray]:
@@ -68,3 +81,36 @@ def test_the_default_std_column_scales_each_clip_by_its_length():
     assert np.allclose(default_std_w(gen, real, std, fps), 0.0, atol=1e-9)
     full = [with_std(g, std) for g in gen]
     assert np.all(default_std_w(gen, full, std, fps) > 0.2)
+
+
+def test_levels_measure_w_and_the_std_ratio_at_one_long_take_amplitude():
+    """Real tracks at 4 / 2 / 3 deg times each clip's length factor: that level scores W 0 and std ratio 1; twice
+    that level, ratio 2 and W > 0."""
+    fps = 25.0
+    gen = [g[:n] for g, n in zip(_tracks(5), (60, 100, 150, 250, 300), strict=True)]
+    level = np.array([4.0, 2.0, 3.0])
+    real = [with_std(g[::-1], level * duration_factor(len(g) / fps)) for g in gen]
+    rows = level_rows(gen, real, {"right": level, "double": 2.0 * level}, fps)
+    assert np.allclose(rows["right"]["std_ratio"], 1.0) and np.allclose(rows["double"]["std_ratio"], 2.0)
+    assert np.all(np.array(rows["double"]["w"]) > np.array(rows["right"]["w"]) + 0.5)
+
+
+def test_training_levels_undo_the_length_factor_of_the_models_own_tracks():
+    fps = 25.0
+    gen = [g[:n] for g, n in zip(_tracks(6), (60, 100, 150, 250, 300), strict=True)]
+    own = np.array([5.0, 3.0, 2.0])
+    gen = [with_std(g, own * duration_factor(len(g) / fps)) for g in gen]
+    real = [with_std(g, np.array([1.0, 2.0, 3.0]) * (i + 1) ** 2) for i, g in enumerate(gen)]  # 1, 4, 9, 16, 25
+    levels = training_levels(gen, real, [3.9, 2.3, 2.7], fps)
+    assert np.allclose(levels["model's own long-take level"], own)
+    assert np.allclose(levels["training clips' real std, median"], [9.0, 18.0, 27.0])
+    assert np.allclose(levels["training clips' real std, mean"], [11.0, 22.0, 33.0])
+    assert np.allclose(levels["default style"], [3.9, 2.3, 2.7])
+
+
+def test_parse_level_reads_a_name_and_three_degrees():
+    name, level = parse_level("unseen speakers=4.2,2.9,2.5")
+    assert name == "unseen speakers" and np.allclose(level, [4.2, 2.9, 2.5])
+    for bad in ("4.2,2.9,2.5", "x=4.2,2.9", "x=4.2,nan,2.5", "x=4,-1,2", "x=a,b,c"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_level(bad)
