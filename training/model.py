@@ -182,10 +182,12 @@ def pause_amplitude_losses(gen: torch.Tensor, real: torch.Tensor, speech: torch.
     Pearson r over the batch between the window's speech fraction and its log std (poses (B, T, 3) in
     degrees, ``speech`` (B, T) 0/1 mask), and the mean absolute difference of the two r's (``pause_amplitude``).
 
-    A real head holds its pose in a pause as often as it comes back to rest, so the spread of its angles over
-    a window hardly depends on how much of the window is speech (training windows: r 0.11 / -0.26 / 0.05);
-    a model that only settles in pauses makes every pause-rich clip calm and every unbroken monologue lively
-    (r 0.45 / -0.09 / 0.48 before this term), an amplitude that says nothing about the speaker."""
+    The spread of a real head's angles over a window hardly depends on how much of the window is speech
+    (training windows: r 0.11 / -0.26 / 0.05); a model that comes back to rest in every pause makes every
+    pause-rich clip calm and every unbroken monologue lively
+    (the shipped model: r 0.45 / -0.09 / 0.48), an amplitude that says nothing about the speaker. With weight 1
+    (four seeds) r falls to 0.18-0.32 / -0.28 to -0.41 / 0.19-0.26, but W does not improve; not used by the
+    default config."""
     fraction = speech.mean(dim=1)
     if float(fraction.std()) < 1e-3:
         return {"pause_amplitude": gen.new_zeros(())}
@@ -200,8 +202,10 @@ def skew_losses(gen: torch.Tensor, real: torch.Tensor) -> dict:
     """Which way a window's angles lean, generated against real: per axis, the batch mean of each window's
     skewness (third standardised moment of the angles, poses (B, T, 3) in degrees), and the mean absolute
     difference of the two means over the axes (``skew``). Real speakers lean either way (yaw and roll are
-    mirrored in training), so a model whose excursions always go the same way (training clips: skewness
-    +0.4 / +0.37 / +0.53, real +0.23 / +0.03 / +0.08) pays for it on every speaker who leans the other way."""
+    mirrored in training); the shipped model's whole-clip tracks all lean one way (training clips: skewness
+    +0.40 / +0.37 / +0.53, real +0.23 / +0.03 / +0.08), which costs W on every speaker who leans the other way.
+    Measured over four seeds, the term does not remove that lean reliably (a seed's whole-clip skew is -0.8 to
+    +0.6 on each axis, with or without it); not used by the default config."""
     def skewness(y: torch.Tensor) -> torch.Tensor:
         c = y - y.mean(dim=1, keepdim=True)
         return (c**3).mean(dim=1) / ((c**2).mean(dim=1) + 1e-3) ** 1.5
