@@ -447,7 +447,6 @@ def with_inbetweens(rotation, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.array(frames), np.array(key_frames)
 
 
-
 def from_median_pose(video, angles: np.ndarray) -> np.ndarray:
     """True angles (M, 3), measured from the frontal pose, re-measured from the geodesic median of all frames' true
     rotations: the conversion the estimator makes with its own readings at its default ``neutral="median"``
@@ -458,6 +457,7 @@ def from_median_pose(video, angles: np.ndarray) -> np.ndarray:
     rotations = np.stack([video.head_pose.angles_to_camera_rotation(*row) for row in angles])
     every = np.ones(len(rotations), dtype=bool)
     return video.neutral.relative_angles(rotations, every, video.neutral.median_rotation(rotations), False)
+
 
 def _node_tree(owner):
     """The owner's shader node tree (turning nodes on where Blender < 5 starts without them)."""
