@@ -178,8 +178,10 @@ def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds
     fps = data_config.fps
     default_std = np.asarray(load_model(model).metadata.style_default, dtype=np.float64)[:3]
     out: dict = {"model": model, "default_std": default_std.tolist(), "parts": {}}
+    # The training part's tracks give the levels; its synthetic draws only where it is reported.
     tracks = {
-        part: _tracks(model, [c for c in split.get(part, []) if c.n_frames >= data_config.window], videos, fps, draws)
+        part: _tracks(model, [c for c in split.get(part, []) if c.n_frames >= data_config.window], videos, fps,
+                      draws if part in parts else 0)
         for part in dict.fromkeys(["train", *parts])
     }
     levels = {**training_levels(*tracks["train"][:2], default_std, fps), **(extra_levels or {})} \
