@@ -28,6 +28,10 @@ the real angles, both centred on their own mean, averaged over the clips. Per pa
   for amplitudes taken from the TRAINING part: the default style, the model's own long-take level (mean over
   the training clips of its whole-clip std / length factor), the real per-clip std's median and mean; and
   any ``--level NAME=YAW,PITCH,ROLL`` given (e.g. a measurement of other speakers).
+* ``style scales``: the same with every clip at the default style's amplitude times one factor (what an
+  Intensity of that factor gives when the default style sets each clip's amplitude): per axis, the factors whose
+  W is at most the synthetic generator's and those whose std ratio lies within 0.8-1.25, and the factors that
+  meet both acceptance points (W on at least two axes, the std ratio on all three).
 
 Only the ``train`` (and ``val``) rows may choose a setting; the ``test`` row is there to report.
 """
@@ -51,6 +55,10 @@ from .train import DEFAULT_CONFIG
 
 DEFAULT_SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(14))
 DEFAULT_STDS = tuple(round(1.0 + 0.5 * i, 1) for i in range(13))
+DEFAULT_STYLE_SCALES = tuple(round(0.5 + 0.005 * i, 3) for i in range(301))
+#: The acceptance point's std ratio range, and on how many axes W must be at most the synthetic generator's.
+STD_RATIO_RANGE = (0.8, 1.25)
+W_AXES_NEEDED = 2
 
 
 def _centred(track: np.ndarray) -> np.ndarray:
@@ -135,6 +143,37 @@ def training_levels(gen: list[np.ndarray], real: list[np.ndarray], default_std, 
     }
 
 
+def spans(values, mask) -> list[list[float]]:
+    """The runs of consecutive ``values`` where ``mask`` holds, as [first, last] pairs (empty if none)."""
+    out: list[list[float]] = []
+    for value, ok, prev in zip(values, mask, [False, *mask[:-1]], strict=True):
+        if ok and not prev:
+            out.append([float(value), float(value)])
+        elif ok:
+            out[-1][1] = float(value)
+    return out
+
+
+def style_scale_scan(gen: list[np.ndarray], real: list[np.ndarray], default_std, w_synthetic, fps: float,
+                     scales=DEFAULT_STYLE_SCALES) -> dict:
+    """Every clip at ``default_std`` (3,) degrees times each factor of ``scales`` times its length factor: the
+    factors (as :func:`spans`) whose W is at most ``w_synthetic`` (3,), per axis; whose std ratio lies within
+    :data:`STD_RATIO_RANGE`, per axis; and that meet both acceptance points (W on :data:`W_AXES_NEEDED` axes or
+    more, the std ratio on all three)."""
+    default = np.asarray(default_std, dtype=np.float64)
+    rows = level_rows(gen, real, {str(s): s * default for s in scales}, fps)
+    w = np.array([rows[str(s)]["w"] for s in scales])
+    ratio = np.array([rows[str(s)]["std_ratio"] for s in scales])
+    w_ok = w <= np.asarray(w_synthetic, dtype=np.float64)
+    ratio_ok = (ratio >= STD_RATIO_RANGE[0]) & (ratio <= STD_RATIO_RANGE[1])
+    both = (w_ok.sum(axis=1) >= W_AXES_NEEDED) & ratio_ok.all(axis=1)
+    return {
+        "w_at_most_synthetic": [spans(scales, w_ok[:, k].tolist()) for k in range(3)],
+        "std_ratio_in_range": [spans(scales, ratio_ok[:, k].tolist()) for k in range(3)],
+        "both_points": spans(scales, both.tolist()),
+    }
+
+
 def scan(gen: list[np.ndarray], real: list[np.ndarray], scales, stds, default_std, fps: float) -> dict:
     """All the numbers of one part (see the module docs); ``default_std`` (3,): the model's default style;
     ``fps``: the tracks' frame rate."""
@@ -195,12 +234,17 @@ def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds
         by_draw = [mean_w([s[d] for s in synthetic], real) for d in range(draws)]
         result["w_synthetic"] = np.mean(by_draw, axis=0).tolist()
         result["levels"] = level_rows(gen, real, levels, fps)
+        result["style_scales"] = style_scale_scan(gen, real, default_std, result["w_synthetic"], fps)
         out["parts"][part] = result
     return out
 
 
 def _row(values) -> str:
     return " / ".join(f"{v:.2f}" for v in values)
+
+
+def _spans(runs: list[list[float]]) -> str:
+    return ", ".join(f"{a:.3f}-{b:.3f}" for a, b in runs) or "none"
 
 
 def markdown(result: dict) -> str:
@@ -231,6 +275,19 @@ def markdown(result: dict) -> str:
         for name, row in r.get("levels", {}).items():
             lines.append(f"| {part} | {name} | {_row(row['level'])} | {_row(row['w'])} | {_row(row['std_ratio'])} "
                          f"| {_row(r['w_synthetic'])} |")
+    lines += [
+        "",
+        ("Every clip at the default style's amplitude times one factor (x its length factor): the factors with W at "
+         "most the synthetic generator's, with the std ratio in 0.8-1.25, and meeting both points:"),
+        "",
+        "| part | W <= synthetic, yaw / pitch / roll | std ratio 0.8-1.25, yaw / pitch / roll | both points |",
+        "|---|---|---|---|",
+    ]
+    for part, r in result["parts"].items():
+        if "style_scales" in r:
+            s = r["style_scales"]
+            lines.append(f"| {part} | {' / '.join(_spans(v) for v in s['w_at_most_synthetic'])} "
+                         f"| {' / '.join(_spans(v) for v in s['std_ratio_in_range'])} | {_spans(s['both_points'])} |")
     return "\n".join(lines)
 
 

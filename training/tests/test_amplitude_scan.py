@@ -16,6 +16,8 @@ from training.amplitude_scan import (
     mean_w,
     parse_level,
     scale_scan,
+    spans,
+    style_scale_scan,
     training_levels,
     with_std,
 )
@@ -106,6 +108,29 @@ def test_training_levels_undo_the_length_factor_of_the_models_own_tracks():
     assert np.allclose(levels["training clips' real std, median"], [9.0, 18.0, 27.0])
     assert np.allclose(levels["training clips' real std, mean"], [11.0, 22.0, 33.0])
     assert np.allclose(levels["default style"], [3.9, 2.3, 2.7])
+
+
+def test_spans_are_the_runs_where_the_mask_holds():
+    assert spans([1.0, 2.0, 3.0, 4.0, 5.0], [True, True, False, True, False]) == [[1.0, 2.0], [4.0, 4.0]]
+    assert spans([1.0, 2.0], [False, False]) == []
+    assert spans([1.0, 2.0, 3.0], [False, True, True]) == [[2.0, 3.0]]
+
+
+def test_style_scales_find_where_both_points_hold():
+    """Real tracks at 1.2 x the default style (times each clip's length factor): the std ratio is in 0.8-1.25 for
+    factors 0.96-1.5, W is 0 at 1.2 and small only near it, so both points hold on a short run around 1.2; W
+    below the synthetic generator's on one axis only leaves none."""
+    fps = 25.0
+    gen = [g[:n] for g, n in zip(_tracks(7), (60, 100, 150, 250, 300), strict=True)]
+    default = np.array([4.0, 2.0, 3.0])
+    real = [with_std(g[::-1], 1.2 * default * duration_factor(len(g) / fps)) + 3.0 for g in gen]
+    out = style_scale_scan(gen, real, default, [0.1, 0.1, 0.1], fps)
+    for runs in out["std_ratio_in_range"]:
+        assert len(runs) == 1 and abs(runs[0][0] - 0.96) < 0.006 and abs(runs[0][1] - 1.5) < 0.006
+    (run,) = out["both_points"]
+    assert run[0] < 1.2 < run[1] and run[1] - run[0] < 0.3
+    one_axis = style_scale_scan(gen, real, default, [0.1, -1.0, -1.0], fps)  # W can pass on yaw only
+    assert one_axis["w_at_most_synthetic"][0] == out["w_at_most_synthetic"][0] and one_axis["both_points"] == []
 
 
 def test_parse_level_reads_a_name_and_three_degrees():
