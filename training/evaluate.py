@@ -383,5 +383,6 @@ def write_reports(result: dict, text: str, json_path: str | None, markdown_path:
     if markdown_path:
         Path(markdown_path).write_text(text + "\n")
 
+
 if __name__ == "__main__":
     sys.exit(main())
