@@ -28,10 +28,12 @@ the real angles, both centred on their own mean, averaged over the clips. Per pa
   for amplitudes taken from the TRAINING part: the default style, the model's own long-take level (mean over
   the training clips of its whole-clip std / length factor), the real per-clip std's median and mean; and
   any ``--level NAME=YAW,PITCH,ROLL`` given (e.g. a measurement of other speakers).
-* ``style scales``: the same with every clip at the default style's amplitude times one factor (what an
-  Intensity of that factor gives when the default style sets each clip's amplitude): per axis, the factors whose
-  W is at most the synthetic generator's and those whose std ratio lies within 0.8-1.25, and the factors that
-  meet both acceptance points (W on at least two axes, the std ratio on all three).
+* ``intensities``: for each Intensity (a factor on the motion) of ``--intensities``, W and the std ratio with
+  every clip at the model's own amplitude times the factor (as shipped), and at the default style's amplitude
+  times the factor (each clip's amplitude set by the style for its length, the model giving the timing); per
+  axis, the Intensities whose W is at most the synthetic generator's and those whose std ratio lies within
+  0.8-1.25, and the Intensities that meet both acceptance points (W on at least two axes, the std ratio on all
+  three).
 
 Only the ``train`` (and ``val``) rows may choose a setting; the ``test`` row is there to report.
 """
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 import numpy as np
 
@@ -55,7 +58,7 @@ from .train import DEFAULT_CONFIG
 
 DEFAULT_SCALES = tuple(round(0.5 + 0.1 * i, 1) for i in range(14))
 DEFAULT_STDS = tuple(round(1.0 + 0.5 * i, 1) for i in range(13))
-DEFAULT_STYLE_SCALES = tuple(round(0.5 + 0.005 * i, 3) for i in range(301))
+DEFAULT_INTENSITIES = tuple(round(0.5 + 0.005 * i, 3) for i in range(301))
 #: The acceptance point's std ratio range, and on how many axes W must be at most the synthetic generator's.
 STD_RATIO_RANGE = (0.8, 1.25)
 W_AXES_NEEDED = 2
@@ -154,23 +157,35 @@ def spans(values, mask) -> list[list[float]]:
     return out
 
 
-def style_scale_scan(gen: list[np.ndarray], real: list[np.ndarray], default_std, w_synthetic, fps: float,
-                     scales=DEFAULT_STYLE_SCALES) -> dict:
-    """Every clip at ``default_std`` (3,) degrees times each factor of ``scales`` times its length factor: the
-    factors (as :func:`spans`) whose W is at most ``w_synthetic`` (3,), per axis; whose std ratio lies within
+def intensity_scan(tracks_at: Callable[[float], list[np.ndarray]], real: list[np.ndarray], w_synthetic,
+                   intensities=DEFAULT_INTENSITIES) -> dict:
+    """The generated tracks ``tracks_at(i)`` at each Intensity ``i``: the Intensities (as :func:`spans`) whose W is
+    at most ``w_synthetic`` (3,), per axis; whose std ratio (mean generated std / mean real std) lies within
     :data:`STD_RATIO_RANGE`, per axis; and that meet both acceptance points (W on :data:`W_AXES_NEEDED` axes or
     more, the std ratio on all three)."""
-    default = np.asarray(default_std, dtype=np.float64)
-    rows = level_rows(gen, real, {str(s): s * default for s in scales}, fps)
-    w = np.array([rows[str(s)]["w"] for s in scales])
-    ratio = np.array([rows[str(s)]["std_ratio"] for s in scales])
-    w_ok = w <= np.asarray(w_synthetic, dtype=np.float64)
-    ratio_ok = (ratio >= STD_RATIO_RANGE[0]) & (ratio <= STD_RATIO_RANGE[1])
+    real_std = np.mean([r.std(axis=0) for r in real], axis=0)
+    w, ratio = [], []
+    for i in intensities:
+        tracks = tracks_at(i)
+        w.append(mean_w(tracks, real))
+        ratio.append(np.mean([t.std(axis=0) for t in tracks], axis=0) / real_std)
+    w_ok = np.array(w) <= np.asarray(w_synthetic, dtype=np.float64)
+    ratio_ok = (np.array(ratio) >= STD_RATIO_RANGE[0]) & (np.array(ratio) <= STD_RATIO_RANGE[1])
     both = (w_ok.sum(axis=1) >= W_AXES_NEEDED) & ratio_ok.all(axis=1)
     return {
-        "w_at_most_synthetic": [spans(scales, w_ok[:, k].tolist()) for k in range(3)],
-        "std_ratio_in_range": [spans(scales, ratio_ok[:, k].tolist()) for k in range(3)],
-        "both_points": spans(scales, both.tolist()),
+        "w_at_most_synthetic": [spans(intensities, w_ok[:, k].tolist()) for k in range(3)],
+        "std_ratio_in_range": [spans(intensities, ratio_ok[:, k].tolist()) for k in range(3)],
+        "both_points": spans(intensities, both.tolist()),
+    }
+
+
+def amplitude_modes(gen: list[np.ndarray], default_std, fps: float) -> dict[str, Callable[[float], list[np.ndarray]]]:
+    """The tracks at an Intensity, by how each clip's amplitude is set: the model's own (as shipped), or the
+    default style's std (3,) degrees for the clip's length."""
+    default = np.asarray(default_std, dtype=np.float64)
+    return {
+        "the model's own": lambda i: [g * i for g in gen],
+        "the default style's": lambda i: [with_std(g, i * default * duration_factor(len(g) / fps)) for g in gen],
     }
 
 
@@ -212,7 +227,7 @@ def _tracks(model: str, clips: list, videos: dict, fps: float, draws: int) -> tu
 
 
 def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds, cache: bool = True,
-        extra_levels: dict[str, np.ndarray] | None = None) -> dict:
+        extra_levels: dict[str, np.ndarray] | None = None, intensities=DEFAULT_INTENSITIES) -> dict:
     data_config, videos, split = load_split(config_path, cache)
     fps = data_config.fps
     default_std = np.asarray(load_model(model).metadata.style_default, dtype=np.float64)[:3]
@@ -234,7 +249,10 @@ def run(model: str, config_path: str, parts: list[str], draws: int, scales, stds
         by_draw = [mean_w([s[d] for s in synthetic], real) for d in range(draws)]
         result["w_synthetic"] = np.mean(by_draw, axis=0).tolist()
         result["levels"] = level_rows(gen, real, levels, fps)
-        result["style_scales"] = style_scale_scan(gen, real, default_std, result["w_synthetic"], fps)
+        result["intensities"] = {
+            mode: intensity_scan(tracks_at, real, result["w_synthetic"], intensities)
+            for mode, tracks_at in amplitude_modes(gen, default_std, fps).items()
+        }
         out["parts"][part] = result
     return out
 
@@ -277,17 +295,15 @@ def markdown(result: dict) -> str:
                          f"| {_row(r['w_synthetic'])} |")
     lines += [
         "",
-        ("Every clip at the default style's amplitude times one factor (x its length factor): the factors with W at "
-         "most the synthetic generator's, with the std ratio in 0.8-1.25, and meeting both points:"),
+        "The Intensities with W at most the synthetic generator's, with the std ratio in 0.8-1.25, and meeting both:",
         "",
-        "| part | W <= synthetic, yaw / pitch / roll | std ratio 0.8-1.25, yaw / pitch / roll | both points |",
-        "|---|---|---|---|",
+        "| part | each clip's amplitude | W <= synthetic, yaw / pitch / roll | std ratio 0.8-1.25 | both points |",
+        "|---|---|---|---|---|",
     ]
     for part, r in result["parts"].items():
-        if "style_scales" in r:
-            s = r["style_scales"]
-            lines.append(f"| {part} | {' / '.join(_spans(v) for v in s['w_at_most_synthetic'])} "
-                         f"| {' / '.join(_spans(v) for v in s['std_ratio_in_range'])} | {_spans(s['both_points'])} |")
+        for mode, x in r.get("intensities", {}).items():
+            lines.append(f"| {part} | {mode} | {' / '.join(_spans(v) for v in x['w_at_most_synthetic'])} "
+                         f"| {' / '.join(_spans(v) for v in x['std_ratio_in_range'])} | {_spans(x['both_points'])} |")
     return "\n".join(lines)
 
 
@@ -311,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draws", type=int, default=5, help="seeds for the synthetic generator")
     parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
     parser.add_argument("--stds", type=float, nargs="+", default=list(DEFAULT_STDS), help="fixed stds (deg)")
+    parser.add_argument("--intensities", type=float, nargs="+", default=list(DEFAULT_INTENSITIES),
+                        help="Intensities for the intensities table (default 0.5-2.0 in steps of 0.005)")
     parser.add_argument("--level", action="append", default=[], metavar="NAME=YAW,PITCH,ROLL",
                         help="another long-take amplitude (deg) for the levels table; repeatable")
     parser.add_argument("--json", help="write the full result as JSON here")
@@ -318,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
     result = run(args.model, args.config, args.parts, args.draws, args.scales, args.stds, cache=not args.no_cache,
-                 extra_levels=dict(parse_level(text) for text in args.level))
+                 extra_levels=dict(parse_level(text) for text in args.level), intensities=tuple(args.intensities))
     text = markdown(result)
     print(text)
     write_reports(result, text, args.json, args.markdown)

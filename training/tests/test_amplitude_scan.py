@@ -10,14 +10,15 @@ import pytest
 from core.motion.posegan import duration_factor
 from training.amplitude_scan import (
     amplitude_facts,
+    amplitude_modes,
     default_std_w,
     fixed_std_scan,
+    intensity_scan,
     level_rows,
     mean_w,
     parse_level,
     scale_scan,
     spans,
-    style_scale_scan,
     training_levels,
     with_std,
 )
@@ -116,21 +117,27 @@ def test_spans_are_the_runs_where_the_mask_holds():
     assert spans([1.0, 2.0, 3.0], [False, True, True]) == [[2.0, 3.0]]
 
 
-def test_style_scales_find_where_both_points_hold():
-    """Real tracks at 1.2 x the default style (times each clip's length factor): the std ratio is in 0.8-1.25 for
-    factors 0.96-1.5, W is 0 at 1.2 and small only near it, so both points hold on a short run around 1.2; W
-    below the synthetic generator's on one axis only leaves none."""
+def test_intensities_find_where_both_points_hold():
+    """Real tracks at 1.2 x the default style (times each clip's length factor): at the default style's amplitude
+    the std ratio is in 0.8-1.25 for Intensities 0.96-1.5, W is 0 at 1.2 and small only near it, so both points
+    hold on a short run around 1.2; W below the synthetic generator's on one axis only leaves none. At the
+    model's own amplitude (here 1.25 x the real one) Intensity 0.8 is the real amplitude."""
     fps = 25.0
     gen = [g[:n] for g, n in zip(_tracks(7), (60, 100, 150, 250, 300), strict=True)]
     default = np.array([4.0, 2.0, 3.0])
     real = [with_std(g[::-1], 1.2 * default * duration_factor(len(g) / fps)) + 3.0 for g in gen]
-    out = style_scale_scan(gen, real, default, [0.1, 0.1, 0.1], fps)
+    modes = amplitude_modes(gen, default, fps)
+    out = intensity_scan(modes["the default style's"], real, [0.1, 0.1, 0.1])
     for runs in out["std_ratio_in_range"]:
         assert len(runs) == 1 and abs(runs[0][0] - 0.96) < 0.006 and abs(runs[0][1] - 1.5) < 0.006
     (run,) = out["both_points"]
     assert run[0] < 1.2 < run[1] and run[1] - run[0] < 0.3
-    one_axis = style_scale_scan(gen, real, default, [0.1, -1.0, -1.0], fps)  # W can pass on yaw only
+    one_axis = intensity_scan(modes["the default style's"], real, [0.1, -1.0, -1.0])  # W can pass on yaw only
     assert one_axis["w_at_most_synthetic"][0] == out["w_at_most_synthetic"][0] and one_axis["both_points"] == []
+    larger = [1.25 * r for r in real]
+    own = intensity_scan(amplitude_modes(larger, default, fps)["the model's own"], real, [0.1, 0.1, 0.1])
+    (run,) = own["both_points"]
+    assert 0.64 <= run[0] < 0.8 < run[1] <= 1.0
 
 
 def test_parse_level_reads_a_name_and_three_degrees():
