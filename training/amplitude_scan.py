@@ -265,6 +265,12 @@ def _spans(runs: list[list[float]]) -> str:
     return ", ".join(f"{a:.3f}-{b:.3f}" for a, b in runs) or "none"
 
 
+def _table(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    """A titled Markdown table's lines, a blank line before it."""
+    return ["", title, "", f"| {' | '.join(header)} |", "|" + "---|" * len(header),
+            *(f"| {' | '.join(row)} |" for row in rows)]
+
+
 def markdown(result: dict) -> str:
     lines = [
         f"default style std (deg): {_row(result['default_std'])}",
@@ -282,28 +288,19 @@ def markdown(result: dict) -> str:
             f"| {_row(r['best_scale'])} ({_row(best_scale_w)}) | {_row(r['w_at_default_std'])} "
             f"| {_row(r['best_std'])} ({_row(best_std_w)}) | {_row(r['w_shape'])} | {_row(r['w_synthetic'])} |"
         )
-    lines += [
-        "",
+    lines += _table(
         "Every clip at one long-take amplitude (x its length factor); W and std ratio per part:",
-        "",
-        "| part | amplitude from | long-take std (deg) | W | std ratio | W synthetic |",
-        "|---|---|---|---|---|---|",
-    ]
-    for part, r in result["parts"].items():
-        for name, row in r.get("levels", {}).items():
-            lines.append(f"| {part} | {name} | {_row(row['level'])} | {_row(row['w'])} | {_row(row['std_ratio'])} "
-                         f"| {_row(r['w_synthetic'])} |")
-    lines += [
-        "",
+        ["part", "amplitude from", "long-take std (deg)", "W", "std ratio", "W synthetic"],
+        [[part, name, _row(row["level"]), _row(row["w"]), _row(row["std_ratio"]), _row(r["w_synthetic"])]
+         for part, r in result["parts"].items() for name, row in r.get("levels", {}).items()],
+    )
+    lines += _table(
         "The Intensities with W at most the synthetic generator's, with the std ratio in 0.8-1.25, and meeting both:",
-        "",
-        "| part | each clip's amplitude | W <= synthetic, yaw / pitch / roll | std ratio 0.8-1.25 | both points |",
-        "|---|---|---|---|---|",
-    ]
-    for part, r in result["parts"].items():
-        for mode, x in r.get("intensities", {}).items():
-            lines.append(f"| {part} | {mode} | {' / '.join(_spans(v) for v in x['w_at_most_synthetic'])} "
-                         f"| {' / '.join(_spans(v) for v in x['std_ratio_in_range'])} | {_spans(x['both_points'])} |")
+        ["part", "each clip's amplitude", "W <= synthetic, yaw / pitch / roll", "std ratio 0.8-1.25", "both points"],
+        [[part, mode, " / ".join(_spans(v) for v in x["w_at_most_synthetic"]),
+          " / ".join(_spans(v) for v in x["std_ratio_in_range"]), _spans(x["both_points"])]
+         for part, r in result["parts"].items() for mode, x in r.get("intensities", {}).items()],
+    )
     return "\n".join(lines)
 
 
