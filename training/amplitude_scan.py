@@ -118,17 +118,21 @@ def amplitude_facts(gen: list[np.ndarray], real: list[np.ndarray]) -> dict:
     }
 
 
+def std_ratio(gen: list[np.ndarray], real: list[np.ndarray]) -> np.ndarray:
+    """(3,): mean generated std / mean real std over the clips, per axis (the acceptance point's)."""
+    return np.mean([g.std(axis=0) for g in gen], axis=0) / np.mean([r.std(axis=0) for r in real], axis=0)
+
+
 def level_rows(gen: list[np.ndarray], real: list[np.ndarray], levels: dict[str, np.ndarray], fps: float) -> dict:
     """For each named long-take amplitude (3,) degrees: every clip rescaled to it times its length factor, the mean
-    per-axis W and the std ratio (mean generated std / mean real std over the clips)."""
-    real_std = np.mean([r.std(axis=0) for r in real], axis=0)
+    per-axis W and the :func:`std_ratio`."""
     rows = {}
     for name, level in levels.items():
         tracks = [with_std(g, np.asarray(level, dtype=np.float64) * duration_factor(len(g) / fps)) for g in gen]
         rows[name] = {
             "level": np.asarray(level, dtype=np.float64).tolist(),
             "w": mean_w(tracks, real).tolist(),
-            "std_ratio": (np.mean([t.std(axis=0) for t in tracks], axis=0) / real_std).tolist(),
+            "std_ratio": std_ratio(tracks, real).tolist(),
         }
     return rows
 
@@ -160,17 +164,13 @@ def spans(values, mask) -> list[list[float]]:
 def intensity_scan(tracks_at: Callable[[float], list[np.ndarray]], real: list[np.ndarray], w_synthetic,
                    intensities=DEFAULT_INTENSITIES) -> dict:
     """The generated tracks ``tracks_at(i)`` at each Intensity ``i``: the Intensities (as :func:`spans`) whose W is
-    at most ``w_synthetic`` (3,), per axis; whose std ratio (mean generated std / mean real std) lies within
-    :data:`STD_RATIO_RANGE`, per axis; and that meet both acceptance points (W on :data:`W_AXES_NEEDED` axes or
-    more, the std ratio on all three)."""
-    real_std = np.mean([r.std(axis=0) for r in real], axis=0)
-    w, ratio = [], []
-    for i in intensities:
-        tracks = tracks_at(i)
-        w.append(mean_w(tracks, real))
-        ratio.append(np.mean([t.std(axis=0) for t in tracks], axis=0) / real_std)
-    w_ok = np.array(w) <= np.asarray(w_synthetic, dtype=np.float64)
-    ratio_ok = (np.array(ratio) >= STD_RATIO_RANGE[0]) & (np.array(ratio) <= STD_RATIO_RANGE[1])
+    at most ``w_synthetic`` (3,), per axis; whose :func:`std_ratio` lies within :data:`STD_RATIO_RANGE`, per axis;
+    and that meet both acceptance points (W on :data:`W_AXES_NEEDED` axes or more, the std ratio on all three).
+    ``intensities`` in increasing order."""
+    by_intensity = [tracks_at(i) for i in intensities]
+    w_ok = np.array([mean_w(t, real) for t in by_intensity]) <= np.asarray(w_synthetic, dtype=np.float64)
+    ratio = np.array([std_ratio(t, real) for t in by_intensity])
+    ratio_ok = (ratio >= STD_RATIO_RANGE[0]) & (ratio <= STD_RATIO_RANGE[1])
     both = (w_ok.sum(axis=1) >= W_AXES_NEEDED) & ratio_ok.all(axis=1)
     return {
         "w_at_most_synthetic": [spans(intensities, w_ok[:, k].tolist()) for k in range(3)],
@@ -333,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true")
     args = parser.parse_args(argv)
     result = run(args.model, args.config, args.parts, args.draws, args.scales, args.stds, cache=not args.no_cache,
-                 extra_levels=dict(parse_level(text) for text in args.level), intensities=tuple(args.intensities))
+                 extra_levels=dict(parse_level(text) for text in args.level),
+                 intensities=tuple(sorted(args.intensities)))
     text = markdown(result)
     print(text)
     write_reports(result, text, args.json, args.markdown)
