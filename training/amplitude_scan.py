@@ -93,12 +93,19 @@ def fixed_std_scan(gen: list[np.ndarray], real: list[np.ndarray], stds: np.ndarr
     return np.array([mean_w([with_std(g, s) for g in gen], real) for s in np.atleast_2d(stds)])
 
 
+def at_level(gen: list[np.ndarray], level, fps: float) -> list[np.ndarray]:
+    """Each track rescaled to the long-take amplitude ``level`` (3,) degrees times its length factor
+    (:func:`core.motion.posegan.duration_factor` of ``len(track) / fps`` seconds): the add-on's rescale when a
+    style sets the amplitude, the model giving the timing."""
+    level = np.asarray(level, dtype=np.float64)
+    return [with_std(g, level * duration_factor(len(g) / fps)) for g in gen]
+
+
 def default_std_w(gen: list[np.ndarray], real: list[np.ndarray], default_std, fps: float) -> np.ndarray:
     """(3,): :func:`mean_w` with each clip rescaled to ``default_std`` (3,) degrees times its length factor
     (:func:`core.motion.posegan.duration_factor` of ``len(track) / fps`` seconds), the add-on's rescale for the
     default style given explicitly."""
-    std = np.asarray(default_std, dtype=np.float64)
-    return mean_w([with_std(g, std * duration_factor(len(g) / fps)) for g in gen], real)
+    return mean_w(at_level(gen, default_std, fps), real)
 
 
 def amplitude_facts(gen: list[np.ndarray], real: list[np.ndarray]) -> dict:
@@ -128,7 +135,7 @@ def level_rows(gen: list[np.ndarray], real: list[np.ndarray], levels: dict[str, 
     per-axis W and the :func:`std_ratio`."""
     rows = {}
     for name, level in levels.items():
-        tracks = [with_std(g, np.asarray(level, dtype=np.float64) * duration_factor(len(g) / fps)) for g in gen]
+        tracks = at_level(gen, level, fps)
         rows[name] = {
             "level": np.asarray(level, dtype=np.float64).tolist(),
             "w": mean_w(tracks, real).tolist(),
@@ -185,7 +192,7 @@ def amplitude_modes(gen: list[np.ndarray], default_std, fps: float) -> dict[str,
     default = np.asarray(default_std, dtype=np.float64)
     return {
         "the model's own": lambda i: [g * i for g in gen],
-        "the default style's": lambda i: [with_std(g, i * default * duration_factor(len(g) / fps)) for g in gen],
+        "the default style's": lambda i: at_level(gen, i * default, fps),
     }
 
 
