@@ -121,7 +121,8 @@ def _batch_losses(generator: Generator, x, y, s, pose_std: torch.Tensor, context
     t = y.shape[1]
     gen = generator(x, s)[:, context : context + t] * pose_std
     other = generator(torch.flip(x, dims=[1]), s)[:, context : context + t] * pose_std
-    terms = motion_losses(gen, y * pose_std, other)
+    real = y * pose_std
+    terms = motion_losses(gen, real, other)
     mean, std = raw
     inner = x[:, context : context + t]
     loud = inner[:, :, LOUDNESS_COLUMN] * std[LOUDNESS_COLUMN] + mean[LOUDNESS_COLUMN]
@@ -133,9 +134,9 @@ def _batch_losses(generator: Generator, x, y, s, pose_std: torch.Tensor, context
     ceiling = ratio * float(weights["ratio_ceiling"]) if "ratio_ceiling" in weights else None
     terms.update(coupling_losses(gen, loud, speech, float(weights.get("target_r", 0.45)), ratio, ceiling))
     if float(weights.get("pause_amplitude", 0.0)) > 0.0:
-        terms.update(pause_amplitude_losses(gen, y * pose_std, speech))
+        terms.update(pause_amplitude_losses(gen, real, speech))
     if float(weights.get("skew", 0.0)) > 0.0:
-        terms.update(skew_losses(gen, y * pose_std))
+        terms.update(skew_losses(gen, real))
     total = sum(float(weights.get(k, 0.0)) * v for k, v in terms.items())
     return total, terms
 
